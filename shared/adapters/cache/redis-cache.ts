@@ -1,0 +1,51 @@
+import { createClient } from 'redis';
+import type { Cache } from './cache.port';
+
+
+/**
+ * Redis through node-redis. Commands fail fast while disconnected (no offline queue), so a
+ * Redis outage turns into cache misses served from the stores, and the client reconnects
+ * by itself when Redis returns.
+ */
+export class RedisCache implements Cache {
+  readonly kind = 'redis';
+  private readonly client;
+
+  private constructor(
+    url: string,
+    private readonly prefix: string,
+  ) {
+    this.client = createClient({
+      url,
+      disableOfflineQueue: true,
+      socket: { connectTimeout: 2_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) },
+    });
+    // Without a listener node-redis throws connection errors; health reports them instead.
+    this.client.on('error', () => {});
+  }
+
+  static async connect(url: string, options: { prefix?: string } = {}): Promise<RedisCache> {
+    const cache = new RedisCache(url, options.prefix ?? 'shop:');
+    // Start connecting but do not fail start-up when Redis is down: reads fall back to stores.
+    cache.client.connect().catch(() => {});
+    return cache;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const value = await this.client.get(this.prefix + key);
+    return value ?? undefined;
+  }
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    await this.client.set(this.prefix + key, value, { expiration: { type: 'EX', value: ttlSeconds } });
+  }
+  async delete(keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.client.del(keys.map((key) => this.prefix + key));
+  }
+  async ping(): Promise<void> {
+    await this.client.ping();
+  }
+  async close(): Promise<void> {
+    if (this.client.isOpen) await this.client.quit().catch(() => this.client.destroy());
+    else this.client.destroy();
+  }
+}

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely/migration';
+import type { SqlDialectName } from '../schema';
+import { identityAndInventory } from './001-identity-and-inventory';
+
+/** Every migration in order. Each is written to compile for PostgreSQL and Azure SQL. */
+export function allMigrations(dialect: SqlDialectName): Record<string, Migration> {
+  return {
+    '001-identity-and-inventory': identityAndInventory(dialect),
+  };
+}

@@ -1,0 +1,168 @@
+import path from 'node:path';
+
+/**
+ * Every setting the application reads, parsed once. A blank endpoint selects the
+ * embedded local twin of that service. Keys match `local.settings.sample.json` and the
+ * app settings that bicep/ writes.
+ */
+export interface AppConfig {
+  /** Where local twins keep their files (PGlite data, snapshots, mail outbox). */
+  dataDir: string;
+  port: number;
+  maxBodyBytes: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  cosmos: { endpoint: string; key: string; database: string; productsContainer: string };
+  sql: SqlConfig;
+  redisUrl: string;
+  storageConnection: string;
+  serviceBusNamespace: string;
+  search: { endpoint: string; indexName: string };
+  auth: { issuer: string; audience: string; jwksUrl: string; clockToleranceSeconds: number };
+  realtime: { webPubSubEndpoint: string; hub: string };
+  email: { endpoint: string; sender: string };
+  payments: {
+    stripeApiBase: string;
+    stripeWebhookSecret: string;
+    stripePublishableKey: string;
+    paypalApiBase: string;
+    paypalClientId: string;
+  };
+  cart: { holdMinutes: number; maxLineQuantity: number };
+  lowStockThreshold: number;
+  cacheTtlSeconds: number;
+  appInsightsConnectionString: string;
+}
+
+export type SqlConfig =
+  | { kind: 'pglite'; dataDir: string }
+  | { kind: 'postgres'; url: string; readUrl: string }
+  | { kind: 'mssql'; server: string; database: string; readScaleOut: boolean };
+
+type Env = Record<string, string | undefined>;
+
+/** The settings with their local defaults: the source of `local.settings.sample.json`. */
+export const settingDefaults = {
+  FUNCTIONS_WORKER_RUNTIME: 'node',
+  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+  DATA_DIR: '.data',
+  PORT: '7071',
+  MAX_BODY_BYTES: '262144',
+  LOG_LEVEL: 'info',
+  COSMOS_ENDPOINT: '',
+  COSMOS_DATABASE: 'shop',
+  COSMOS_PRODUCTS_CONTAINER: 'products',
+  DATABASE_URL: '',
+  DATABASE_READ_URL: '',
+  SQL_SERVER: '',
+  SQL_DATABASE: '',
+  SQL_READ_SCALE_OUT: 'false',
+  REDIS_URL: '',
+  SERVICEBUS_NAMESPACE: '',
+  SEARCH_ENDPOINT: '',
+  SEARCH_INDEX: 'products',
+  AUTH_ISSUER: '',
+  AUTH_AUDIENCE: 'storefront-api',
+  AUTH_JWKS_URL: '',
+  AUTH_CLOCK_TOLERANCE_SECONDS: '60',
+  WEBPUBSUB_ENDPOINT: '',
+  WEBPUBSUB_HUB: 'stock',
+  EMAIL_ENDPOINT: '',
+  EMAIL_SENDER: 'shop@localhost',
+  STRIPE_API_BASE: '',
+  STRIPE_WEBHOOK_SECRET: '',
+  STRIPE_PUBLISHABLE_KEY: '',
+  PAYPAL_API_BASE: '',
+  PAYPAL_CLIENT_ID: '',
+  CART_HOLD_MINUTES: '15',
+  CART_MAX_LINE_QUANTITY: '10',
+  LOW_STOCK_THRESHOLD: '5',
+  CACHE_TTL_SECONDS: '60',
+  APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+} as const;
+
+export type SettingName = keyof typeof settingDefaults;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function setting(env: Env, name: SettingName): string {
+  const value = env[name];
+  return value === undefined ? settingDefaults[name] : value.trim();
+}
+
+function integer(env: Env, name: SettingName, min: number, max: number): number {
+  const raw = setting(env, name);
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got '${raw}'.`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: SettingName, allowed: readonly T[]): T {
+  const value = setting(env, name);
+  if (!allowed.includes(value as T)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}.`);
+  return value as T;
+}
+
+export function parseConfig(env: Env = process.env): AppConfig {
+  const dataDir = path.resolve(setting(env, 'DATA_DIR'));
+  const sqlServer = setting(env, 'SQL_SERVER');
+  const databaseUrl = setting(env, 'DATABASE_URL');
+  let sql: SqlConfig;
+  if (sqlServer) {
+    const database = setting(env, 'SQL_DATABASE');
+    if (!database) throw new ConfigError('SQL_DATABASE is required when SQL_SERVER is set.');
+    sql = { kind: 'mssql', server: sqlServer, database, readScaleOut: setting(env, 'SQL_READ_SCALE_OUT') === 'true' };
+  } else if (databaseUrl) {
+    sql = { kind: 'postgres', url: databaseUrl, readUrl: setting(env, 'DATABASE_READ_URL') };
+  } else {
+    sql = { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') };
+  }
+  return {
+    dataDir,
+    port: integer(env, 'PORT', 0, 65535),
+    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1024, 50 * 1024 * 1024),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const),
+    cosmos: {
+      endpoint: setting(env, 'COSMOS_ENDPOINT'),
+      // Only the embedded server uses a key; in Azure the client uses managed identity.
+      key: '',
+      database: setting(env, 'COSMOS_DATABASE'),
+      productsContainer: setting(env, 'COSMOS_PRODUCTS_CONTAINER'),
+    },
+    sql,
+    redisUrl: setting(env, 'REDIS_URL'),
+    storageConnection: setting(env, 'AzureWebJobsStorage'),
+    serviceBusNamespace: setting(env, 'SERVICEBUS_NAMESPACE'),
+    search: { endpoint: setting(env, 'SEARCH_ENDPOINT'), indexName: setting(env, 'SEARCH_INDEX') },
+    auth: {
+      issuer: setting(env, 'AUTH_ISSUER'),
+      audience: setting(env, 'AUTH_AUDIENCE'),
+      jwksUrl: setting(env, 'AUTH_JWKS_URL'),
+      clockToleranceSeconds: integer(env, 'AUTH_CLOCK_TOLERANCE_SECONDS', 0, 600),
+    },
+    realtime: { webPubSubEndpoint: setting(env, 'WEBPUBSUB_ENDPOINT'), hub: setting(env, 'WEBPUBSUB_HUB') },
+    email: { endpoint: setting(env, 'EMAIL_ENDPOINT'), sender: setting(env, 'EMAIL_SENDER') },
+    payments: {
+      stripeApiBase: setting(env, 'STRIPE_API_BASE'),
+      stripeWebhookSecret: setting(env, 'STRIPE_WEBHOOK_SECRET'),
+      stripePublishableKey: setting(env, 'STRIPE_PUBLISHABLE_KEY'),
+      paypalApiBase: setting(env, 'PAYPAL_API_BASE'),
+      paypalClientId: setting(env, 'PAYPAL_CLIENT_ID'),
+    },
+    cart: {
+      holdMinutes: integer(env, 'CART_HOLD_MINUTES', 1, 24 * 60),
+      maxLineQuantity: integer(env, 'CART_MAX_LINE_QUANTITY', 1, 1000),
+    },
+    lowStockThreshold: integer(env, 'LOW_STOCK_THRESHOLD', 0, 1_000_000),
+    cacheTtlSeconds: integer(env, 'CACHE_TTL_SECONDS', 1, 86_400),
+    appInsightsConnectionString: setting(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
+  };
+}
+
+/** True when this process serves the local issuer (no Entra issuer configured). */
+export function usesLocalIssuer(config: AppConfig): boolean {
+  return config.auth.issuer === '';
+}
