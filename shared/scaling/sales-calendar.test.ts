@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type CalendarIssue, CalendarError, capacityForPeak, parseCalendar, readCalendar } from './sales-calendar';
+import { sale, testPolicy } from './sales-calendar.fixture';
+import { isIanaTimeZone, localTimeToInstant } from './time-zones';
+
+function issuesOf(windows: unknown[], now?: Date): CalendarIssue[] {
+  const result = readCalendar({ policy: testPolicy, windows }, now ? { now } : {});
+  return result.ok ? [] : result.issues;
+}
+
+describe('time zones', () => {
+  it('accepts IANA names and rejects unknown names and raw offsets', () => {
+    expect(isIanaTimeZone('Europe/Berlin')).toBe(true);
+    expect(isIanaTimeZone('America/Argentina/Buenos_Aires')).toBe(true);
+    expect(isIanaTimeZone('UTC')).toBe(true);
+    expect(isIanaTimeZone('Mars/Olympus_Mons')).toBe(false);
+    expect(isIanaTimeZone('+01:00')).toBe(false);
+    expect(isIanaTimeZone('EST5EDT x')).toBe(false);
+  });
+
+  it('resolves local time on both sides of a DST change', () => {
+    expect(localTimeToInstant('2027-03-27T18:00', 'Europe/Berlin')).toEqual({
+      kind: 'ok',
+      instantMs: Date.parse('2027-03-27T17:00:00Z'),
+    });
+    expect(localTimeToInstant('2027-03-28T18:00', 'Europe/Berlin')).toEqual({
+      kind: 'ok',
+      instantMs: Date.parse('2027-03-28T16:00:00Z'),
+    });
+    expect(localTimeToInstant('2026-10-05T09:00', 'Australia/Sydney')).toEqual({
+      kind: 'ok',
+      instantMs: Date.parse('2026-10-04T22:00:00Z'),
+    });
+  });
+
+  it('reports skipped and repeated local times instead of guessing', () => {
+    expect(localTimeToInstant('2027-03-14T02:30', 'America/New_York')).toEqual({ kind: 'skipped' });
+    expect(localTimeToInstant('2026-11-01T01:30', 'America/New_York')).toEqual({
+      kind: 'ambiguous',
+      earlierMs: Date.parse('2026-11-01T05:30:00Z'),
+      laterMs: Date.parse('2026-11-01T06:30:00Z'),
+    });
+    expect(localTimeToInstant('2026-02-30T10:00', 'UTC').kind).toBe('invalid');
+    expect(localTimeToInstant('2026-11-27T00:00Z', 'UTC').kind).toBe('invalid');
+  });
+});
+
+describe('sales calendar validation', () => {
+  it('accepts a valid window and computes its capacity', () => {
+    const calendar = parseCalendar({ policy: testPolicy, windows: [sale()] });
+    expect(calendar.windows[0]).toMatchObject({
+      startMs: Date.parse('2026-11-27T05:00:00Z'),
+      endMs: Date.parse('2026-11-28T05:00:00Z'),
+      capacity: { alwaysReadyInstances: 16, maximumInstanceCount: 48, cosmosMaxThroughput: 4000 },
+    });
+  });
+
+  it('sizes from the policy with rounding up, never below the baseline', () => {
+    expect(capacityForPeak(testPolicy, 1)).toEqual(testPolicy.baseline);
+    expect(capacityForPeak(testPolicy, 51)).toEqual({
+      alwaysReadyInstances: 2,
+      maximumInstanceCount: 40,
+      cosmosMaxThroughput: 1000,
+    });
+    expect(capacityForPeak(testPolicy, 201)).toEqual({
+      alwaysReadyInstances: 5,
+      maximumInstanceCount: 40,
+      cosmosMaxThroughput: 2000,
+    });
+  });
+
+  it('rejects a window that ends before it starts', () => {
+    const issues = issuesOf([sale({ start: '2026-11-28T00:00', end: '2026-11-27T00:00' })]);
+    expect(issues).toEqual([
+      expect.objectContaining({ window: 'Black Friday', field: 'end', message: expect.stringMatching(/before it starts/) }),
+    ]);
+    expect(issuesOf([sale({ end: '2026-11-27T00:00' })])[0]?.message).toMatch(/before it starts/);
+  });
+
+  it('rejects overlapping windows, naming both', () => {
+    const issues = issuesOf([
+      sale(),
+      sale({ name: 'Late Deals', start: '2026-11-27T23:00', end: '2026-11-28T12:00' }),
+    ]);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ window: 'Late Deals', message: expect.stringMatching(/overlaps 'Black Friday'/) });
+  });
+
+  it('allows back-to-back windows and detects overlaps across time zones', () => {
+    expect(issuesOf([sale(), sale({ name: 'Next', start: '2026-11-28T00:00', end: '2026-11-29T00:00' })])).toEqual(
+      [],
+    );
+    // 06:00 in London is 01:00 in New York: inside Black Friday.
+    const issues = issuesOf([
+      sale(),
+      sale({ name: 'UK early', timeZone: 'Europe/London', start: '2026-11-27T06:00', end: '2026-11-27T09:00' }),
+    ]);
+    expect(issues[0]?.message).toMatch(/overlaps 'Black Friday'/);
+  });
+
+  it('rejects past windows only when asked with a clock', () => {
+    const afterSale = new Date('2026-11-28T05:00:00Z');
+    expect(issuesOf([sale()], afterSale)[0]?.message).toMatch(/is in the past/);
+    expect(issuesOf([sale()], new Date('2026-11-28T04:59:59.999Z'))).toEqual([]);
+    expect(issuesOf([sale()])).toEqual([]);
+  });
+
+  it('rejects unknown time zones', () => {
+    const issues = issuesOf([sale({ timeZone: 'America/Gotham' })]);
+    expect(issues).toEqual([
+      { window: 'Black Friday', field: 'timeZone', message: expect.stringMatching(/unknown time zone 'America\/Gotham'/) },
+    ]);
+  });
+
+  it('rejects capacity out of bounds with the limit in the message', () => {
+    const issues = issuesOf([sale({ expectedPeakRps: 5000 })]);
+    expect(issues.map((issue) => issue.message)).toEqual([
+      'capacity out of bounds: a peak of 5000 req/s needs 100 always-ready instances, the limit is 40',
+      'capacity out of bounds: a peak of 5000 req/s needs 25000 Cosmos max RU/s, the limit is 20000',
+    ]);
+    expect(issuesOf([sale({ expectedPeakRps: 0 })])[0]).toMatchObject({ field: 'expectedPeakRps' });
+    expect(issuesOf([sale({ expectedPeakRps: 12.5 })])[0]).toMatchObject({ field: 'expectedPeakRps' });
+  });
+
+  it('rejects nonexistent and repeated local times, bad formats and duplicate names', () => {
+    expect(issuesOf([sale({ start: '2027-03-14T02:30', end: '2027-03-14T10:00' })])[0]?.message).toMatch(
+      /does not exist in America\/New_York/,
+    );
+    expect(issuesOf([sale({ start: '2026-11-01T01:30', end: '2026-11-01T10:00' })])[0]?.message).toMatch(
+      /happens twice/,
+    );
+    expect(issuesOf([sale({ start: '27/11/2026 09:00' })])[0]).toMatchObject({ field: 'start' });
+    const dupes = issuesOf([sale(), sale({ name: 'black friday', start: '2026-12-01T00:00', end: '2026-12-02T00:00' })]);
+    expect(dupes[0]?.message).toMatch(/already called/);
+  });
+
+  it('collects every issue at once and throws them from parseCalendar', () => {
+    const input = {
+      policy: testPolicy,
+      windows: [sale({ timeZone: 'Nowhere/Land' }), sale({ name: 'B', expectedPeakRps: -1 }), { name: 'C' }],
+    };
+    const result = readCalendar(input);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.length).toBeGreaterThanOrEqual(4);
+    expect(() => parseCalendar(input)).toThrow(CalendarError);
+    expect(() => parseCalendar({ windows: [] })).toThrow(/policy/);
+  });
+
+  it('rejects a policy outside platform limits', () => {
+    const policy = { ...testPolicy, baseline: { ...testPolicy.baseline, cosmosMaxThroughput: 1500 } };
+    const result = readCalendar({ policy, windows: [] });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues[0]).toMatchObject({ field: 'policy.baseline.cosmosMaxThroughput' });
+  });
+
+  it('the committed bicep/sales-calendar.json is valid (as of the day it was written)', () => {
+    const file = JSON.parse(readFileSync(path.join(__dirname, '../../bicep/sales-calendar.json'), 'utf8'));
+    const calendar = parseCalendar(file, { now: new Date('2026-11-22T00:00:00Z') });
+    expect(calendar.windows.map((window) => window.name)).toContain('Black Friday 2026');
+  });
+});
