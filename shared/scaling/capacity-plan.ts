@@ -1,4 +1,4 @@
-import type { Capacity, SaleWindow, SalesCalendar } from './sales-calendar';
+import type { Capacity, SalesCalendar, SaleWindow } from './sales-calendar';
 
 /**
  * The capacity that should be in place at an instant: a pure function of the calendar and
@@ -52,9 +52,18 @@ export function planCapacity(calendar: SalesCalendar, now: Date): CapacityPlan {
     const phase = phaseAt(calendar, window, ms);
     if (!phase) continue;
     active.push({ name: window.name, phase });
-    capacity.alwaysReadyInstances = Math.max(capacity.alwaysReadyInstances, window.capacity.alwaysReadyInstances);
-    capacity.maximumInstanceCount = Math.max(capacity.maximumInstanceCount, window.capacity.maximumInstanceCount);
-    capacity.cosmosMaxThroughput = Math.max(capacity.cosmosMaxThroughput, window.capacity.cosmosMaxThroughput);
+    capacity.alwaysReadyInstances = Math.max(
+      capacity.alwaysReadyInstances,
+      window.capacity.alwaysReadyInstances,
+    );
+    capacity.maximumInstanceCount = Math.max(
+      capacity.maximumInstanceCount,
+      window.capacity.maximumInstanceCount,
+    );
+    capacity.cosmosMaxThroughput = Math.max(
+      capacity.cosmosMaxThroughput,
+      window.capacity.cosmosMaxThroughput,
+    );
   }
   return { at: new Date(ms), capacity, active };
 }

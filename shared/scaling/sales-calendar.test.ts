@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CalendarIssue, CalendarError, capacityForPeak, parseCalendar, readCalendar } from './sales-calendar';
+import {
+  CalendarError,
+  type CalendarIssue,
+  capacityForPeak,
+  parseCalendar,
+  readCalendar,
+} from './sales-calendar';
 import { sale, testPolicy } from './sales-calendar.fixture';
 import { isIanaTimeZone, localTimeToInstant } from './time-zones';
 
@@ -74,7 +80,11 @@ describe('sales calendar validation', () => {
   it('rejects a window that ends before it starts', () => {
     const issues = issuesOf([sale({ start: '2026-11-28T00:00', end: '2026-11-27T00:00' })]);
     expect(issues).toEqual([
-      expect.objectContaining({ window: 'Black Friday', field: 'end', message: expect.stringMatching(/before it starts/) }),
+      expect.objectContaining({
+        window: 'Black Friday',
+        field: 'end',
+        message: expect.stringMatching(/before it starts/),
+      }),
     ]);
     expect(issuesOf([sale({ end: '2026-11-27T00:00' })])[0]?.message).toMatch(/before it starts/);
   });
@@ -85,17 +95,25 @@ describe('sales calendar validation', () => {
       sale({ name: 'Late Deals', start: '2026-11-27T23:00', end: '2026-11-28T12:00' }),
     ]);
     expect(issues).toHaveLength(1);
-    expect(issues[0]).toMatchObject({ window: 'Late Deals', message: expect.stringMatching(/overlaps 'Black Friday'/) });
+    expect(issues[0]).toMatchObject({
+      window: 'Late Deals',
+      message: expect.stringMatching(/overlaps 'Black Friday'/),
+    });
   });
 
   it('allows back-to-back windows and detects overlaps across time zones', () => {
-    expect(issuesOf([sale(), sale({ name: 'Next', start: '2026-11-28T00:00', end: '2026-11-29T00:00' })])).toEqual(
-      [],
-    );
+    expect(
+      issuesOf([sale(), sale({ name: 'Next', start: '2026-11-28T00:00', end: '2026-11-29T00:00' })]),
+    ).toEqual([]);
     // 06:00 in London is 01:00 in New York: inside Black Friday.
     const issues = issuesOf([
       sale(),
-      sale({ name: 'UK early', timeZone: 'Europe/London', start: '2026-11-27T06:00', end: '2026-11-27T09:00' }),
+      sale({
+        name: 'UK early',
+        timeZone: 'Europe/London',
+        start: '2026-11-27T06:00',
+        end: '2026-11-27T09:00',
+      }),
     ]);
     expect(issues[0]?.message).toMatch(/overlaps 'Black Friday'/);
   });
@@ -110,7 +128,11 @@ describe('sales calendar validation', () => {
   it('rejects unknown time zones', () => {
     const issues = issuesOf([sale({ timeZone: 'America/Gotham' })]);
     expect(issues).toEqual([
-      { window: 'Black Friday', field: 'timeZone', message: expect.stringMatching(/unknown time zone 'America\/Gotham'/) },
+      {
+        window: 'Black Friday',
+        field: 'timeZone',
+        message: expect.stringMatching(/unknown time zone 'America\/Gotham'/),
+      },
     ]);
   });
 
@@ -132,7 +154,10 @@ describe('sales calendar validation', () => {
       /happens twice/,
     );
     expect(issuesOf([sale({ start: '27/11/2026 09:00' })])[0]).toMatchObject({ field: 'start' });
-    const dupes = issuesOf([sale(), sale({ name: 'black friday', start: '2026-12-01T00:00', end: '2026-12-02T00:00' })]);
+    const dupes = issuesOf([
+      sale(),
+      sale({ name: 'black friday', start: '2026-12-01T00:00', end: '2026-12-02T00:00' }),
+    ]);
     expect(dupes[0]?.message).toMatch(/already called/);
   });
 

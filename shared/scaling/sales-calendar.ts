@@ -84,8 +84,16 @@ const capacitySchema = z.strictObject({
 });
 
 const policySchema = z.strictObject({
-  preWarmMinutes: z.number().int().min(0).max(24 * 60),
-  coolDownMinutes: z.number().int().min(0).max(24 * 60),
+  preWarmMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60),
+  coolDownMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60),
   requestsPerSecondPerInstance: z.number().int().min(1),
   cosmosRuPerRequest: z.number().int().min(1),
   burstFactor: z.number().int().min(1).max(10),
@@ -122,7 +130,10 @@ export function capacityForPeak(policy: SizingPolicy, expectedPeakRps: number): 
   );
   return {
     alwaysReadyInstances,
-    maximumInstanceCount: Math.max(policy.baseline.maximumInstanceCount, alwaysReadyInstances * policy.burstFactor),
+    maximumInstanceCount: Math.max(
+      policy.baseline.maximumInstanceCount,
+      alwaysReadyInstances * policy.burstFactor,
+    ),
     cosmosMaxThroughput: Math.max(
       policy.baseline.cosmosMaxThroughput,
       ceilDiv(expectedPeakRps * policy.cosmosRuPerRequest, COSMOS_AUTOSCALE.step) * COSMOS_AUTOSCALE.step,
@@ -133,7 +144,11 @@ export function capacityForPeak(policy: SizingPolicy, expectedPeakRps: number): 
 function zodIssues(error: z.ZodError, window?: string, prefix: string[] = []): CalendarIssue[] {
   return error.issues.map((issue) => {
     const field = [...prefix, ...issue.path.map(String)].join('.') || undefined;
-    return { ...(window === undefined ? {} : { window }), ...(field ? { field } : {}), message: issue.message };
+    return {
+      ...(window === undefined ? {} : { window }),
+      ...(field ? { field } : {}),
+      message: issue.message,
+    };
   });
 }
 
@@ -155,7 +170,11 @@ function resolveTime(
     case 'ok':
       return result.instantMs;
     case 'invalid':
-      issues.push({ window: windowName, field: label, message: `${label} ${result.reason}, e.g. 2026-11-27T09:00` });
+      issues.push({
+        window: windowName,
+        field: label,
+        message: `${label} ${result.reason}, e.g. 2026-11-27T09:00`,
+      });
       return undefined;
     case 'skipped':
       issues.push({
@@ -207,7 +226,11 @@ export function readCalendar(input: unknown, options: ReadOptions = {}): Calenda
     }
     const input = parsed.data;
     if (names.has(input.name.toLowerCase())) {
-      issues.push({ window: input.name, field: 'name', message: `another window is already called '${input.name}'` });
+      issues.push({
+        window: input.name,
+        field: 'name',
+        message: `another window is already called '${input.name}'`,
+      });
     }
     names.add(input.name.toLowerCase());
     if (!isIanaTimeZone(input.timeZone)) {

@@ -64,7 +64,13 @@ const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
 export function localTimeToInstant(local: string, timeZone: string): LocalTimeResult {
   const match = LOCAL_TIME.exec(local);
   if (!match) return { kind: 'invalid', reason: 'must be local time written as YYYY-MM-DDTHH:mm' };
-  const [year, month, day, hour, minute] = match.slice(1).map(Number) as [number, number, number, number, number];
+  const [year, month, day, hour, minute] = match.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const wallMs = Date.UTC(year, month - 1, day, hour, minute);
   const check = new Date(wallMs);
   if (
@@ -79,19 +85,27 @@ export function localTimeToInstant(local: string, timeZone: string): LocalTimeRe
   // Any offset in force within two days either side is a candidate; real zones change
   // offset at most once in that span.
   const day2 = 48 * 3600_000;
-  const offsets = new Set([offsetAt(timeZone, wallMs - day2), offsetAt(timeZone, wallMs), offsetAt(timeZone, wallMs + day2)]);
+  const offsets = new Set([
+    offsetAt(timeZone, wallMs - day2),
+    offsetAt(timeZone, wallMs),
+    offsetAt(timeZone, wallMs + day2),
+  ]);
   const instants = [...offsets]
     .map((offset) => wallMs - offset)
     .filter((instant) => offsetAt(timeZone, instant) === wallMs - instant)
     .sort((a, b) => a - b);
   if (instants.length === 0) return { kind: 'skipped' };
-  if (instants.length > 1) return { kind: 'ambiguous', earlierMs: instants[0]!, laterMs: instants[instants.length - 1]! };
+  if (instants.length > 1)
+    return { kind: 'ambiguous', earlierMs: instants[0]!, laterMs: instants[instants.length - 1]! };
   return { kind: 'ok', instantMs: instants[0]! };
 }
 
 /** `2026-11-27 00:00 America/New_York (05:00 UTC)`-style text for messages and the CLI. */
 export function describeInstant(instantMs: number, timeZone: string): string {
-  const local = new Date(instantMs + offsetAt(timeZone, instantMs)).toISOString().slice(0, 16).replace('T', ' ');
+  const local = new Date(instantMs + offsetAt(timeZone, instantMs))
+    .toISOString()
+    .slice(0, 16)
+    .replace('T', ' ');
   const utc = new Date(instantMs).toISOString().slice(0, 16).replace('T', ' ');
   return `${local} ${timeZone} (${utc} UTC)`;
 }

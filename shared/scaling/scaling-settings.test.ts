@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { parseScalingSettings, ScalingSettingsError } from './scaling-settings';
+
+const target = {
+  SCALE_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000001',
+  SCALE_RESOURCE_GROUP: 'rg-shop-prod',
+  SCALE_FUNCTION_APP_NAME: 'func-shop-prod',
+  SCALE_COSMOS_ACCOUNT_NAME: 'cosmos-shop-prod',
+};
+
+describe('parseScalingSettings', () => {
+  it('has no target with the local defaults', () => {
+    expect(parseScalingSettings({})).toEqual({ target: undefined, calendarJson: '', paused: false });
+  });
+
+  it('reads a complete target with the Cosmos database and container settings', () => {
+    const settings = parseScalingSettings({ ...target, COSMOS_DATABASE: 'shop2', SCALE_PAUSED: 'true' });
+    expect(settings.target).toEqual({
+      subscriptionId: '00000000-0000-0000-0000-000000000001',
+      resourceGroup: 'rg-shop-prod',
+      functionAppName: 'func-shop-prod',
+      cosmosAccountName: 'cosmos-shop-prod',
+      cosmosDatabase: 'shop2',
+      cosmosContainer: 'products',
+    });
+    expect(settings.paused).toBe(true);
+  });
+
+  it('rejects a half-configured target, naming what is missing', () => {
+    expect(() => parseScalingSettings({ ...target, SCALE_COSMOS_ACCOUNT_NAME: ' ' })).toThrow(
+      new ScalingSettingsError(
+        'Scale target is incomplete: set SCALE_COSMOS_ACCOUNT_NAME (or leave all four blank).',
+      ),
+    );
+  });
+
+  it('rejects a SCALE_PAUSED that is not a boolean', () => {
+    expect(() => parseScalingSettings({ SCALE_PAUSED: 'yes' })).toThrow(/SCALE_PAUSED/);
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * Settings the scale-scheduler reads. Parsed from an env-like record so it is testable;
+ * TODO(wiring): fold into shared/platform/config.ts (AppConfig.scaling) once the core owns it.
+ * A blank target means "no Azure target": locally the scheduler only logs the plan.
+ */
+
+export const scalingSettingDefaults = {
+  SCALE_SUBSCRIPTION_ID: '',
+  SCALE_RESOURCE_GROUP: '',
+  SCALE_FUNCTION_APP_NAME: '',
+  SCALE_COSMOS_ACCOUNT_NAME: '',
+  /** Calendar JSON text; Bicep sets it from bicep/sales-calendar.json. Blank: the bundled file. */
+  SALES_CALENDAR: '',
+  /** On-call switch: 'true' stops the scheduler from changing anything (it still logs the plan). */
+  SCALE_PAUSED: 'false',
+  COSMOS_DATABASE: 'shop',
+  COSMOS_PRODUCTS_CONTAINER: 'products',
+} as const;
+
+export type ScalingSettingName = keyof typeof scalingSettingDefaults;
+
+export interface AzureScaleTarget {
+  subscriptionId: string;
+  resourceGroup: string;
+  functionAppName: string;
+  cosmosAccountName: string;
+  cosmosDatabase: string;
+  cosmosContainer: string;
+}
+
+export interface ScalingSettings {
+  /** Undefined when no Azure target is configured (the local behaviour). */
+  target: AzureScaleTarget | undefined;
+  calendarJson: string;
+  paused: boolean;
+}
+
+export class ScalingSettingsError extends Error {
+  override name = 'ScalingSettingsError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: ScalingSettingName): string {
+  return (env[name] ?? scalingSettingDefaults[name]).trim();
+}
+
+const TARGET_NAMES = [
+  'SCALE_SUBSCRIPTION_ID',
+  'SCALE_RESOURCE_GROUP',
+  'SCALE_FUNCTION_APP_NAME',
+  'SCALE_COSMOS_ACCOUNT_NAME',
+] as const;
+
+export function parseScalingSettings(env: Env = process.env): ScalingSettings {
+  const paused = read(env, 'SCALE_PAUSED');
+  if (paused !== 'true' && paused !== 'false') {
+    throw new ScalingSettingsError(`SCALE_PAUSED must be 'true' or 'false', got '${paused}'.`);
+  }
+  const missing = TARGET_NAMES.filter((name) => read(env, name) === '');
+  // All four or none: a half-configured target would scale one resource and not the other.
+  if (missing.length > 0 && missing.length < TARGET_NAMES.length) {
+    throw new ScalingSettingsError(
+      `Scale target is incomplete: set ${missing.join(', ')} (or leave all four blank).`,
+    );
+  }
+  const target =
+    missing.length === 0
+      ? {
+          subscriptionId: read(env, 'SCALE_SUBSCRIPTION_ID'),
+          resourceGroup: read(env, 'SCALE_RESOURCE_GROUP'),
+          functionAppName: read(env, 'SCALE_FUNCTION_APP_NAME'),
+          cosmosAccountName: read(env, 'SCALE_COSMOS_ACCOUNT_NAME'),
+          cosmosDatabase: read(env, 'COSMOS_DATABASE'),
+          cosmosContainer: read(env, 'COSMOS_PRODUCTS_CONTAINER'),
+        }
+      : undefined;
+  return { target, calendarJson: read(env, 'SALES_CALENDAR'), paused: paused === 'true' };
+}
