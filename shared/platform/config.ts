@@ -114,7 +114,12 @@ export function parseConfig(env: Env = process.env): AppConfig {
   if (sqlServer) {
     const database = setting(env, 'SQL_DATABASE');
     if (!database) throw new ConfigError('SQL_DATABASE is required when SQL_SERVER is set.');
-    sql = { kind: 'mssql', server: sqlServer, database, readScaleOut: setting(env, 'SQL_READ_SCALE_OUT') === 'true' };
+    sql = {
+      kind: 'mssql',
+      server: sqlServer,
+      database,
+      readScaleOut: setting(env, 'SQL_READ_SCALE_OUT') === 'true',
+    };
   } else if (databaseUrl) {
     sql = { kind: 'postgres', url: databaseUrl, readUrl: setting(env, 'DATABASE_READ_URL') };
   } else {

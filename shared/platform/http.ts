@@ -107,7 +107,7 @@ export function cachedJson(
 ): HttpResponseInit {
   const headers = { etag, 'cache-control': cacheControl, 'content-type': 'application/json' };
   const ifNoneMatch = request.headers.get('if-none-match');
-  if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
+  if (ifNoneMatch?.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
     return { status: 304, headers };
   }
   return { status: 200, headers, body };

@@ -14,7 +14,11 @@ export class CacheAside {
     private readonly defaultTtlSeconds: number,
   ) {}
 
-  async getOrLoad(key: string, load: () => Promise<string>, ttlSeconds = this.defaultTtlSeconds): Promise<string> {
+  async getOrLoad(
+    key: string,
+    load: () => Promise<string>,
+    ttlSeconds = this.defaultTtlSeconds,
+  ): Promise<string> {
     const hit = await this.safely(() => this.cache.get(key));
     if (hit !== undefined) return hit;
     const pending = this.inFlight.get(key);

@@ -1,7 +1,6 @@
 import { createClient } from 'redis';
 import type { Cache } from './cache.port';
 
-
 /**
  * Redis through node-redis. Commands fail fast while disconnected (no offline queue), so a
  * Redis outage turns into cache misses served from the stores, and the client reconnects

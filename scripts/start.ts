@@ -1,0 +1,81 @@
+import path from 'node:path';
+import { allFunctions } from '../functions/definitions';
+import { pingBlobStorage, startLocalAzurite } from '../shared/adapters/storage/local-azurite';
+import { ensureDemoData } from '../shared/catalogue/demo-seed';
+import { parseConfig } from '../shared/platform/config';
+import { startLocalHost } from '../shared/platform/local-host/local-host';
+import { environmentWithLocalSettings } from '../shared/platform/local-host/local-settings';
+import { createLogger } from '../shared/platform/logging';
+import { createServices, useServices } from '../shared/platform/services';
+import { ensureWebBuilt } from './web-build';
+
+/** `npm start`: the whole shop on this machine, with embedded stand-ins for every Azure service. */
+async function main(): Promise<void> {
+  const started = performance.now();
+  const config = parseConfig(environmentWithLocalSettings());
+  const logger = createLogger(config.logLevel);
+  const services = await createServices(config);
+  useServices(services);
+
+  let azurite: { close(): Promise<void> } | undefined;
+  if (config.storageConnection === 'UseDevelopmentStorage=true') {
+    try {
+      azurite = await startLocalAzurite({ blobPort: 10000 });
+    } catch (error) {
+      logger('warn', 'Azurite blob port 10000 is busy; using whatever serves it', { error: String(error) });
+    }
+    services.extraHealthChecks = {
+      storage: {
+        critical: false,
+        check: async () => {
+          await pingBlobStorage(config.storageConnection);
+          return 'Azurite blob';
+        },
+      },
+    };
+  }
+
+  const seeded = await ensureDemoData(services, {
+    onProgress: (stage, done, total) => {
+      if (stage === 'products' && (done === total || done % 1000 === 0))
+        logger('info', `loading catalogue ${done}/${total}`);
+    },
+  });
+  const staticDir = await ensureWebBuilt(logger);
+  const host = await startLocalHost({
+    definitions: allFunctions,
+    services,
+    port: config.port,
+    logger,
+    staticDir,
+  });
+
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(
+    [
+      '',
+      `  Shop ready in ${seconds}s: ${host.url}/  (API: ${host.url}/api, health: ${host.url}/api/health)`,
+      `  ${seeded.products} products${seeded.generated ? ' (generated on first run)' : ''}; data in ${path.relative(process.cwd(), config.dataDir) || '.'}/`,
+      `  Sign in locally: POST ${host.url}/api/dev/token  {"sub":"alice","roles":["shopper"]}`,
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger('info', `${signal}: stopping`);
+    await host.stop();
+    await services.close();
+    await azurite?.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,33 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../shared/platform/logging';
+
+const webRoot = path.resolve('web');
+const distDir = path.join(webRoot, 'dist');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'dist' || entry.name === 'node_modules') continue;
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the SPA when its sources are newer than the build; returns the folder to serve. */
+export async function ensureWebBuilt(logger: Logger): Promise<string | undefined> {
+  if (!fs.existsSync(path.join(webRoot, 'index.html'))) return undefined;
+  const built = path.join(distDir, 'index.html');
+  if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= newestMtime(webRoot)) return distDir;
+  logger('info', 'building the storefront (web/) ...');
+  execFileSync(
+    process.execPath,
+    [require.resolve('vite/bin/vite.js'), 'build', webRoot, '--logLevel', 'warn'],
+    {
+      stdio: 'inherit',
+    },
+  );
+  return distDir;
+}

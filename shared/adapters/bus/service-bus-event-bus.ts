@@ -1,0 +1,48 @@
+import { DefaultAzureCredential } from '@azure/identity';
+import { ServiceBusClient, type ServiceBusMessage, type ServiceBusSender } from '@azure/service-bus';
+import type { EventBus, OutgoingMessage } from '../../messaging/event-bus.port';
+
+/** Maps an outgoing event to a Service Bus message: id = event id (duplicate detection), subject = type. */
+export function toServiceBusMessage(message: OutgoingMessage): ServiceBusMessage {
+  return {
+    messageId: message.messageId,
+    subject: message.subject,
+    correlationId: message.correlationId,
+    contentType: 'application/json',
+    body: message.body,
+    scheduledEnqueueTimeUtc: message.scheduledEnqueueTime,
+  };
+}
+
+/** Service Bus topics, reached with the app's managed identity. */
+export class ServiceBusEventBus implements EventBus {
+  private readonly senders = new Map<string, ServiceBusSender>();
+
+  private constructor(private readonly client: ServiceBusClient) {}
+
+  static connect(fullyQualifiedNamespace: string): ServiceBusEventBus {
+    return new ServiceBusEventBus(
+      new ServiceBusClient(fullyQualifiedNamespace, new DefaultAzureCredential()),
+    );
+  }
+
+  /** For tests and the emulator: a connection string instead of managed identity. */
+  static fromConnectionString(connectionString: string): ServiceBusEventBus {
+    return new ServiceBusEventBus(new ServiceBusClient(connectionString));
+  }
+
+  async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    let sender = this.senders.get(topic);
+    if (!sender) {
+      sender = this.client.createSender(topic);
+      this.senders.set(topic, sender);
+    }
+    await sender.sendMessages(messages.map(toServiceBusMessage));
+  }
+
+  async close(): Promise<void> {
+    for (const sender of this.senders.values()) await sender.close();
+    await this.client.close();
+  }
+}

@@ -1,0 +1,113 @@
+import type { Container, CosmosClient, SqlParameter } from '@azure/cosmos';
+import type { Product } from '../../catalogue/product';
+import type { ProductPageQuery, ProductStore } from '../../catalogue/product-store.port';
+
+const systemFields = ['_rid', '_self', '_etag', '_attachments', '_ts'] as const;
+
+function withoutSystemFields(document: Record<string, unknown>): Product {
+  const copy = { ...document };
+  for (const field of systemFields) delete copy[field];
+  return copy as unknown as Product;
+}
+
+function isStatus(error: unknown, code: number): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}
+
+/**
+ * Products in Cosmos DB, container partitioned by `/id`: point reads (the hot path) hit one
+ * partition; category listing is a cross-partition query in id order.
+ */
+export class CosmosProductStore implements ProductStore {
+  private constructor(
+    private readonly client: CosmosClient,
+    private readonly container: Container,
+  ) {}
+
+  static async open(
+    client: CosmosClient,
+    database: string,
+    containerName: string,
+  ): Promise<CosmosProductStore> {
+    const { database: db } = await client.databases.createIfNotExists({ id: database });
+    const { container } = await db.containers.createIfNotExists({
+      id: containerName,
+      partitionKey: { paths: ['/id'] },
+    });
+    return new CosmosProductStore(client, container);
+  }
+
+  async get(id: string): Promise<Product | undefined> {
+    try {
+      const { resource } = await this.container.item(id, id).read<Record<string, unknown>>();
+      return resource ? withoutSystemFields(resource) : undefined;
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw error;
+    }
+  }
+
+  async page(query: ProductPageQuery): Promise<Product[]> {
+    const limit = Math.max(1, Math.min(1000, Math.trunc(query.limit)));
+    const conditions: string[] = [];
+    const parameters: SqlParameter[] = [];
+    if (query.afterId) {
+      conditions.push('c.id > @afterId');
+      parameters.push({ name: '@afterId', value: query.afterId });
+    }
+    if (query.category) {
+      conditions.push('c.category = @category');
+      parameters.push({ name: '@category', value: query.category });
+    }
+    const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+    const { resources } = await this.container.items
+      .query<Record<string, unknown>>({
+        query: `SELECT TOP ${limit} * FROM c${where} ORDER BY c.id`,
+        parameters,
+      })
+      .fetchAll();
+    return resources.map(withoutSystemFields);
+  }
+
+  async upsert(product: Product): Promise<void> {
+    await this.container.items.upsert(product);
+  }
+
+  async remove(id: string): Promise<boolean> {
+    try {
+      await this.container.item(id, id).delete();
+      return true;
+    } catch (error) {
+      if (isStatus(error, 404)) return false;
+      throw error;
+    }
+  }
+
+  async bulkUpsert(products: Product[], onProgress?: (done: number) => void): Promise<void> {
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+      while (next < products.length) {
+        const product = products[next++]!;
+        await this.container.items.upsert(product);
+        done++;
+        if (onProgress && done % 100 === 0) onProgress(done);
+      }
+    };
+    await Promise.all(Array.from({ length: 32 }, worker));
+    onProgress?.(done);
+  }
+
+  async count(): Promise<number> {
+    const { resources } = await this.container.items.query<number>('SELECT VALUE COUNT(1) FROM c').fetchAll();
+    return resources.reduce((sum, n) => sum + n, 0);
+  }
+
+  async ping(): Promise<void> {
+    await this.container.read();
+  }
+
+  async close(): Promise<void> {
+    this.client.dispose();
+  }
+}

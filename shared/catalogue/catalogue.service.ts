@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { CacheAside } from '../adapters/cache/cache-aside';
+import type { Db } from '../adapters/sql/schema';
+import { findAvailability } from '../inventory/inventory.repository';
+import { AppError, notFound, validationFailed } from '../platform/errors';
+import { parseWith } from '../platform/http';
+import { categories, type Product } from './product';
+import type { ProductStore } from './product-store.port';
+
+export interface CatalogueDeps {
+  products: ProductStore;
+  db: Db;
+  cache: CacheAside;
+}
+
+/** A cached JSON body with its ETag. */
+export interface CachedBody {
+  body: string;
+  etag: string;
+}
+
+export const productKey = (id: string) => `product:${id}`;
+export const availabilityKey = (sku: string) => `availability:${sku}`;
+const catalogueVersionKey = 'catalogue:version';
+
+function etagOf(text: string): string {
+  return `"${createHash('sha1').update(text).digest('base64url').slice(0, 20)}"`;
+}
+
+/** The product document as JSON, or 'null' when there is none (also cached, briefly). */
+async function productJson(deps: CatalogueDeps, id: string): Promise<string> {
+  return deps.cache.getOrLoad(productKey(id), async () =>
+    JSON.stringify((await deps.products.get(id)) ?? null),
+  );
+}
+
+export async function getProduct(deps: CatalogueDeps, id: string): Promise<Product> {
+  const json = await productJson(deps, id);
+  if (json === 'null') throw notFound('Product', id);
+  return JSON.parse(json) as Product;
+}
+
+interface AvailabilityView {
+  available: number;
+  updatedAt: string;
+}
+
+async function availabilityJson(deps: CatalogueDeps, sku: string): Promise<string> {
+  return deps.cache.getOrLoad(availabilityKey(sku), async () => {
+    const row = await findAvailability(deps.db, sku);
+    const view: AvailabilityView = row
+      ? { available: row.available, updatedAt: row.updatedAt.toISOString() }
+      : { available: 0, updatedAt: new Date(0).toISOString() };
+    return JSON.stringify(view);
+  });
+}
+
+/** `GET /api/products/{id}`: every attribute plus the live available count. */
+export async function productView(deps: CatalogueDeps, id: string): Promise<CachedBody> {
+  const json = await productJson(deps, id);
+  if (json === 'null') throw notFound('Product', id);
+  const sku = (JSON.parse(json) as Product).sku;
+  const availability = JSON.parse(await availabilityJson(deps, sku)) as AvailabilityView;
+  // Splice rather than re-serialise the whole document on every read.
+  const body = `${json.slice(0, -1)},"available":${availability.available},"availableUpdatedAt":"${availability.updatedAt}"}`;
+  return { body, etag: etagOf(body) };
+}
+
+/** `GET /api/products/{id}/availability`. */
+export async function availabilityView(deps: CatalogueDeps, id: string): Promise<CachedBody> {
+  const product = await getProduct(deps, id);
+  const availability = JSON.parse(await availabilityJson(deps, product.sku)) as AvailabilityView;
+  const body = JSON.stringify({
+    productId: id,
+    available: availability.available,
+    updatedAt: availability.updatedAt,
+  });
+  return { body, etag: etagOf(body) };
+}
+
+const listQuerySchema = z.object({
+  category: z.enum(categories, { message: `category must be one of ${categories.join(', ')}` }).optional(),
+  limit: z.coerce
+    .number({ message: 'limit must be a number' })
+    .int('limit must be a whole number')
+    .min(1, 'limit must be at least 1')
+    .max(100, 'limit must be at most 100')
+    .default(20),
+  continuationToken: z.string().max(500).optional(),
+});
+
+interface PageToken {
+  after: string;
+  category?: string;
+}
+
+function encodeToken(token: PageToken): string {
+  return Buffer.from(JSON.stringify(token)).toString('base64url');
+}
+
+function decodeToken(raw: string, category: string | undefined): PageToken {
+  try {
+    const token = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
+    if (
+      typeof token === 'object' &&
+      token !== null &&
+      typeof (token as PageToken).after === 'string' &&
+      (token as PageToken).category === category
+    ) {
+      return token as PageToken;
+    }
+  } catch {
+    // fall through to the validation error
+  }
+  throw validationFailed({
+    continuationToken: ['continuationToken is not one this API issued for this query.'],
+  });
+}
+
+export interface ProductSummary {
+  id: string;
+  name: string;
+  brand: string;
+  category: string;
+  priceMinor: number;
+  currency: string;
+  imageUrl: string;
+}
+
+function summarise(product: Product): ProductSummary {
+  const { id, name, brand, category, priceMinor, currency, imageUrl } = product;
+  return { id, name, brand, category, priceMinor, currency, imageUrl };
+}
+
+/** `GET /api/products`: a page in stable id order, with an opaque continuation token. */
+export async function listProducts(deps: CatalogueDeps, query: Record<string, string>): Promise<CachedBody> {
+  const { category, limit, continuationToken } = parseWith(listQuerySchema, query);
+  const after = continuationToken ? decodeToken(continuationToken, category).after : '';
+  const version = (await deps.cache.getOrLoad(catalogueVersionKey, async () => '0', 86_400)) ?? '0';
+  const key = `products:v${version}:${category ?? '*'}:${after}:${limit}`;
+  const body = await deps.cache.getOrLoad(key, async () => {
+    const page = await deps.products.page({ category, afterId: after || undefined, limit: limit + 1 });
+    const items = page.slice(0, limit);
+    const last = items.at(-1);
+    const next = page.length > limit && last ? encodeToken({ after: last.id, category }) : null;
+    return JSON.stringify({ items: items.map(summarise), continuationToken: next });
+  });
+  return { body, etag: etagOf(body) };
+}
+
+/** Forgets cached copies of a product and every cached list (after an admin change). */
+export async function invalidateProduct(deps: CatalogueDeps, id: string): Promise<void> {
+  await deps.cache.invalidate([productKey(id)]);
+  await deps.cache.cache.set(catalogueVersionKey, String(Date.now()), 86_400).catch(() => {});
+}
+
+/** Forgets the cached available count of a SKU (after any stock change). */
+export async function invalidateAvailability(deps: CatalogueDeps, sku: string): Promise<void> {
+  await deps.cache.invalidate([availabilityKey(sku)]);
+}
+
+export function assertProductId(id: string | undefined): string {
+  if (!id || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
+    throw new AppError(404, 'not_found', `Product '${id ?? ''}' was not found.`);
+  }
+  return id;
+}

@@ -1,0 +1,24 @@
+import type { Product } from './product';
+
+export interface ProductPageQuery {
+  category?: string;
+  /** Keyset paging: only ids greater than this, in id order. */
+  afterId?: string;
+  limit: number;
+}
+
+/** Where products live: Cosmos DB in Azure, the same client against an in-process server locally. */
+export interface ProductStore {
+  get(id: string): Promise<Product | undefined>;
+  /** Products in ascending id order (a stable order for paging). */
+  page(query: ProductPageQuery): Promise<Product[]>;
+  /** Creates or replaces. */
+  upsert(product: Product): Promise<void>;
+  /** True when it existed. */
+  remove(id: string): Promise<boolean>;
+  /** Loads many products at once (seeding); faster than one by one. */
+  bulkUpsert(products: Product[], onProgress?: (done: number) => void): Promise<void>;
+  count(): Promise<number>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,10 @@
+export const roles = ['shopper', 'admin', 'warehouse'] as const;
+export type Role = (typeof roles)[number];
+
+/** Who is calling, from a validated token. */
+export interface Principal {
+  userId: string;
+  email: string;
+  name: string;
+  roles: Role[];
+}

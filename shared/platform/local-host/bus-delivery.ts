@@ -1,0 +1,99 @@
+import type { LocalBus, ReceivedMessage } from '../../adapters/bus/local-bus';
+import type { TopicFunction } from '../function-definition';
+import { invocationContext, type Logger } from '../logging';
+
+export interface BusDeliveryOptions {
+  /** How long an idle receiver waits before looking again (a publish wakes it sooner). */
+  idlePollMs?: number;
+  batchSize?: number;
+}
+
+/**
+ * Delivers local-bus messages to topic functions with Service Bus trigger semantics: the
+ * message is peek-locked, the handler runs, success completes it, a throw abandons it, and
+ * the bus dead-letters it once its deliveries reach the subscription's max delivery count.
+ */
+export function startBusDelivery(
+  bus: LocalBus,
+  functions: TopicFunction[],
+  logger: Logger,
+  options: BusDeliveryOptions = {},
+): { stop(): Promise<void> } {
+  let stopped = false;
+  const idlePollMs = options.idlePollMs ?? 250;
+  const loops = functions.map(async (fn) => {
+    const key = `${fn.topic}/${fn.subscription}`;
+    let wake: (() => void) | undefined;
+    const onReady = (ready: string) => {
+      if (ready === key) wake?.();
+    };
+    bus.signals.on('ready', onReady);
+    try {
+      while (!stopped) {
+        let messages: ReceivedMessage[] = [];
+        try {
+          messages = await bus.receive(fn.topic, fn.subscription, options.batchSize ?? 16);
+        } catch (error) {
+          if (!stopped)
+            logger('error', 'local bus receive failed', { subscription: key, error: String(error) });
+        }
+        await Promise.all(messages.map((message) => deliver(bus, fn, message, logger)));
+        if (messages.length === 0 && !stopped) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, idlePollMs);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = undefined;
+        }
+      }
+    } finally {
+      bus.signals.off('ready', onReady);
+    }
+  });
+  return {
+    async stop() {
+      stopped = true;
+      bus.signals.emit('stop');
+      for (const fn of functions) bus.signals.emit('ready', `${fn.topic}/${fn.subscription}`);
+      await Promise.all(loops);
+    },
+  };
+}
+
+async function deliver(
+  bus: LocalBus,
+  fn: TopicFunction,
+  message: ReceivedMessage,
+  logger: Logger,
+): Promise<void> {
+  const context = invocationContext(fn.name, logger, {
+    messageId: message.messageId,
+    deliveryCount: message.deliveryCount,
+    enqueuedTimeUtc: message.enqueuedAt.toISOString(),
+    subject: message.subject,
+    correlationId: message.correlationId,
+  });
+  try {
+    await fn.handler(message.body, context);
+    await bus.complete(message);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    try {
+      const outcome = await bus.abandon(fn.topic, message, reason);
+      if (outcome === 'dead-lettered') {
+        // The alert on-call gets in Azure is the dead-letter metric; locally, an error log line.
+        context.error(
+          `ALERT dead-lettered ${message.messageId} on ${fn.topic}/${fn.subscription}: ${reason}`,
+        );
+      } else {
+        context.warn(`Delivery ${message.deliveryCount} of ${message.messageId} failed: ${reason}`);
+      }
+    } catch (settleError) {
+      // Settling failed (e.g. the store is closing): the lock expires and the message returns.
+      context.error(`Could not abandon ${message.messageId}`, settleError);
+    }
+  }
+}

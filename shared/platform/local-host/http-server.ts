@@ -1,0 +1,190 @@
+import fs from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { AppError } from '../errors';
+import type { HttpFunction } from '../function-definition';
+import { problemResponse } from '../http';
+import { invocationContext, type Logger } from '../logging';
+import { compileRoute } from './route-template';
+
+export interface HttpHostOptions {
+  functions: HttpFunction[];
+  port: number;
+  maxBodyBytes: number;
+  logger: Logger;
+  /** The built SPA, served at `/` with fallback to index.html for client-side routes. */
+  staticDir?: string;
+  /** Extra handlers tried before the functions (e.g. the realtime push endpoint). */
+  extraRoutes?: Array<(req: IncomingMessage, res: ServerResponse) => boolean>;
+}
+
+interface Route {
+  fn: HttpFunction;
+  match: (path: string) => Record<string, string> | undefined;
+  methods: Set<string>;
+}
+
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.webmanifest': 'application/manifest+json',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+async function send(res: ServerResponse, init: HttpResponseInit): Promise<void> {
+  res.statusCode = init.status ?? 200;
+  const headers = init.headers;
+  if (headers) {
+    const entries =
+      headers instanceof Headers ? headers.entries() : Object.entries(headers as Record<string, string>);
+    for (const [name, value] of entries) res.setHeader(name, value);
+  }
+  let body: string | Uint8Array | undefined;
+  if (init.jsonBody !== undefined) {
+    body = JSON.stringify(init.jsonBody);
+    if (!res.hasHeader('content-type')) res.setHeader('content-type', 'application/json');
+  } else if (typeof init.body === 'string' || init.body instanceof Uint8Array) {
+    body = init.body;
+  } else if (init.body instanceof ArrayBuffer) {
+    body = new Uint8Array(init.body);
+  } else if (init.body != null) {
+    body = new Uint8Array(await new Response(init.body as BodyInit).arrayBuffer());
+  }
+  res.end(body);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      reject(new AppError(413, 'payload_too_large', `The body may be at most ${limit} bytes.`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new AppError(413, 'payload_too_large', `The body may be at most ${limit} bytes.`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function serveStatic(staticDir: string, urlPath: string, res: ServerResponse): boolean {
+  const root = path.resolve(staticDir);
+  if (!fs.existsSync(path.join(root, 'index.html'))) return false;
+  let file = path.resolve(root, `.${decodeURIComponent(urlPath)}`);
+  if (!file.startsWith(root)) return false;
+  const isAsset = path.extname(urlPath) !== '';
+  if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    if (isAsset) return false;
+    file = path.join(root, 'index.html'); // SPA fallback for client-side routes
+  }
+  const hashed = /\/assets\//.test(file);
+  res.statusCode = 200;
+  res.setHeader('content-type', contentTypes[path.extname(file)] ?? 'application/octet-stream');
+  res.setHeader('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+  fs.createReadStream(file).pipe(res);
+  return true;
+}
+
+/**
+ * Serves HTTP functions the way the Functions host does: `/api/<route>`, each request
+ * turned into `new HttpRequest(...)` + an InvocationContext, the handler's response sent.
+ */
+export async function startHttpServer(
+  options: HttpHostOptions,
+): Promise<{ url: string; server: http.Server }> {
+  const routes: Route[] = options.functions.map((fn) => ({
+    fn,
+    match: compileRoute(fn.route).match,
+    methods: new Set(fn.methods),
+  }));
+
+  const server = http.createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+      for (const extra of options.extraRoutes ?? []) if (extra(req, res)) return;
+      if (!url.pathname.startsWith('/api/')) {
+        if (options.staticDir && (req.method === 'GET' || req.method === 'HEAD')) {
+          if (serveStatic(options.staticDir, url.pathname, res)) return;
+        }
+        await send(
+          res,
+          problemResponse(new AppError(404, 'not_found', `Nothing is served at ${url.pathname}.`)),
+        );
+        return;
+      }
+      const routePath = url.pathname.slice('/api/'.length);
+      const method = (req.method ?? 'GET').toUpperCase();
+      let allowed: string[] | undefined;
+      for (const route of routes) {
+        const params = route.match(routePath);
+        if (!params) continue;
+        if (!route.methods.has(method)) {
+          allowed = [...(allowed ?? []), ...route.methods];
+          continue;
+        }
+        const body =
+          method === 'GET' || method === 'HEAD' ? undefined : await readBody(req, options.maxBodyBytes);
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(req.headers)) {
+          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+        }
+        const request = new HttpRequest({
+          method,
+          url: url.toString(),
+          headers,
+          params,
+          body: body && body.length > 0 ? { bytes: body } : undefined,
+        });
+        const context = invocationContext(route.fn.name, options.logger);
+        await send(res, await route.fn.handler(request, context));
+        return;
+      }
+      if (allowed) {
+        await send(
+          res,
+          problemResponse(new AppError(405, 'method_not_allowed', `${method} is not allowed here.`), {
+            allow: [...new Set(allowed)].join(', '),
+          }),
+        );
+        return;
+      }
+      await send(
+        res,
+        problemResponse(new AppError(404, 'not_found', `No API route matches ${url.pathname}.`)),
+      );
+    } catch (error) {
+      const appError =
+        error instanceof AppError
+          ? error
+          : new AppError(500, 'internal_error', 'The local host failed to serve this.');
+      if (!(error instanceof AppError))
+        options.logger('error', 'local host failure', { error: String(error) });
+      if (!res.headersSent) await send(res, problemResponse(appError));
+      else res.end();
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://localhost:${port}`, server };
+}

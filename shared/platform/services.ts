@@ -1,0 +1,121 @@
+import { createRemoteJWKSet } from 'jose';
+import type { LocalBus } from '../adapters/bus/local-bus';
+import type { Cache } from '../adapters/cache/cache.port';
+import { CacheAside } from '../adapters/cache/cache-aside';
+import { MemoryCache } from '../adapters/cache/memory-cache';
+import { openProductStore } from '../adapters/cosmos/open-product-store';
+import { LocalIssuer, localIssuerName } from '../adapters/identity/local-issuer';
+import { openRelationalStore, type RelationalStore } from '../adapters/sql/database';
+import type { ProductStore } from '../catalogue/product-store.port';
+import { createTokenVerifier, type TokenVerifier } from '../identity/token-verifier';
+import { type EventBus, shopTopology, type Topology } from '../messaging/event-bus.port';
+import { type AppConfig, parseConfig, usesLocalIssuer } from './config';
+
+/** Everything the handlers use, built once per process from configuration. */
+export interface Services {
+  config: AppConfig;
+  sql: RelationalStore;
+  products: ProductStore;
+  productsEmbedded: boolean;
+  cache: CacheAside;
+  bus: EventBus;
+  /** Present when the durable local bus is the event bus (local host, tests). */
+  localBus?: LocalBus;
+  verifyToken: TokenVerifier;
+  /** Present only when no Entra issuer is configured. */
+  localIssuer?: LocalIssuer;
+  /** Checks added by the host (e.g. local storage); health runs them with the rest. */
+  extraHealthChecks?: Record<string, { critical: boolean; check: () => Promise<string | undefined> }>;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  topology?: Topology;
+  /** Local bus peek-lock duration (tests shorten it to prove redelivery). */
+  busLockDurationMs?: number;
+}
+
+export async function createServices(config: AppConfig, options: ServiceOptions = {}): Promise<Services> {
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => {});
+  };
+  try {
+    const sqlStore = await openRelationalStore(config.sql);
+    closers.push(() => sqlStore.close());
+
+    const { store: products, embedded } = await openProductStore(config);
+    closers.push(() => products.close());
+
+    const cacheAdapter = await openCache(config);
+    closers.push(() => cacheAdapter.close());
+
+    const topology = options.topology ?? shopTopology;
+    let bus: EventBus;
+    let localBus: LocalBus | undefined;
+    if (config.serviceBusNamespace) {
+      const { ServiceBusEventBus } = await import('../adapters/bus/service-bus-event-bus');
+      bus = ServiceBusEventBus.connect(config.serviceBusNamespace);
+    } else {
+      if (sqlStore.dialect !== 'postgres') throw new Error('The local bus needs PostgreSQL or PGlite.');
+      const { LocalBus } = await import('../adapters/bus/local-bus');
+      localBus = await LocalBus.open(sqlStore.db, topology, { lockDurationMs: options.busLockDurationMs });
+      bus = localBus;
+    }
+    closers.push(() => bus.close());
+
+    let verifyToken: TokenVerifier;
+    let localIssuer: LocalIssuer | undefined;
+    if (usesLocalIssuer(config)) {
+      localIssuer = await LocalIssuer.open(config.dataDir, config.auth.audience);
+      verifyToken = createTokenVerifier({
+        issuer: localIssuerName,
+        audience: config.auth.audience,
+        keySet: localIssuer.keySet(),
+        clockToleranceSeconds: config.auth.clockToleranceSeconds,
+      });
+    } else {
+      verifyToken = createTokenVerifier({
+        issuer: config.auth.issuer,
+        audience: config.auth.audience,
+        keySet: createRemoteJWKSet(new URL(config.auth.jwksUrl)),
+        clockToleranceSeconds: config.auth.clockToleranceSeconds,
+      });
+    }
+
+    return {
+      config,
+      sql: sqlStore,
+      products,
+      productsEmbedded: embedded,
+      cache: new CacheAside(cacheAdapter, config.cacheTtlSeconds),
+      bus,
+      localBus,
+      verifyToken,
+      localIssuer,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+async function openCache(config: AppConfig): Promise<Cache> {
+  if (!config.redisUrl) return new MemoryCache();
+  const { RedisCache } = await import('../adapters/cache/redis-cache');
+  return RedisCache.connect(config.redisUrl);
+}
+
+let current: Promise<Services> | undefined;
+
+/** The process's services, created from the environment on first use (the Azure path). */
+export function services(): Promise<Services> {
+  current ??= createServices(parseConfig());
+  return current;
+}
+
+/** Installs already-built services (the local host and tests do this before serving). */
+export function useServices(value: Services | undefined): void {
+  current = value ? Promise.resolve(value) : undefined;
+}
