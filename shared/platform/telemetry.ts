@@ -93,3 +93,18 @@ export const metrics = {
   deadLetters: shopCounter('shop.dead_letters', 'Messages a consumer gave up on (dead-lettered)'),
   heartbeats: shopCounter('shop.heartbeats', 'Heartbeat timer ticks; an alert fires when they stop'),
 } as const;
+
+export interface HeartbeatLog {
+  log(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+}
+
+/**
+ * One heartbeat: a metric for the "heartbeat missing" alert and a log line for humans. A
+ * past-due tick means the host was busy or asleep past the schedule: worth a warning.
+ */
+export function recordHeartbeat(now: Date, pastDue: boolean, log: HeartbeatLog): void {
+  metrics.heartbeats.add(1, { pastDue });
+  if (pastDue) log.warn(`heartbeat ${now.toISOString()} (past due)`);
+  else log.log(`heartbeat ${now.toISOString()}`);
+}
