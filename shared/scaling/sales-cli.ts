@@ -1,0 +1,237 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { planCapacity, upcomingChanges } from './capacity-plan';
+import {
+  type CalendarIssue,
+  formatIssue,
+  readCalendar,
+  type SalesCalendar,
+  type SalesCalendarFile,
+  type SaleWindowInput,
+} from './sales-calendar';
+import { describeCapacity } from './scale-scheduler';
+import { describeInstant, isIanaTimeZone, localTimeToInstant } from './time-zones';
+
+/** `npm run sales -- list|add|validate|plan`: marketing's tool for bicep/sales-calendar.json. */
+
+export interface CliIo {
+  calendarPath: string;
+  now: Date;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+export const usage = `Usage: npm run sales -- <command> [options]
+
+  list                       show every sale window and the capacity it gets
+  validate                   check the calendar (overlaps, dates, time zones, capacity bounds, past windows)
+  add --name <text> --start <YYYY-MM-DDTHH:mm> --end <YYYY-MM-DDTHH:mm> --tz <IANA zone> --peak <req/s>
+                             book a sale window (times are local to --tz)
+  plan [--at <time>] [--tz <IANA zone>]
+                             capacity in force at --at (default now) and the upcoming changes;
+                             --at is an ISO instant (2026-11-27T05:00Z) or local time with --tz
+
+Options: --file <path>  calendar file (default bicep/sales-calendar.json)`;
+
+async function loadFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new Error(
+      `Cannot read the sales calendar at ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function printIssues(io: CliIo, issues: CalendarIssue[]): void {
+  io.err(`The sales calendar has ${issues.length} problem${issues.length === 1 ? '' : 's'}:`);
+  for (const issue of issues) io.err(`  - ${formatIssue(issue)}`);
+}
+
+function statusOf(calendar: SalesCalendar, index: number, now: Date): string {
+  const window = calendar.windows[index]!;
+  const ms = now.getTime();
+  if (window.endMs <= ms) return 'past';
+  if (window.startMs <= ms) return 'ON NOW';
+  return 'upcoming';
+}
+
+function list(io: CliIo, calendar: SalesCalendar): number {
+  if (calendar.windows.length === 0) {
+    io.out('No sale windows booked. Baseline capacity applies all the time.');
+  }
+  calendar.windows.forEach((window, index) => {
+    io.out(`${window.name} [${statusOf(calendar, index, io.now)}]`);
+    io.out(`  from  ${describeInstant(window.startMs, window.timeZone)}`);
+    io.out(`  until ${describeInstant(window.endMs, window.timeZone)}`);
+    io.out(`  peak  ${window.expectedPeakRps} req/s -> ${describeCapacity(window.capacity)}`);
+  });
+  const { policy } = calendar;
+  io.out(
+    `Capacity is raised ${policy.preWarmMinutes} min before each window and lowered ${policy.coolDownMinutes} min ` +
+      `after it; baseline: ${describeCapacity(policy.baseline)}.`,
+  );
+  return 0;
+}
+
+function validate(io: CliIo, input: unknown): number {
+  const result = readCalendar(input, { now: io.now });
+  if (!result.ok) {
+    printIssues(io, result.issues);
+    return 1;
+  }
+  io.out(`OK: ${result.calendar.windows.length} sale window(s), no problems.`);
+  return 0;
+}
+
+const ADD_FLAGS = ['name', 'start', 'end', 'tz', 'peak'] as const;
+
+async function add(io: CliIo, input: unknown, values: Record<string, string | undefined>): Promise<number> {
+  const missing = ADD_FLAGS.filter((flag) => !values[flag]);
+  if (missing.length > 0) {
+    io.err(`add needs ${missing.map((flag) => `--${flag}`).join(', ')}.`);
+    io.err(
+      'Example: npm run sales -- add --name "Black Friday" --start 2026-11-27T00:00 --end 2026-11-28T00:00 --tz America/New_York --peak 800',
+    );
+    return 2;
+  }
+  const peak = Number(values.peak);
+  const window: SaleWindowInput = {
+    name: values.name!.trim(),
+    start: values.start!,
+    end: values.end!,
+    timeZone: values.tz!,
+    expectedPeakRps: peak,
+  };
+  const file = input as SalesCalendarFile;
+  const existing = Array.isArray(file?.windows) ? file.windows : [];
+  const next = { ...file, windows: [...existing, window] };
+  // Check the whole calendar (overlaps with what is booked) without failing on old windows;
+  // the new window itself must not start in the past.
+  const result = readCalendar(next);
+  const issues = result.ok ? [] : [...result.issues];
+  if (isIanaTimeZone(window.timeZone)) {
+    const start = localTimeToInstant(window.start, window.timeZone);
+    if (start.kind === 'ok' && start.instantMs <= io.now.getTime()) {
+      issues.push({
+        window: window.name,
+        field: 'start',
+        message: `is in the past (${describeInstant(start.instantMs, window.timeZone)}); book a future time`,
+      });
+    }
+  }
+  if (issues.length > 0 || !result.ok) {
+    printIssues(io, issues);
+    io.err('Nothing was written.');
+    return 1;
+  }
+  await writeFile(io.calendarPath, `${JSON.stringify(next, null, 2)}\n`);
+  const added = result.calendar.windows.find((candidate) => candidate.name === window.name)!;
+  io.out(
+    `Added '${added.name}': ${describeInstant(added.startMs, added.timeZone)} to ${describeInstant(added.endMs, added.timeZone)}`,
+  );
+  io.out(`  capacity: ${describeCapacity(added.capacity)}`);
+  io.out('Deploy bicep/ (see docs/deploy.md) so the scale-scheduler picks it up.');
+  return 0;
+}
+
+function parseAt(io: CliIo, at: string | undefined, tz: string | undefined): Date | string {
+  if (!at) return io.now;
+  if (tz) {
+    if (!isIanaTimeZone(tz)) return `unknown time zone '${tz}'`;
+    const local = localTimeToInstant(at, tz);
+    if (local.kind === 'ok') return new Date(local.instantMs);
+    if (local.kind === 'invalid') return `--at ${local.reason}`;
+    return `--at ${at} is ${local.kind === 'skipped' ? 'skipped' : 'repeated'} by a DST change in ${tz}`;
+  }
+  if (!/(Z|[+-]\d{2}:?\d{2})$/.test(at) || Number.isNaN(Date.parse(at))) {
+    return `--at must be an ISO instant with Z or an offset (2026-11-27T05:00Z), or local time with --tz`;
+  }
+  return new Date(Date.parse(at));
+}
+
+function plan(io: CliIo, calendar: SalesCalendar, at: Date): number {
+  const current = planCapacity(calendar, at);
+  const why = current.active.length
+    ? current.active.map((window) => `${window.name} (${window.phase})`).join(', ')
+    : 'baseline (no sale window)';
+  io.out(`At ${at.toISOString()}: ${describeCapacity(current.capacity)}`);
+  io.out(`  because: ${why}`);
+  const changes = upcomingChanges(calendar, at);
+  if (changes.length === 0) {
+    io.out('No upcoming changes.');
+    return 0;
+  }
+  io.out('Upcoming changes:');
+  for (const change of changes) {
+    const reason = change.active.length
+      ? change.active.map((window) => `${window.name} (${window.phase})`).join(', ')
+      : 'back to baseline';
+    io.out(`  ${change.at.toISOString()}  ${describeCapacity(change.capacity)}  <- ${reason}`);
+  }
+  return 0;
+}
+
+export async function runSalesCli(argv: string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        file: { type: 'string' },
+        name: { type: 'string' },
+        start: { type: 'string' },
+        end: { type: 'string' },
+        tz: { type: 'string' },
+        peak: { type: 'string' },
+        at: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    io.err((error as Error).message);
+    io.err(usage);
+    return 2;
+  }
+  const values = parsed.values as Record<string, string | undefined>;
+  const command = parsed.positionals[0];
+  if (parsed.values.help || !command) {
+    io.out(usage);
+    return command || parsed.values.help ? 0 : 2;
+  }
+  const cli: CliIo = { ...io, calendarPath: values.file ?? io.calendarPath };
+  const input = await loadFile(cli.calendarPath);
+  switch (command) {
+    case 'validate':
+      return validate(cli, input);
+    case 'add':
+      return add(cli, input, values);
+    case 'list':
+    case 'plan': {
+      // Listing and planning work on calendars with ended windows; validate flags those.
+      const result = readCalendar(input);
+      if (!result.ok) {
+        printIssues(cli, result.issues);
+        return 1;
+      }
+      if (command === 'list') return list(cli, result.calendar);
+      const at = parseAt(cli, values.at, values.tz);
+      if (typeof at === 'string') {
+        cli.err(at);
+        return 2;
+      }
+      return plan(cli, result.calendar, at);
+    }
+    default:
+      cli.err(`Unknown command '${command}'.`);
+      cli.err(usage);
+      return 2;
+  }
+}
