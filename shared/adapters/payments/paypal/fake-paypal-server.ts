@@ -43,6 +43,7 @@ export class FakePaypalServer {
   readonly webhookId = 'WH-FAKE-0001';
   /** Captures actually performed (replays excluded). */
   captureCount = 0;
+  private readonly capturesByOrder = new Map<string, number>();
   tokensIssued = 0;
   private readonly webhookSigningKey = randomBytes(32);
   private readonly orders = new Map<string, FakeOrder>();
@@ -94,6 +95,11 @@ export class FakePaypalServer {
       },
     });
     return orderId;
+  }
+
+  /** Captures performed for one PayPal order: the "was the buyer charged twice" probe. */
+  capturesFor(orderId: string): number {
+    return this.capturesByOrder.get(orderId) ?? 0;
   }
 
   order(orderId: string): PaypalOrder | undefined {
@@ -326,6 +332,7 @@ export class FakePaypalServer {
       }
       default: {
         this.captureCount += 1;
+        this.capturesByOrder.set(orderId, this.capturesFor(orderId) + 1);
         const unit = order.purchase_units?.[0];
         const declined = stored.scenario === 'insufficient_funds';
         const captureRecord: PaypalCapture = {

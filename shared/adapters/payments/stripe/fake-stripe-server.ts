@@ -150,8 +150,7 @@ export class FakeStripeServer {
   /** The buyer finishes (or fails) 3-D Secure in Stripe.js. */
   async completeAuthentication(intentId: string, succeed = true): Promise<FakePaymentIntent> {
     const intent = this.intents.get(intentId);
-    if (!intent || intent.status !== 'requires_action')
-      throw new Error(`${intentId} is not awaiting authentication.`);
+    if (intent?.status !== 'requires_action') throw new Error(`${intentId} is not awaiting authentication.`);
     intent.next_action = null;
     if (succeed) {
       intent.status = 'succeeded';

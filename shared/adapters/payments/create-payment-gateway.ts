@@ -1,0 +1,79 @@
+import path from 'node:path';
+import type { PaymentGateway } from '../../payments/payment-gateway.port';
+import { RoutedPaymentGateway } from '../../payments/payment-gateway-router';
+import { ConfigError } from '../../platform/config';
+import { PaypalPaymentGateway } from './paypal/paypal-payment-gateway';
+import { SandboxPaymentGateway } from './sandbox/sandbox-payment-gateway';
+import { StripePaymentGateway } from './stripe/stripe-payment-gateway';
+
+/**
+ * Payment settings. A blank API base selects the sandbox for that provider (the local
+ * default); a set base needs its credentials. Names in comments are the app settings.
+ */
+export interface PaymentGatewaySettings {
+  /** DATA_DIR: the sandbox journal lives in `<dataDir>/payments/`. */
+  dataDir: string;
+  /** STRIPE_API_BASE, e.g. `https://api.stripe.com`; blank = sandbox. */
+  stripeApiBase: string;
+  /** STRIPE_SECRET_KEY (Key Vault reference in Azure). */
+  stripeSecretKey: string;
+  /** STRIPE_WEBHOOK_SECRET; in the sandbox, blank = a fixed local-only secret. */
+  stripeWebhookSecret: string;
+  /** PAYPAL_API_BASE, e.g. `https://api-m.paypal.com`; blank = sandbox. */
+  paypalApiBase: string;
+  /** PAYPAL_CLIENT_ID */
+  paypalClientId: string;
+  /** PAYPAL_CLIENT_SECRET (Key Vault reference in Azure). */
+  paypalClientSecret: string;
+  /** PAYPAL_WEBHOOK_ID */
+  paypalWebhookId: string;
+}
+
+export interface ConfiguredPaymentGateway extends PaymentGateway {
+  /** Present when any provider runs on the sandbox: dev tools use it to finish 3-D Secure or
+   * simulate webhooks. */
+  readonly sandbox: SandboxPaymentGateway | undefined;
+}
+
+export async function createPaymentGateway(
+  settings: PaymentGatewaySettings,
+): Promise<ConfiguredPaymentGateway> {
+  const needsSandbox = !settings.stripeApiBase || !settings.paypalApiBase;
+  const sandbox = needsSandbox
+    ? await SandboxPaymentGateway.open({
+        dataDir: path.join(settings.dataDir, 'payments'),
+        stripeWebhookSecret: settings.stripeWebhookSecret,
+      })
+    : undefined;
+  let stripe = sandbox?.forProvider('stripe');
+  if (settings.stripeApiBase) {
+    if (!settings.stripeSecretKey || !settings.stripeWebhookSecret) {
+      throw new ConfigError(
+        'STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are required when STRIPE_API_BASE is set.',
+      );
+    }
+    stripe = new StripePaymentGateway({
+      apiBase: settings.stripeApiBase,
+      secretKey: settings.stripeSecretKey,
+      webhookSecret: settings.stripeWebhookSecret,
+    });
+  }
+  let paypal = sandbox?.forProvider('paypal');
+  if (settings.paypalApiBase) {
+    if (!settings.paypalClientId || !settings.paypalClientSecret || !settings.paypalWebhookId) {
+      throw new ConfigError(
+        'PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET and PAYPAL_WEBHOOK_ID are required when PAYPAL_API_BASE is set.',
+      );
+    }
+    paypal = new PaypalPaymentGateway({
+      apiBase: settings.paypalApiBase,
+      clientId: settings.paypalClientId,
+      clientSecret: settings.paypalClientSecret,
+      webhookId: settings.paypalWebhookId,
+    });
+  }
+  const router = new RoutedPaymentGateway({ stripe: stripe!, paypal: paypal! }, async () => {
+    await sandbox?.close();
+  });
+  return Object.assign(router, { sandbox });
+}
