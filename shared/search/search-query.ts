@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { type Category, categories } from '../catalogue/product';
 import { type FieldErrors, validationFailed } from '../platform/errors';
-import { zodFieldErrors } from '../platform/http';
 import {
   defaultFacetsFor,
   type FacetField,
@@ -90,7 +89,14 @@ export function parseSearchQuery(raw: Record<string, string>): SearchRequest {
   }
 
   const parsed = knownParams.safeParse(known);
-  if (!parsed.success) Object.assign(errors, zodFieldErrors(parsed.error));
+  if (!parsed.success) {
+    // Report the parameter ("category"), not the list position inside it ("category.1").
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '(query)');
+      errors[name] ??= [];
+      errors[name].push(issue.message);
+    }
+  }
   if (Object.keys(errors).length > 0 || !parsed.success) throw validationFailed(errors);
 
   const params = parsed.data;
