@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { PaymentGateway } from '../../payments/payment-gateway.port';
+import type { PaymentGateway, ProviderPaymentGateway } from '../../payments/payment-gateway.port';
 import { RoutedPaymentGateway } from '../../payments/payment-gateway-router';
 import { ConfigError } from '../../platform/config';
 import { PaypalPaymentGateway } from './paypal/paypal-payment-gateway';
@@ -38,14 +38,8 @@ export interface ConfiguredPaymentGateway extends PaymentGateway {
 export async function createPaymentGateway(
   settings: PaymentGatewaySettings,
 ): Promise<ConfiguredPaymentGateway> {
-  const needsSandbox = !settings.stripeApiBase || !settings.paypalApiBase;
-  const sandbox = needsSandbox
-    ? await SandboxPaymentGateway.open({
-        dataDir: path.join(settings.dataDir, 'payments'),
-        stripeWebhookSecret: settings.stripeWebhookSecret,
-      })
-    : undefined;
-  let stripe = sandbox?.forProvider('stripe');
+  // Check every setting before opening anything, so a bad configuration leaves nothing open.
+  let stripe: ProviderPaymentGateway | undefined;
   if (settings.stripeApiBase) {
     if (!settings.stripeSecretKey || !settings.stripeWebhookSecret) {
       throw new ConfigError(
@@ -58,7 +52,7 @@ export async function createPaymentGateway(
       webhookSecret: settings.stripeWebhookSecret,
     });
   }
-  let paypal = sandbox?.forProvider('paypal');
+  let paypal: ProviderPaymentGateway | undefined;
   if (settings.paypalApiBase) {
     if (!settings.paypalClientId || !settings.paypalClientSecret || !settings.paypalWebhookId) {
       throw new ConfigError(
@@ -72,8 +66,21 @@ export async function createPaymentGateway(
       webhookId: settings.paypalWebhookId,
     });
   }
-  const router = new RoutedPaymentGateway({ stripe: stripe!, paypal: paypal! }, async () => {
-    await sandbox?.close();
-  });
+  const sandbox =
+    stripe && paypal
+      ? undefined
+      : await SandboxPaymentGateway.open({
+          dataDir: path.join(settings.dataDir, 'payments'),
+          stripeWebhookSecret: settings.stripeWebhookSecret,
+        });
+  const router = new RoutedPaymentGateway(
+    {
+      stripe: stripe ?? sandbox!.forProvider('stripe'),
+      paypal: paypal ?? sandbox!.forProvider('paypal'),
+    },
+    async () => {
+      await sandbox?.close();
+    },
+  );
   return Object.assign(router, { sandbox });
 }

@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { minorToDecimalString } from '../../../payments/payment-input';
+import { randomId } from '../random-id';
 import type { PaypalCapture, PaypalOrder } from './paypal-payment-gateway';
 
 /**
@@ -33,7 +34,7 @@ interface FakeOrder {
 }
 
 function id(prefix: string): string {
-  return `${prefix}${randomBytes(8).toString('hex').toUpperCase()}`;
+  return randomId(prefix, 17);
 }
 
 export class FakePaypalServer {

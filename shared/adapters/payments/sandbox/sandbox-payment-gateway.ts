@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import Stripe from 'stripe';
 import type {
@@ -20,6 +20,7 @@ import {
 } from '../../../payments/payment-input';
 import { AppError } from '../../../platform/errors';
 import { mapPaypalWebhookEvent, type PaypalCapture } from '../paypal/paypal-payment-gateway';
+import { randomId } from '../random-id';
 import { parseStripeWebhook } from '../stripe/stripe-payment-gateway';
 import {
   AUTHENTICATION_FAILED,
@@ -177,7 +178,7 @@ export class SandboxPaymentGateway {
   }
 
   private stripeOutcome(paymentMethodId: string): ChargeOutcome {
-    const reference = `pi_sandbox_${randomBytes(12).toString('hex')}`;
+    const reference = randomId('pi_sandbox_');
     const method = findTestPaymentMethod(paymentMethodId);
     if (!method) {
       return {
@@ -202,7 +203,7 @@ export class SandboxPaymentGateway {
           status: 'requires_action',
           provider: 'stripe',
           reference,
-          clientSecret: `${reference}_secret_${randomBytes(12).toString('hex')}`,
+          clientSecret: randomId(`${reference}_secret_`),
         };
       case 'decline':
         return {
@@ -351,7 +352,7 @@ export class SandboxPaymentGateway {
             ? 'payment_intent.payment_failed'
             : `payment_intent.${outcome.status}`;
       const rawBody = JSON.stringify({
-        id: `evt_sandbox_${randomBytes(12).toString('hex')}`,
+        id: randomId('evt_sandbox_'),
         object: 'event',
         created: Math.floor(Date.now() / 1000),
         livemode: false,
@@ -369,7 +370,7 @@ export class SandboxPaymentGateway {
       };
     }
     const capture: PaypalCapture = {
-      id: `CAP-SANDBOX-${randomBytes(6).toString('hex')}`,
+      id: randomId('CAP-SANDBOX-', 12),
       status:
         outcome.status === 'succeeded' ? 'COMPLETED' : outcome.status === 'declined' ? 'DECLINED' : 'PENDING',
       custom_id: orderId,
@@ -385,7 +386,7 @@ export class SandboxPaymentGateway {
           ? 'PAYMENT.CAPTURE.DENIED'
           : 'PAYMENT.CAPTURE.PENDING';
     const rawBody = JSON.stringify({
-      id: `WH-SANDBOX-${randomBytes(8).toString('hex')}`,
+      id: randomId('WH-SANDBOX-', 16),
       event_type: eventType,
       resource_type: 'capture',
       resource: capture,
@@ -395,7 +396,7 @@ export class SandboxPaymentGateway {
       rawBody,
       headers: {
         'content-type': 'application/json',
-        'paypal-transmission-id': randomBytes(8).toString('hex'),
+        'paypal-transmission-id': randomId('', 16),
         'paypal-transmission-sig': this.paypalSignature(rawBody),
       },
     };

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
+import { randomId } from '../random-id';
 import {
   AUTHENTICATION_FAILED,
   findTestPaymentMethod,
@@ -66,7 +66,7 @@ interface StoredResponse {
 type FaultWhen = 'before' | 'after';
 
 function id(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString('hex')}`;
+  return randomId(`${prefix}_`);
 }
 
 /** `metadata[orderId]=x&expand[0]=y` -> `{ metadata: { orderId: 'x' }, expand: { '0': 'y' } }`. */
@@ -368,7 +368,7 @@ export class FakeStripeServer {
       amount,
       currency: params.currency,
       status: pmId ? 'requires_confirmation' : 'requires_payment_method',
-      client_secret: `${intentId}_secret_${randomBytes(12).toString('hex')}`,
+      client_secret: randomId(`${intentId}_secret_`),
       created: Math.floor(Date.now() / 1000),
       livemode: false,
       metadata: (params.metadata as Record<string, string> | undefined) ?? {},
