@@ -4,7 +4,7 @@ import type { Category, Product } from '../catalogue/product';
  * The product search index, defined once. The Azure adapter turns it into an index
  * definition (createOrUpdateIndex), the embedded engine reads the same field roles, the
  * query parser accepts exactly these filter and facet names, and `productIndexDefinition`
- * is plain JSON-able data for Bicep/scripts (see product-index-schema.json).
+ * is plain JSON-able data for Bicep/scripts (committed as product-index-schema.json; a test keeps it in sync).
  */
 
 /** Vendor attributes that can be filtered and faceted (all stored as string collections). */
