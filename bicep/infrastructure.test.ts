@@ -1,0 +1,441 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { settingDefaults } from '../shared/platform/config';
+import { parseCalendar } from '../shared/scaling/sales-calendar';
+import {
+  type BicepResource,
+  type BicepValue,
+  bicepDir,
+  isExpr,
+  loadBicepFiles,
+  loadParamFile,
+  parseBicep,
+  syntaxProblems,
+} from './bicep-model';
+
+const files = loadBicepFiles();
+const main = files.get('main.bicep')!;
+const declared = [...files.values()].flatMap((file) =>
+  file.resources.filter((resource) => !resource.existing),
+);
+
+function resourcesOf(type: string): BicepResource[] {
+  return declared.filter((resource) => resource.type === type);
+}
+
+function only(type: string): BicepResource {
+  const found = resourcesOf(type);
+  expect(found, type).toHaveLength(1);
+  return found[0]!;
+}
+
+function get(value: BicepValue | undefined, ...keys: string[]): BicepValue | undefined {
+  let current = value;
+  for (const key of keys) {
+    if (typeof current !== 'object' || current === null || Array.isArray(current) || isExpr(current))
+      return undefined;
+    current = (current as Record<string, BicepValue>)[key];
+  }
+  return current;
+}
+
+function text(value: BicepValue | undefined): string {
+  return isExpr(value) ? value.expr : JSON.stringify(value);
+}
+
+const params = {
+  dev: loadParamFile('main.dev.bicepparam'),
+  prod: loadParamFile('main.prod.bicepparam'),
+};
+
+describe('Bicep syntax (tree-sitter-bicep; no Bicep CLI here)', () => {
+  it.each([...files.keys()])('%s parses with no ERROR or MISSING node', (file) => {
+    expect(syntaxProblems(files.get(file)!.tree)).toEqual([]);
+  });
+
+  it('the check catches broken Bicep (negative control)', () => {
+    expect(syntaxProblems(parseBicep("resource x 'a@b' = {\n  name: \n}\n")).length).toBeGreaterThan(0);
+    expect(syntaxProblems(parseBicep("param p string = 'unterminated\n")).length).toBeGreaterThan(0);
+  });
+
+  it.each(Object.entries(params))('main.%s.bicepparam parses and uses main.bicep', (_env, file) => {
+    expect(file.problems).toEqual([]);
+    expect(file.using).toBe('main.bicep');
+  });
+
+  it.each(Object.entries(params))(
+    'main.%s.bicepparam sets only declared params and every required one',
+    (_env, file) => {
+      for (const name of file.params.keys())
+        expect(main.params.has(name), `unknown param ${name}`).toBe(true);
+      const required = [...main.params]
+        .filter(([, param]) => param.defaultValue === undefined)
+        .map(([name]) => name);
+      for (const name of required) expect(file.params.has(name), `missing required param ${name}`).toBe(true);
+    },
+  );
+
+  it('every module main.bicep references exists, and every module file is used', () => {
+    const referenced = main.modules.map((module) => module.path).sort();
+    const moduleFiles = [...files.keys()].filter((file) => file.startsWith('modules/')).sort();
+    expect(referenced).toEqual(moduleFiles);
+  });
+
+  it('modules are called with params they declare, and with all their required params', () => {
+    for (const module of main.modules) {
+      const target = files.get(module.path)!;
+      const given = Object.keys((module.body.params ?? {}) as Record<string, BicepValue>);
+      for (const name of given)
+        expect(target.params.has(name), `${module.path} has no param ${name}`).toBe(true);
+      for (const [name, param] of target.params) {
+        if (param.defaultValue === undefined) expect(given, `${module.path} needs ${name}`).toContain(name);
+      }
+    }
+  });
+});
+
+describe('every resource in ARCHITECTURE.md §7 is declared', () => {
+  const required = [
+    'Microsoft.Web/serverfarms',
+    'Microsoft.Web/sites',
+    'Microsoft.Storage/storageAccounts',
+    'Microsoft.Storage/storageAccounts/blobServices/containers',
+    'Microsoft.Resources/deploymentScripts',
+    'Microsoft.DocumentDB/databaseAccounts',
+    'Microsoft.DocumentDB/databaseAccounts/sqlDatabases',
+    'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers',
+    'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments',
+    'Microsoft.Sql/servers',
+    'Microsoft.Sql/servers/databases',
+    'Microsoft.ServiceBus/namespaces',
+    'Microsoft.ServiceBus/namespaces/topics',
+    'Microsoft.ServiceBus/namespaces/topics/subscriptions',
+    'Microsoft.Cache/redis',
+    'Microsoft.Cache/redis/accessPolicyAssignments',
+    'Microsoft.Search/searchServices',
+    'Microsoft.SignalRService/webPubSub',
+    'Microsoft.SignalRService/webPubSub/hubs',
+    'Microsoft.Communication/communicationServices',
+    'Microsoft.Communication/emailServices',
+    'Microsoft.Communication/emailServices/domains',
+    'Microsoft.KeyVault/vaults',
+    'Microsoft.OperationalInsights/workspaces',
+    'Microsoft.Insights/components',
+    'Microsoft.Insights/actionGroups',
+    'Microsoft.Insights/metricAlerts',
+    'Microsoft.Insights/scheduledQueryRules',
+    'Microsoft.Cdn/profiles',
+    'Microsoft.Cdn/profiles/afdEndpoints',
+    'Microsoft.Cdn/profiles/originGroups',
+    'Microsoft.Cdn/profiles/originGroups/origins',
+    'Microsoft.Cdn/profiles/afdEndpoints/routes',
+    'Microsoft.Cdn/profiles/securityPolicies',
+    'Microsoft.Network/FrontDoorWebApplicationFirewallPolicies',
+    'Microsoft.Authorization/roleAssignments',
+  ];
+
+  it.each(required)('%s', (type) => {
+    expect(resourcesOf(type).length).toBeGreaterThan(0);
+  });
+
+  it('every resource type carries an api version', () => {
+    for (const resource of [...files.values()].flatMap((file) => file.resources)) {
+      expect(resource.apiVersion, `${resource.file} ${resource.symbol}`).toMatch(
+        /^\d{4}-\d{2}-\d{2}(-preview)?$/,
+      );
+    }
+  });
+});
+
+describe('key properties', () => {
+  it('Function App: Flex Consumption, Node 22, system-assigned identity, identity-based deployment storage', () => {
+    expect(get(only('Microsoft.Web/serverfarms').body, 'sku')).toEqual({
+      tier: 'FlexConsumption',
+      name: 'FC1',
+    });
+    const site = only('Microsoft.Web/sites').body;
+    expect(get(site, 'identity', 'type')).toBe('SystemAssigned');
+    expect(get(site, 'properties', 'functionAppConfig', 'runtime')).toEqual({ name: 'node', version: '22' });
+    expect(get(site, 'properties', 'functionAppConfig', 'deployment', 'storage', 'authentication')).toEqual({
+      type: 'SystemAssignedIdentity',
+    });
+    expect(get(site, 'properties', 'httpsOnly')).toBe(true);
+  });
+
+  it('Service Bus: topic orders with duplicate detection; receipts, inventory, fulfilment with 3 deliveries and dead-lettering', () => {
+    const serviceBus = files.get('modules/service-bus.bicep')!;
+    expect(get(only('Microsoft.ServiceBus/namespaces').body, 'properties', 'disableLocalAuth')).toBe(true);
+    const topic = only('Microsoft.ServiceBus/namespaces/topics').body;
+    expect(topic.name).toBe('orders');
+    expect(get(topic, 'properties', 'requiresDuplicateDetection')).toBe(true);
+    const subscriptions = only('Microsoft.ServiceBus/namespaces/topics/subscriptions');
+    expect(subscriptions.loop).toBe(true);
+    expect(serviceBus.params.get('subscriptionNames')?.defaultValue).toEqual([
+      'receipts',
+      'inventory',
+      'fulfilment',
+    ]);
+    expect(
+      main.modules.find((module) => module.path === 'modules/service-bus.bicep')?.body.params,
+    ).not.toHaveProperty('subscriptionNames');
+    expect(get(subscriptions.body, 'properties', 'maxDeliveryCount')).toBe(3);
+    expect(get(subscriptions.body, 'properties', 'deadLetteringOnMessageExpiration')).toBe(true);
+  });
+
+  it('Azure SQL: Entra-only auth; read scale-out in prod on a tier that has a readable replica', () => {
+    const server = only('Microsoft.Sql/servers').body;
+    expect(get(server, 'properties', 'administrators', 'azureADOnlyAuthentication')).toBe(true);
+    const database = only('Microsoft.Sql/servers/databases').body;
+    expect(text(get(database, 'properties', 'readScale'))).toBe("readScaleOut ? 'Enabled' : 'Disabled'");
+    expect(params.prod.params.get('sqlReadScaleOut')).toBe(true);
+    expect(params.prod.params.get('sqlSkuName')).toMatch(/^(HS_|BC_|P)/);
+    expect(params.prod.params.get('sqlHighAvailabilityReplicaCount')).toBeGreaterThanOrEqual(1);
+    expect(text(get(main.vars.get('appSettings'), 'SQL_READ_SCALE_OUT'))).toBe(
+      "sqlReadScaleOut ? 'true' : 'false'",
+    );
+  });
+
+  it('Cosmos DB: keys off, database shop, container products on /id with autoscale throughput', () => {
+    expect(get(only('Microsoft.DocumentDB/databaseAccounts').body, 'properties', 'disableLocalAuth')).toBe(
+      true,
+    );
+    const cosmos = files.get('modules/cosmos.bicep')!;
+    expect(cosmos.params.get('databaseName')?.defaultValue).toBe('shop');
+    expect(cosmos.params.get('containerName')?.defaultValue).toBe('products');
+    const container = only('Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers').body;
+    expect(get(container, 'properties', 'resource', 'partitionKey', 'paths')).toEqual(['/id']);
+    expect(text(get(container, 'properties', 'options', 'autoscaleSettings', 'maxThroughput'))).toBe(
+      'productsMaxThroughput',
+    );
+    expect(cosmos.source).toMatch(/Partition key \/id: the hot path is the product page, a point read by id/);
+  });
+
+  it('Front Door WAF: Prevention mode, a rate-limit rule, managed rule sets on Premium (prod)', () => {
+    const waf = only('Microsoft.Network/FrontDoorWebApplicationFirewallPolicies').body;
+    expect(get(waf, 'properties', 'policySettings', 'mode')).toBe('Prevention');
+    const rules = get(waf, 'properties', 'customRules', 'rules') as Record<string, BicepValue>[];
+    expect(rules.map((rule) => rule.ruleType)).toContain('RateLimitRule');
+    const frontDoor = files.get('modules/front-door.bicep')!;
+    const managed = text(frontDoor.vars.get('managedRuleSets'));
+    expect(managed).toContain("ruleSetType: 'Microsoft_DefaultRuleSet'");
+    expect(managed).toMatch(/^isPremium/);
+    expect(params.prod.params.get('frontDoorSku')).toBe('Premium_AzureFrontDoor');
+    const security = only('Microsoft.Cdn/profiles/securityPolicies').body;
+    expect(get(security, 'properties', 'parameters', 'type')).toBe('WebApplicationFirewall');
+    const routes = resourcesOf('Microsoft.Cdn/profiles/afdEndpoints/routes').map((route) =>
+      get(route.body, 'properties', 'patternsToMatch'),
+    );
+    expect(routes).toEqual([['/api/*'], ['/*']]);
+  });
+
+  it('every data service has key/SAS auth disabled', () => {
+    expect(get(only('Microsoft.Storage/storageAccounts').body, 'properties', 'allowSharedKeyAccess')).toBe(
+      false,
+    );
+    expect(get(only('Microsoft.Search/searchServices').body, 'properties', 'disableLocalAuth')).toBe(true);
+    expect(get(only('Microsoft.SignalRService/webPubSub').body, 'properties', 'disableLocalAuth')).toBe(true);
+    expect(get(only('Microsoft.Cache/redis').body, 'properties', 'disableAccessKeyAuthentication')).toBe(
+      true,
+    );
+    expect(get(only('Microsoft.Insights/components').body, 'properties', 'DisableLocalAuth')).toBe(true);
+    expect(get(only('Microsoft.KeyVault/vaults').body, 'properties', 'enableRbacAuthorization')).toBe(true);
+    expect(get(only('Microsoft.SignalRService/webPubSub/hubs').body, 'name')).toEqual({ expr: 'hubName' });
+    expect(files.get('modules/web-pubsub.bicep')!.params.get('hubName')?.defaultValue).toBe('stock');
+  });
+
+  it('the function identity gets each role it needs, scoped to one resource', () => {
+    const roleIds = text(files.get('modules/role-assignments.bicep')!.vars.get('roles'));
+    for (const role of [
+      'storageBlobDataOwner',
+      'storageQueueDataContributor',
+      'serviceBusDataSender',
+      'serviceBusDataReceiver',
+      'keyVaultSecretsUser',
+      'searchIndexDataContributor',
+      'webPubSubServiceOwner',
+      'cosmosDbOperator',
+      'websiteContributor',
+      'monitoringMetricsPublisher',
+    ]) {
+      expect(roleIds).toContain(role);
+    }
+    const cosmosData = only('Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments').body;
+    expect(text(get(cosmosData, 'properties', 'roleDefinitionId'))).toContain(
+      '00000000-0000-0000-0000-000000000002',
+    );
+    expect(
+      get(only('Microsoft.Cache/redis/accessPolicyAssignments').body, 'properties', 'accessPolicyName'),
+    ).toBe('Data Contributor');
+    for (const assignment of resourcesOf('Microsoft.Authorization/roleAssignments')) {
+      expect(assignment.body.scope, `${assignment.file} ${assignment.symbol} must be scoped`).toBeDefined();
+    }
+  });
+
+  it('alerts: dead letters > 0, heartbeat missing, 5xx rate, p95 latency', () => {
+    const deadLetters = only('Microsoft.Insights/metricAlerts').body;
+    const criterion = (
+      get(deadLetters, 'properties', 'criteria', 'allOf') as Record<string, BicepValue>[]
+    )[0]!;
+    expect(criterion).toMatchObject({
+      metricName: 'DeadletteredMessages',
+      operator: 'GreaterThan',
+      threshold: 0,
+    });
+    const alerts = files.get('modules/alerts.bicep')!.vars.get('logAlerts') as Record<string, BicepValue>[];
+    expect(alerts.map((alert) => alert.name)).toEqual(['heartbeat-missing', 'server-errors', 'p95-latency']);
+    // The heartbeat alert watches the metric the heartbeat function records.
+    const telemetry = readFileSync(path.join(bicepDir, '../shared/platform/telemetry.ts'), 'utf8');
+    const heartbeatMetric = /heartbeats: shopCounter\('([^']+)'/.exec(telemetry)?.[1];
+    expect(heartbeatMetric).toBe('shop.heartbeats');
+    expect(alerts[0]!.query).toContain(`name == "${heartbeatMetric}"`);
+    expect(alerts[1]!.query).toContain('toint(resultCode) >= 500');
+    expect(alerts[2]!.query).toContain('percentile(duration, 95)');
+  });
+});
+
+describe('app settings', () => {
+  const appSettings = main.vars.get('appSettings') as Record<string, BicepValue>;
+  const names = Object.keys(appSettings);
+
+  // Keys of settingDefaults that are deliberately not app settings in Azure, and why.
+  const notSetInAzure: Record<string, string> = {
+    FUNCTIONS_WORKER_RUNTIME:
+      'Flex Consumption takes the runtime from functionAppConfig.runtime and rejects this setting',
+    AzureWebJobsStorage:
+      'identity-based: AzureWebJobsStorage__accountName instead of a connection string with a key',
+    DATA_DIR: 'local twins only (PGlite, snapshots, mail outbox); every service is real in Azure',
+    PORT: 'the local host only; the Functions runtime owns the port in Azure',
+    DATABASE_URL: 'local PostgreSQL only; Azure uses SQL_SERVER/SQL_DATABASE with Entra auth',
+    DATABASE_READ_URL: 'local PostgreSQL only; Azure reads with ApplicationIntent=ReadOnly',
+  };
+
+  it('sets every setting shared/platform/config.ts reads, except the documented local-only ones', () => {
+    for (const name of Object.keys(settingDefaults)) {
+      if (name in notSetInAzure) {
+        expect(names, `${name} should not be set in Azure: ${notSetInAzure[name]}`).not.toContain(name);
+      } else {
+        expect(names, `app setting ${name} is missing`).toContain(name);
+      }
+    }
+    expect(names).toContain('AzureWebJobsStorage__accountName');
+    expect(names).toContain('ServiceBusConnection__fullyQualifiedNamespace');
+  });
+
+  it('sets the scale-scheduler settings, from the calendar and only when sales scaling is on', () => {
+    for (const name of [
+      'SCALE_SUBSCRIPTION_ID',
+      'SCALE_RESOURCE_GROUP',
+      'SCALE_FUNCTION_APP_NAME',
+      'SCALE_COSMOS_ACCOUNT_NAME',
+    ]) {
+      expect(text(appSettings[name])).toMatch(/^salesScalingEnabled \? .+ : ''$/);
+    }
+    expect(appSettings.SCALE_PAUSED).toBe('false');
+    expect(text(appSettings.SALES_CALENDAR)).toBe("loadTextContent('sales-calendar.json')");
+    expect(params.prod.params.get('salesScalingEnabled')).toBe(true);
+    expect(params.dev.params.get('salesScalingEnabled')).toBe(false);
+  });
+
+  it('payment secrets are Key Vault references', () => {
+    for (const name of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'PAYPAL_CLIENT_SECRET']) {
+      expect(appSettings[name]).toMatch(/^@Microsoft\.KeyVault\(SecretUri=\$\{secretUriBase\}\/[a-z-]+\)$/);
+    }
+  });
+
+  it('endpoints are in their Azure form', () => {
+    expect(text(appSettings.REDIS_URL)).toBe('redis.outputs.url');
+    // Bicep interpolation, not JS: compare the source text.
+    const bicepInterpolation = (name: string) => `\${${name}}`;
+    expect(files.get('modules/redis.bicep')!.outputs.get('url')).toBe(
+      `rediss://${bicepInterpolation('cache.properties.hostName')}:6380`,
+    );
+    expect(files.get('modules/service-bus.bicep')!.outputs.get('fullyQualifiedNamespace')).toBe(
+      `${bicepInterpolation('namespace.name')}.servicebus.windows.net`,
+    );
+    expect(appSettings.STRIPE_API_BASE).toBe('https://api.stripe.com');
+    expect(params.prod.params.get('paypalApiBase')).toBe('https://api-m.paypal.com');
+  });
+
+  const secretPatterns: [string, RegExp][] = [
+    ['a storage/Service Bus key', /AccountKey=|SharedAccessKey|SharedAccessSignature|sig=/i],
+    ['a password', /password\s*=|pwd=/i],
+    [
+      'a key-listing function',
+      /\blist(Keys|ConnectionStrings|Secrets|Credentials)\b|\.listKeys\(|primaryKey|secondaryKey/i,
+    ],
+    ['a Stripe secret', /\b(sk|rk|whsec)_(live|test)?_?[A-Za-z0-9]{8,}/],
+    ['a long random literal', /^[A-Za-z0-9+/=_-]{32,}$/],
+  ];
+
+  function secretLooking(value: BicepValue): string | undefined {
+    const source = isExpr(value) ? value.expr : typeof value === 'string' ? value : JSON.stringify(value);
+    return secretPatterns.find(([, pattern]) => pattern.test(source))?.[0];
+  }
+
+  it('the secret detector flags keys (negative control)', () => {
+    expect(secretLooking('DefaultEndpointsProtocol=https;AccountName=a;AccountKey=Zm9v')).toBe(
+      'a storage/Service Bus key',
+    );
+    expect(secretLooking({ expr: 'storage.listKeys().keys[0].value' })).toBe('a key-listing function');
+    expect(secretLooking('sk_live_51HxYzAbCdEf')).toBe('a Stripe secret');
+    expect(secretLooking('q9Zx8Yw7Vu6Ts5Rq4Po3Nm2Lk1Jh0GfEdCbA')).toBe('a long random literal');
+  });
+
+  it.each(Object.keys(appSettings))('%s holds no secret-looking value', (name) => {
+    const value = appSettings[name]!;
+    expect(secretLooking(value)).toBeUndefined();
+    if (/SECRET|PASSWORD|_KEY$/.test(name) && name !== 'STRIPE_PUBLISHABLE_KEY') {
+      expect(value, `${name} must be a Key Vault reference`).toMatch(/^@Microsoft\.KeyVault\(/);
+    }
+  });
+
+  it('no Bicep file lists keys or embeds a secret anywhere', () => {
+    for (const [file, model] of files) {
+      expect(model.source, file).not.toMatch(/listKeys|listConnectionStrings|AccountKey=|SharedAccessKey=/);
+    }
+    for (const [env, file] of Object.entries(params)) {
+      for (const [name, value] of file.params) expect(secretLooking(value), `${env} ${name}`).toBeUndefined();
+    }
+  });
+
+  it('outputs are named like the app settings they feed', () => {
+    for (const name of [
+      'AzureWebJobsStorage__accountName',
+      'ServiceBusConnection__fullyQualifiedNamespace',
+      'COSMOS_ENDPOINT',
+      'SQL_SERVER',
+      'SQL_DATABASE',
+      'SQL_READ_SCALE_OUT',
+      'REDIS_URL',
+      'SERVICEBUS_NAMESPACE',
+      'SEARCH_ENDPOINT',
+      'WEBPUBSUB_ENDPOINT',
+      'EMAIL_ENDPOINT',
+      'EMAIL_SENDER',
+      'APPLICATIONINSIGHTS_CONNECTION_STRING',
+    ]) {
+      expect(main.outputs.has(name), `output ${name}`).toBe(true);
+      expect(text(main.outputs.get(name))).toBe(text(appSettings[name]));
+    }
+  });
+});
+
+describe('the sales calendar in Bicep', () => {
+  it('main.bicep loads bicep/sales-calendar.json, which parses', () => {
+    expect(main.source).toContain("loadJsonContent('sales-calendar.json')");
+    const calendar = JSON.parse(readFileSync(path.join(bicepDir, 'sales-calendar.json'), 'utf8'));
+    expect(() => parseCalendar(calendar)).not.toThrow();
+  });
+
+  it('sizes the instance ceiling with the same formula as capacityForPeak', () => {
+    const formula = text(main.vars.get('saleMaximumInstances')).replace(/\s+/g, ' ');
+    expect(formula).toContain('for window in salesCalendar.windows');
+    expect(formula).toContain(
+      'max( salesPolicy.baseline.alwaysReadyInstances, (window.expectedPeakRps + salesPolicy.requestsPerSecondPerInstance - 1) / salesPolicy.requestsPerSecondPerInstance ) * salesPolicy.burstFactor',
+    );
+    const capacityPlan = readFileSync(path.join(bicepDir, '../shared/scaling/sales-calendar.ts'), 'utf8');
+    expect(capacityPlan).toContain('ceilDiv(expectedPeakRps, policy.requestsPerSecondPerInstance)');
+    expect(capacityPlan).toContain('alwaysReadyInstances * policy.burstFactor');
+  });
+});

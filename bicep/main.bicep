@@ -1,0 +1,321 @@
+// The whole storefront in one resource group: `az deployment group create -g <rg>
+// -f bicep/main.bicep -p bicep/main.<env>.bicepparam` (docs/deploy.md).
+//
+// Hosting: Flex Consumption (see modules/function-app.bicep for why). Sale-time scaling:
+// marketing's calendar (sales-calendar.json) is read here with loadJsonContent to size the
+// instance ceiling for the biggest booked sale, and is handed to the app as SALES_CALENDAR;
+// the scale-scheduler timer then raises always-ready instances and Cosmos RU/s before each
+// window and lowers them after it (shared/scaling/capacity-plan.ts).
+
+targetScope = 'resourceGroup'
+
+@allowed([
+  'dev'
+  'prod'
+])
+param environmentName string
+param location string = resourceGroup().location
+@maxLength(8)
+param namePrefix string = 'shop'
+
+@description('Apply the sales calendar (scale-scheduler targets this deployment). Off in dev: the scheduler only logs.')
+param salesScalingEnabled bool
+@description('Who gets paged.')
+param alertEmail string
+
+@description('Entra group administering Azure SQL (Entra-only auth).')
+param sqlAdminGroupName string
+param sqlAdminGroupObjectId string
+param sqlSkuName string
+param sqlReadScaleOut bool
+param sqlHighAvailabilityReplicaCount int = 1
+param sqlAutoPauseDelay int = -1
+
+param redisSku object
+@allowed([
+  'free'
+  'basic'
+  'standard'
+])
+param searchSku string
+@allowed([
+  'Free_F1'
+  'Standard_S1'
+])
+param webPubSubSku string
+@allowed([
+  'Standard_AzureFrontDoor'
+  'Premium_AzureFrontDoor'
+])
+param frontDoorSku string
+param wafRateLimitPerMinute int = 600
+param keyVaultPurgeProtection bool
+param emailDataLocation string = 'Europe'
+
+@description('Entra External ID: token issuer, API audience and JWKS of the shoppers\' tenant.')
+param authIssuer string
+param authAudience string = 'storefront-api'
+param authJwksUrl string
+
+@description('Publishable (not secret) payment identifiers; the secrets live in Key Vault.')
+param stripePublishableKey string
+param paypalClientId string
+param paypalApiBase string
+param logLevel string = 'info'
+
+var baseName = '${namePrefix}-${environmentName}'
+var tags = {
+  app: 'storefront'
+  env: environmentName
+}
+
+// ---- The sales calendar --------------------------------------------------------------
+var salesCalendar = loadJsonContent('sales-calendar.json')
+var salesPolicy = salesCalendar.policy
+// Same integer formula as capacityForPeak() in shared/scaling/sales-calendar.ts.
+var saleMaximumInstances = [
+  for window in salesCalendar.windows: max(
+    salesPolicy.baseline.alwaysReadyInstances,
+    (window.expectedPeakRps + salesPolicy.requestsPerSecondPerInstance - 1) / salesPolicy.requestsPerSecondPerInstance
+  ) * salesPolicy.burstFactor
+]
+var maximumInstanceCount = salesScalingEnabled
+  ? max(concat([salesPolicy.baseline.maximumInstanceCount], saleMaximumInstances))
+  : 40
+var baselineAlwaysReady = salesScalingEnabled ? salesPolicy.baseline.alwaysReadyInstances : 0
+var baselineCosmosMaxThroughput = salesScalingEnabled ? salesPolicy.baseline.cosmosMaxThroughput : 1000
+
+var functionAppName = 'func-${baseName}-${uniqueString(resourceGroup().id)}'
+
+// ---- Resources -------------------------------------------------------------------------
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    location: location
+    baseName: baseName
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    location: location
+    baseName: baseName
+    tags: tags
+  }
+}
+
+module cosmos 'modules/cosmos.bicep' = {
+  name: 'cosmos'
+  params: {
+    location: location
+    baseName: baseName
+    tags: tags
+    productsMaxThroughput: baselineCosmosMaxThroughput
+  }
+}
+
+module sql 'modules/sql.bicep' = {
+  name: 'sql'
+  params: {
+    location: location
+    baseName: baseName
+    tags: tags
+    adminGroupName: sqlAdminGroupName
+    adminGroupObjectId: sqlAdminGroupObjectId
+    skuName: sqlSkuName
+    readScaleOut: sqlReadScaleOut
+    highAvailabilityReplicaCount: sqlHighAvailabilityReplicaCount
+    autoPauseDelay: sqlAutoPauseDelay
+  }
+}
+
+module serviceBus 'modules/service-bus.bicep' = {
+  name: 'service-bus'
+  params: {
+    location: location
+    baseName: baseName
+    tags: tags
+  }
+}
+
+module redis 'modules/redis.bicep' = {
+  name: 'redis'
+  params: {
+    location: location
+    baseName: baseName
+    tags: tags
+    sku: redisSku
+  }
+}
+
+module search 'modules/search.bicep' = {
+  name: 'search'
+  params: {
+    location: location
+    baseName: baseName
+    tags: tags
+    sku: searchSku
+  }
+}
+
+module webPubSub 'modules/web-pubsub.bicep' = {
+  name: 'web-pubsub'
+  params: {
+    location: location
+    baseName: baseName
+    tags: tags
+    skuName: webPubSubSku
+  }
+}
+
+module email 'modules/email.bicep' = {
+  name: 'email'
+  params: {
+    baseName: baseName
+    tags: tags
+    dataLocation: emailDataLocation
+  }
+}
+
+module keyVault 'modules/key-vault.bicep' = {
+  name: 'key-vault'
+  params: {
+    location: location
+    baseName: baseName
+    tags: tags
+    purgeProtection: keyVaultPurgeProtection
+  }
+}
+
+module frontDoor 'modules/front-door.bicep' = {
+  name: 'front-door'
+  params: {
+    baseName: baseName
+    tags: tags
+    sku: frontDoorSku
+    spaHost: storage.outputs.webHost
+    apiHost: '${functionAppName}.azurewebsites.net'
+    rateLimitPerMinute: wafRateLimitPerMinute
+  }
+}
+
+// Secrets are referenced, never copied: the platform resolves them with the app's identity.
+var secretUriBase = '${keyVault.outputs.uri}secrets'
+
+// Every setting shared/platform/config.ts reads (bicep/infrastructure.test.ts checks the
+// list), in its Azure form: endpoints and names, identity-based connections, no keys.
+var appSettings = {
+  AzureWebJobsStorage__accountName: storage.outputs.accountName
+  ServiceBusConnection__fullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
+  LOG_LEVEL: logLevel
+  MAX_BODY_BYTES: '262144'
+  COSMOS_ENDPOINT: cosmos.outputs.endpoint
+  COSMOS_DATABASE: cosmos.outputs.databaseName
+  COSMOS_PRODUCTS_CONTAINER: cosmos.outputs.containerName
+  SQL_SERVER: sql.outputs.serverFqdn
+  SQL_DATABASE: sql.outputs.databaseName
+  SQL_READ_SCALE_OUT: sqlReadScaleOut ? 'true' : 'false'
+  REDIS_URL: redis.outputs.url
+  SERVICEBUS_NAMESPACE: serviceBus.outputs.fullyQualifiedNamespace
+  SEARCH_ENDPOINT: search.outputs.endpoint
+  SEARCH_INDEX: 'products'
+  AUTH_ISSUER: authIssuer
+  AUTH_AUDIENCE: authAudience
+  AUTH_JWKS_URL: authJwksUrl
+  AUTH_CLOCK_TOLERANCE_SECONDS: '60'
+  WEBPUBSUB_ENDPOINT: webPubSub.outputs.endpoint
+  WEBPUBSUB_HUB: webPubSub.outputs.hubName
+  EMAIL_ENDPOINT: email.outputs.endpoint
+  EMAIL_SENDER: email.outputs.sender
+  STRIPE_API_BASE: 'https://api.stripe.com'
+  STRIPE_PUBLISHABLE_KEY: stripePublishableKey
+  STRIPE_SECRET_KEY: '@Microsoft.KeyVault(SecretUri=${secretUriBase}/stripe-secret-key)'
+  STRIPE_WEBHOOK_SECRET: '@Microsoft.KeyVault(SecretUri=${secretUriBase}/stripe-webhook-secret)'
+  PAYPAL_API_BASE: paypalApiBase
+  PAYPAL_CLIENT_ID: paypalClientId
+  PAYPAL_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${secretUriBase}/paypal-client-secret)'
+  CART_HOLD_MINUTES: '15'
+  CART_MAX_LINE_QUANTITY: '10'
+  LOW_STOCK_THRESHOLD: '5'
+  CACHE_TTL_SECONDS: '60'
+  // The scale-scheduler's target; blank in dev, where it only logs the plan.
+  SCALE_SUBSCRIPTION_ID: salesScalingEnabled ? subscription().subscriptionId : ''
+  SCALE_RESOURCE_GROUP: salesScalingEnabled ? resourceGroup().name : ''
+  SCALE_FUNCTION_APP_NAME: salesScalingEnabled ? functionAppName : ''
+  SCALE_COSMOS_ACCOUNT_NAME: salesScalingEnabled ? cosmos.outputs.accountName : ''
+  SCALE_PAUSED: 'false'
+  SALES_CALENDAR: loadTextContent('sales-calendar.json')
+}
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'function-app'
+  params: {
+    location: location
+    baseName: baseName
+    name: functionAppName
+    tags: tags
+    storageAccountName: storage.outputs.accountName
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    appSettings: appSettings
+    maximumInstanceCount: maximumInstanceCount
+    alwaysReadyHttpInstances: baselineAlwaysReady
+    frontDoorId: frontDoor.outputs.frontDoorId
+  }
+}
+
+module roles 'modules/role-assignments.bicep' = {
+  name: 'role-assignments'
+  params: {
+    principalId: functionApp.outputs.principalId
+    functionAppName: functionApp.outputs.name
+    storageAccountName: storage.outputs.accountName
+    serviceBusNamespaceName: serviceBus.outputs.namespaceName
+    cosmosAccountName: cosmos.outputs.accountName
+    keyVaultName: keyVault.outputs.name
+    searchServiceName: search.outputs.name
+    webPubSubName: webPubSub.outputs.name
+    redisName: redis.outputs.name
+    communicationServiceName: email.outputs.name
+    appInsightsName: monitoring.outputs.appInsightsName
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    location: location
+    baseName: baseName
+    tags: tags
+    alertEmail: alertEmail
+    appInsightsId: monitoring.outputs.appInsightsId
+    serviceBusNamespaceId: serviceBus.outputs.namespaceId
+  }
+}
+
+// ---- Outputs, named like the app settings the code reads --------------------------------
+output AzureWebJobsStorage__accountName string = storage.outputs.accountName
+output ServiceBusConnection__fullyQualifiedNamespace string = serviceBus.outputs.fullyQualifiedNamespace
+output COSMOS_ENDPOINT string = cosmos.outputs.endpoint
+output COSMOS_DATABASE string = cosmos.outputs.databaseName
+output COSMOS_PRODUCTS_CONTAINER string = cosmos.outputs.containerName
+output SQL_SERVER string = sql.outputs.serverFqdn
+output SQL_DATABASE string = sql.outputs.databaseName
+output SQL_READ_SCALE_OUT string = sqlReadScaleOut ? 'true' : 'false'
+output REDIS_URL string = redis.outputs.url
+output SERVICEBUS_NAMESPACE string = serviceBus.outputs.fullyQualifiedNamespace
+output SEARCH_ENDPOINT string = search.outputs.endpoint
+output WEBPUBSUB_ENDPOINT string = webPubSub.outputs.endpoint
+output WEBPUBSUB_HUB string = webPubSub.outputs.hubName
+output EMAIL_ENDPOINT string = email.outputs.endpoint
+output EMAIL_SENDER string = email.outputs.sender
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
+// For people and scripts (npm run deploy:web, seeding), not app settings.
+output FUNCTION_APP_NAME string = functionApp.outputs.name
+output WEB_STORAGE_ACCOUNT string = storage.outputs.accountName
+output KEY_VAULT_NAME string = keyVault.outputs.name
+output PUBLIC_URL string = 'https://${frontDoor.outputs.hostName}'
+output SCALE_MAXIMUM_INSTANCE_COUNT int = maximumInstanceCount

@@ -1,0 +1,90 @@
+// Cosmos DB for NoSQL holding the product catalogue. Keys are disabled: the app uses its
+// managed identity (data-plane RBAC, see role-assignments.bicep).
+
+param location string
+param baseName string
+param tags object
+@description('Autoscale ceiling of the products container at deploy time; the scale-scheduler raises it for sales.')
+@minValue(1000)
+param productsMaxThroughput int
+param databaseName string = 'shop'
+param containerName string = 'products'
+
+resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
+  name: 'cosmos-${baseName}-${uniqueString(resourceGroup().id)}'
+  location: location
+  tags: tags
+  kind: 'GlobalDocumentDB'
+  properties: {
+    databaseAccountOfferType: 'Standard'
+    disableLocalAuth: true
+    disableKeyBasedMetadataWriteAccess: true
+    minimalTlsVersion: 'Tls12'
+    consistencyPolicy: {
+      defaultConsistencyLevel: 'Session'
+    }
+    locations: [
+      {
+        locationName: location
+        failoverPriority: 0
+        isZoneRedundant: false
+      }
+    ]
+  }
+}
+
+resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-05-15' = {
+  parent: account
+  name: databaseName
+  properties: {
+    resource: {
+      id: databaseName
+    }
+  }
+}
+
+// Partition key /id: the hot path is the product page, a point read by id (1 RU, one
+// partition), and /id spreads writes and storage evenly with no hot partition on sale
+// day. Category listing is a cross-partition query, acceptable because it is cached
+// (Redis + CDN) and served by AI Search for anything filtered; partitioning by category
+// would instead concentrate a sale's traffic on one partition.
+resource products 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = {
+  parent: database
+  name: containerName
+  properties: {
+    resource: {
+      id: containerName
+      partitionKey: {
+        paths: [
+          '/id'
+        ]
+        kind: 'Hash'
+      }
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        includedPaths: [
+          {
+            path: '/*'
+          }
+        ]
+        excludedPaths: [
+          {
+            path: '/"_etag"/?'
+          }
+        ]
+      }
+    }
+    // Autoscale: RU/s float between 10% and 100% of the max, billed by the hour's peak.
+    options: {
+      autoscaleSettings: {
+        maxThroughput: productsMaxThroughput
+      }
+    }
+  }
+}
+
+output accountName string = account.name
+output accountId string = account.id
+output endpoint string = account.properties.documentEndpoint
+output databaseName string = database.name
+output containerName string = products.name

@@ -1,0 +1,257 @@
+// Front Door in front of both the SPA (storage static website) and the API (function app),
+// with a WAF policy in Prevention mode. One hostname for shoppers: no CORS, and the API's
+// Cache-Control/ETag headers let the edge cache catalogue reads.
+
+param baseName string
+param tags object
+@allowed([
+  'Standard_AzureFrontDoor'
+  'Premium_AzureFrontDoor'
+])
+@description('Premium is required for the managed (OWASP/DRS and bot) rule sets.')
+param sku string
+param spaHost string
+param apiHost string
+@description('Requests per client IP per minute before the WAF blocks it.')
+param rateLimitPerMinute int
+
+var isPremium = sku == 'Premium_AzureFrontDoor'
+
+resource profile 'Microsoft.Cdn/profiles@2024-02-01' = {
+  name: 'afd-${baseName}'
+  location: 'global'
+  tags: tags
+  sku: {
+    name: sku
+  }
+}
+
+resource endpoint 'Microsoft.Cdn/profiles/afdEndpoints@2024-02-01' = {
+  parent: profile
+  name: 'shop-${uniqueString(resourceGroup().id)}'
+  location: 'global'
+  properties: {
+    enabledState: 'Enabled'
+  }
+}
+
+resource spaOrigins 'Microsoft.Cdn/profiles/originGroups@2024-02-01' = {
+  parent: profile
+  name: 'spa'
+  properties: {
+    loadBalancingSettings: {
+      sampleSize: 4
+      successfulSamplesRequired: 3
+      additionalLatencyInMilliseconds: 50
+    }
+    healthProbeSettings: {
+      probePath: '/index.html'
+      probeRequestType: 'HEAD'
+      probeProtocol: 'Https'
+      probeIntervalInSeconds: 120
+    }
+  }
+}
+
+resource spaOrigin 'Microsoft.Cdn/profiles/originGroups/origins@2024-02-01' = {
+  parent: spaOrigins
+  name: 'static-website'
+  properties: {
+    hostName: spaHost
+    originHostHeader: spaHost
+    httpsPort: 443
+    priority: 1
+    weight: 1000
+    enforceCertificateNameCheck: true
+  }
+}
+
+resource apiOrigins 'Microsoft.Cdn/profiles/originGroups@2024-02-01' = {
+  parent: profile
+  name: 'api'
+  properties: {
+    loadBalancingSettings: {
+      sampleSize: 4
+      successfulSamplesRequired: 3
+      additionalLatencyInMilliseconds: 50
+    }
+    healthProbeSettings: {
+      probePath: '/api/health'
+      probeRequestType: 'GET'
+      probeProtocol: 'Https'
+      probeIntervalInSeconds: 60
+    }
+  }
+}
+
+resource apiOrigin 'Microsoft.Cdn/profiles/originGroups/origins@2024-02-01' = {
+  parent: apiOrigins
+  name: 'function-app'
+  properties: {
+    hostName: apiHost
+    originHostHeader: apiHost
+    httpsPort: 443
+    priority: 1
+    weight: 1000
+    enforceCertificateNameCheck: true
+  }
+}
+
+resource apiRoute 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' = {
+  parent: endpoint
+  name: 'api'
+  dependsOn: [
+    apiOrigin
+  ]
+  properties: {
+    originGroup: {
+      id: apiOrigins.id
+    }
+    patternsToMatch: [
+      '/api/*'
+    ]
+    supportedProtocols: [
+      'Https'
+    ]
+    httpsRedirect: 'Enabled'
+    forwardingProtocol: 'HttpsOnly'
+    linkToDefaultDomain: 'Enabled'
+    // Caches only what the API marks cacheable (public Cache-Control); carts, orders and
+    // checkout answer with private/no-store and pass straight through.
+    cacheConfiguration: {
+      queryStringCachingBehavior: 'UseQueryString'
+      compressionSettings: {
+        isCompressionEnabled: true
+        contentTypesToCompress: [
+          'application/json'
+          'application/problem+json'
+        ]
+      }
+    }
+  }
+}
+
+resource spaRoute 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' = {
+  parent: endpoint
+  name: 'spa'
+  dependsOn: [
+    spaOrigin
+    apiRoute
+  ]
+  properties: {
+    originGroup: {
+      id: spaOrigins.id
+    }
+    patternsToMatch: [
+      '/*'
+    ]
+    supportedProtocols: [
+      'Http'
+      'Https'
+    ]
+    httpsRedirect: 'Enabled'
+    forwardingProtocol: 'HttpsOnly'
+    linkToDefaultDomain: 'Enabled'
+    cacheConfiguration: {
+      queryStringCachingBehavior: 'IgnoreQueryString'
+      compressionSettings: {
+        isCompressionEnabled: true
+        contentTypesToCompress: [
+          'text/html'
+          'text/css'
+          'application/javascript'
+          'image/svg+xml'
+        ]
+      }
+    }
+  }
+}
+
+var managedRuleSets = isPremium
+  ? [
+      {
+        ruleSetType: 'Microsoft_DefaultRuleSet'
+        ruleSetVersion: '2.1'
+        ruleSetAction: 'Block'
+      }
+      {
+        ruleSetType: 'Microsoft_BotManagerRuleSet'
+        ruleSetVersion: '1.1'
+      }
+    ]
+  : []
+
+resource waf 'Microsoft.Network/FrontDoorWebApplicationFirewallPolicies@2024-02-01' = {
+  name: 'waf${replace(baseName, '-', '')}'
+  location: 'Global'
+  tags: tags
+  sku: {
+    name: sku
+  }
+  properties: {
+    policySettings: {
+      enabledState: 'Enabled'
+      mode: 'Prevention'
+      requestBodyCheck: 'Enabled'
+      customBlockResponseStatusCode: 429
+    }
+    customRules: {
+      rules: [
+        {
+          // Per client IP; generous enough for a shopper's page loads, stops scripted floods
+          // of checkout/cart calls on sale day.
+          name: 'RateLimitPerClientIp'
+          priority: 100
+          enabledState: 'Enabled'
+          ruleType: 'RateLimitRule'
+          rateLimitDurationInMinutes: 1
+          rateLimitThreshold: rateLimitPerMinute
+          action: 'Block'
+          matchConditions: [
+            {
+              matchVariable: 'RequestUri'
+              operator: 'RegEx'
+              negateCondition: false
+              matchValue: [
+                '/api/.*'
+              ]
+            }
+          ]
+        }
+      ]
+    }
+    managedRules: {
+      managedRuleSets: managedRuleSets
+    }
+  }
+}
+
+resource security 'Microsoft.Cdn/profiles/securityPolicies@2024-02-01' = {
+  parent: profile
+  name: 'waf'
+  properties: {
+    parameters: {
+      type: 'WebApplicationFirewall'
+      wafPolicy: {
+        id: waf.id
+      }
+      associations: [
+        {
+          domains: [
+            {
+              id: endpoint.id
+            }
+          ]
+          patternsToMatch: [
+            '/*'
+          ]
+        }
+      ]
+    }
+  }
+}
+
+output profileName string = profile.name
+output frontDoorId string = profile.properties.frontDoorId
+output hostName string = endpoint.properties.hostName
+output wafPolicyName string = waf.name

@@ -1,0 +1,89 @@
+// One storage account: AzureWebJobsStorage (identity-based), the Flex Consumption deployment
+// container, and the SPA's static website ($web). Shared-key access is off everywhere.
+
+param location string
+param baseName string
+param tags object
+
+var accountName = take('st${replace(baseName, '-', '')}${uniqueString(resourceGroup().id)}', 24)
+
+resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: accountName
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: {
+    accessTier: 'Hot'
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource deployments 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'deployments'
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+// Static website hosting is a data-plane setting ARM cannot set, so a deployment script
+// turns it on with its own identity (Storage Account Contributor on this account only).
+resource scriptIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'id-${baseName}-static-site'
+  location: location
+  tags: tags
+}
+
+var storageAccountContributor = '17d1049b-9a84-46fb-8f53-869881c3d3ab'
+
+resource scriptRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: account
+  name: guid(account.id, scriptIdentity.id, storageAccountContributor)
+  properties: {
+    principalId: scriptIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageAccountContributor)
+  }
+}
+
+resource enableStaticWebsite 'Microsoft.Resources/deploymentScripts@2023-08-01' = {
+  name: 'enable-static-website-${accountName}'
+  location: location
+  tags: tags
+  kind: 'AzureCLI'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${scriptIdentity.id}': {}
+    }
+  }
+  dependsOn: [
+    scriptRole
+  ]
+  properties: {
+    azCliVersion: '2.61.0'
+    retentionInterval: 'PT1H'
+    cleanupPreference: 'OnSuccess'
+    // index.html doubles as the 404 page so the SPA's client-side routes load.
+    scriptContent: 'az storage blob service-properties update --account-name ${account.name} --static-website --index-document index.html --404-document index.html --auth-mode login'
+  }
+}
+
+output accountName string = account.name
+output accountId string = account.id
+output blobEndpoint string = account.properties.primaryEndpoints.blob
+output webEndpoint string = account.properties.primaryEndpoints.web
+output webHost string = replace(replace(account.properties.primaryEndpoints.web, 'https://', ''), '/', '')
+output deploymentContainerUrl string = '${account.properties.primaryEndpoints.blob}${deployments.name}'
