@@ -39,24 +39,31 @@ resource deployments 'Microsoft.Storage/storageAccounts/blobServices/containers@
 }
 
 // Static website hosting is a data-plane setting ARM cannot set, so a deployment script
-// turns it on with its own identity (Storage Account Contributor on this account only).
+// turns it on with its own identity (roles on this account only).
 resource scriptIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: 'id-${baseName}-static-site'
   location: location
   tags: tags
 }
 
-var storageAccountContributor = '17d1049b-9a84-46fb-8f53-869881c3d3ab'
+// Account Contributor for the control plane; Blob Data Owner because with shared keys off
+// the service-properties call is made with an Entra token (--auth-mode login).
+var scriptRoles = [
+  '17d1049b-9a84-46fb-8f53-869881c3d3ab' // Storage Account Contributor
+  'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
+]
 
-resource scriptRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: account
-  name: guid(account.id, scriptIdentity.id, storageAccountContributor)
-  properties: {
-    principalId: scriptIdentity.properties.principalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageAccountContributor)
+resource scriptRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for role in scriptRoles: {
+    scope: account
+    name: guid(account.id, scriptIdentity.id, role)
+    properties: {
+      principalId: scriptIdentity.properties.principalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+    }
   }
-}
+]
 
 resource enableStaticWebsite 'Microsoft.Resources/deploymentScripts@2023-08-01' = {
   name: 'enable-static-website-${accountName}'
