@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -114,6 +115,55 @@ describe('sandbox gateway', () => {
       .trim()
       .split('\n');
     expect(lines).toHaveLength(2);
+  });
+
+  it('survives SIGKILL right after a charge answered: a new process finds it and does not charge again', async () => {
+    const dataDir = await tempDir();
+    const script = path.join(dataDir, 'crash-child.ts');
+    const answeredFile = path.join(dataDir, 'answered.json');
+    const modulePath = path.resolve(__dirname, 'sandbox-payment-gateway.ts');
+    await fs.writeFile(
+      script,
+      `import { writeFileSync } from 'node:fs';
+import { SandboxPaymentGateway } from ${JSON.stringify(modulePath)};
+async function main(): Promise<void> {
+  const sandbox = await SandboxPaymentGateway.open({ dataDir: ${JSON.stringify(dataDir)} });
+  const outcomes = await Promise.all(
+    Array.from({ length: 50 }, (_, i) =>
+      sandbox.charge({ orderId: 'crash-' + i, amountMinor: 999, currency: 'EUR', method: { provider: 'stripe', paymentMethodId: 'pm_card_visa' } }),
+    ),
+  );
+  writeFileSync(${JSON.stringify(answeredFile)}, JSON.stringify(outcomes));
+  // Die before any bookkeeping: no close(), no flush, no exit handlers.
+  process.kill(process.pid, 'SIGKILL');
+}
+void main();
+`,
+    );
+    const signal = await new Promise<string | null>((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', script], { cwd: process.cwd() });
+      child.on('exit', (_code, killedBy) => resolve(killedBy));
+    });
+    expect(signal).toBe('SIGKILL');
+    const stdout = await fs.readFile(answeredFile, 'utf8');
+    const answered = JSON.parse(stdout) as { reference: string }[];
+    expect(answered).toHaveLength(50);
+    const recovered = await SandboxPaymentGateway.open({ dataDir });
+    for (let i = 0; i < 50; i++) {
+      expect(await recovered.lookup({ orderId: `crash-${i}`, provider: 'stripe' })).toMatchObject({
+        status: 'succeeded',
+        reference: answered[i]!.reference,
+      });
+      expect(recovered.chargeCount(`crash-${i}`)).toBe(1);
+    }
+    await recovered.charge({
+      orderId: 'crash-0',
+      amountMinor: 999,
+      currency: 'EUR',
+      method: { provider: 'stripe', paymentMethodId: 'pm_card_visa' },
+    });
+    expect(recovered.chargeCount('crash-0')).toBe(1);
+    await recovered.close();
   });
 
   it('is durable across a 3-D Secure completion', async () => {

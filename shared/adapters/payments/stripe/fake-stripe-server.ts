@@ -211,16 +211,28 @@ export class FakeStripeServer {
     }
   }
 
+  /** Deliveries run in order, after the API answer, like Stripe's (asynchronous) webhooks. */
+  private deliveries: Promise<void> = Promise.resolve();
+
+  /** Resolves when every webhook queued so far has been delivered (or failed). */
+  webhooksSettled(): Promise<void> {
+    return this.deliveries;
+  }
+
   private async emit(intent: FakePaymentIntent): Promise<void> {
-    if (!this.options.webhookUrl) return;
+    const webhookUrl = this.options.webhookUrl;
+    if (!webhookUrl) return;
+    // Snapshot now: the intent may change again before delivery.
     const { rawBody, headers } = this.signedEvent(intent.id);
     const type = this.eventTypeFor(intent);
-    try {
-      const response = await fetch(this.options.webhookUrl, { method: 'POST', headers, body: rawBody });
-      this.webhookDeliveries.push({ type, status: response.status });
-    } catch {
-      this.webhookDeliveries.push({ type, status: 0 });
-    }
+    this.deliveries = this.deliveries.then(async () => {
+      try {
+        const response = await fetch(webhookUrl, { method: 'POST', headers, body: rawBody });
+        this.webhookDeliveries.push({ type, status: response.status });
+      } catch {
+        this.webhookDeliveries.push({ type, status: 0 });
+      }
+    });
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

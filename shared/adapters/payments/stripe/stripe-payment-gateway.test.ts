@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentGatewayContract } from '../../../payments/payment-gateway.contract';
-import type { ChargeInput, PaymentMethodInput } from '../../../payments/payment-gateway.port';
+import type {
+  ChargeInput,
+  PaymentMethodInput,
+  PaymentWebhookEvent,
+} from '../../../payments/payment-gateway.port';
 import { AppError } from '../../../platform/errors';
 import { FakeStripeServer } from './fake-stripe-server';
 import { StripePaymentGateway, stripeConnection } from './stripe-payment-gateway';
@@ -238,6 +244,77 @@ describe('Stripe adapter specifics (against the fake Stripe API)', () => {
       type: 'payment_intent.succeeded',
       reference: outcome.reference,
     });
+  });
+});
+
+describe('fake Stripe webhook delivery (for end-to-end suites)', () => {
+  it('POSTs signed events on every state change to webhookUrl, and they verify', async () => {
+    const received: PaymentWebhookEvent[] = [];
+    let gateway: StripePaymentGateway | undefined;
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+        gateway!.parseWebhook(body, headers).then(
+          (event) => {
+            received.push(event);
+            res.writeHead(200).end();
+          },
+          () => res.writeHead(400).end(),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const fake = await FakeStripeServer.start({
+      webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`,
+    });
+    gateway = gatewayFor(fake);
+    const orderId = `order-${randomUUID()}`;
+    const first = await gateway.charge({
+      orderId,
+      amountMinor: 500,
+      currency: 'usd',
+      method: { provider: 'stripe', paymentMethodId: 'pm_card_authenticationRequired' },
+    });
+    if (first.status !== 'requires_action') throw new Error('expected requires_action');
+    await fake.completeAuthentication(first.reference);
+    await fake.webhooksSettled();
+    expect(received.map((e) => e.kind === 'charge' && e.outcome.status)).toEqual([
+      'requires_action',
+      'succeeded',
+    ]);
+    expect(received.every((e) => e.kind === 'charge' && e.orderId === orderId)).toBe(true);
+    expect(fake.webhookDeliveries.map((d) => d.status)).toEqual([200, 200]);
+    await fake.close();
+    receiver.closeAllConnections();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  });
+});
+
+describe('fake Stripe API with the raw client', () => {
+  it('supports create-then-confirm (POST /v1/payment_intents/:id/confirm) and 402 on a declined confirm', async () => {
+    const fake = await FakeStripeServer.start();
+    const client = new Stripe(fake.secretKey, { ...stripeConnection(fake.url), maxNetworkRetries: 0 });
+    const created = await client.paymentIntents.create({
+      amount: 700,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+    });
+    expect(created.status).toBe('requires_confirmation');
+    const confirmed = await client.paymentIntents.confirm(created.id);
+    expect(confirmed.status).toBe('succeeded');
+    const declined = await client.paymentIntents.create({ amount: 700, currency: 'usd' });
+    const error = await client.paymentIntents
+      .confirm(declined.id, { payment_method: 'pm_card_chargeDeclinedInsufficientFunds' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Stripe.errors.StripeCardError);
+    expect((error as Stripe.errors.StripeCardError).decline_code).toBe('insufficient_funds');
+    const again = await client.paymentIntents.confirm(created.id).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    await fake.close();
   });
 });
 
