@@ -23,6 +23,7 @@ export interface ChargeInput {
   /** ISO 4217, any case (normalised to lower case for Stripe, upper case for PayPal). */
   currency: string;
   method: PaymentMethodInput;
+  /** Accepted for providers that want it; today no adapter sends or stores it. */
   customerEmail?: string;
 }
 

@@ -201,8 +201,9 @@ export class StripePaymentGateway implements ProviderPaymentGateway {
           confirm: true,
           // Cards only, no redirects: 3-D Secure is finished by Stripe.js with the client secret.
           automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+          // Only our order id: no e-mail (no receipt_email either — the shop sends its own
+          // receipts, and Stripe's would duplicate them) and no other personal data.
           metadata: { orderId: input.orderId },
-          ...(input.customerEmail ? { receipt_email: input.customerEmail } : {}),
           expand: ['payment_method'],
         },
         { idempotencyKey: input.orderId },
