@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { CacheAside } from '../adapters/cache/cache-aside';
 import type { Db } from '../adapters/sql/schema';
-import { findAvailability } from '../inventory/inventory.repository';
+import { findAvailabilityOfProduct } from '../inventory/inventory.repository';
 import { AppError, notFound, validationFailed } from '../platform/errors';
 import { parseWith } from '../platform/http';
 import { categories, type Product } from './product';
@@ -21,7 +21,7 @@ export interface CachedBody {
 }
 
 export const productKey = (id: string) => `product:${id}`;
-export const availabilityKey = (sku: string) => `availability:${sku}`;
+export const availabilityKey = (productId: string) => `availability:${productId}`;
 const catalogueVersionKey = 'catalogue:version';
 
 function etagOf(text: string): string {
@@ -43,38 +43,58 @@ export async function getProduct(deps: CatalogueDeps, id: string): Promise<Produ
 
 interface AvailabilityView {
   available: number;
-  updatedAt: string;
+  availableUpdatedAt: string;
 }
 
-async function availabilityJson(deps: CatalogueDeps, sku: string): Promise<string> {
-  return deps.cache.getOrLoad(availabilityKey(sku), async () => {
-    const row = await findAvailability(deps.db, sku);
+/** Keyed by product id so the hot path never has to parse the product to find its SKU. */
+async function availabilityJson(deps: CatalogueDeps, productId: string): Promise<string> {
+  return deps.cache.getOrLoad(availabilityKey(productId), async () => {
+    const row = await findAvailabilityOfProduct(deps.db, productId);
     const view: AvailabilityView = row
-      ? { available: row.available, updatedAt: row.updatedAt.toISOString() }
-      : { available: 0, updatedAt: new Date(0).toISOString() };
+      ? { available: row.available, availableUpdatedAt: row.updatedAt.toISOString() }
+      : { available: 0, availableUpdatedAt: new Date(0).toISOString() };
     return JSON.stringify(view);
+  });
+}
+
+/**
+ * The product's JSON prefixed with its hash (`hash|json`), cached together so the hot path
+ * neither parses nor hashes the document.
+ */
+async function hashedProductJson(deps: CatalogueDeps, id: string): Promise<string> {
+  return deps.cache.getOrLoad(`${productKey(id)}:hashed`, async () => {
+    const json = await productJson(deps, id);
+    return `${createHash('sha1').update(json).digest('base64url').slice(0, 16)}|${json}`;
   });
 }
 
 /** `GET /api/products/{id}`: every attribute plus the live available count. */
 export async function productView(deps: CatalogueDeps, id: string): Promise<CachedBody> {
-  const json = await productJson(deps, id);
+  const hashed = await hashedProductJson(deps, id);
+  const split = hashed.indexOf('|');
+  const json = hashed.slice(split + 1);
   if (json === 'null') throw notFound('Product', id);
-  const sku = (JSON.parse(json) as Product).sku;
-  const availability = JSON.parse(await availabilityJson(deps, sku)) as AvailabilityView;
-  // Splice rather than re-serialise the whole document on every read.
-  const body = `${json.slice(0, -1)},"available":${availability.available},"availableUpdatedAt":"${availability.updatedAt}"}`;
-  return { body, etag: etagOf(body) };
+  const availability = await availabilityJson(deps, id);
+  // Splice the two cached JSON objects rather than parse and re-serialise on every read.
+  const body = `${json.slice(0, -1)},${availability.slice(1)}`;
+  const { available, stamp } = availabilityTag(availability);
+  return { body, etag: `"${hashed.slice(0, split)}-${available}-${stamp}"` };
+}
+
+/** The count and its timestamp, read from the cached availability JSON without parsing it. */
+function availabilityTag(availabilityJsonText: string): { available: string; stamp: string } {
+  const match = /"available":(-?\d+),"availableUpdatedAt":"([^"]+)"/.exec(availabilityJsonText);
+  return { available: match?.[1] ?? '0', stamp: match ? String(Date.parse(match[2]!)) : '0' };
 }
 
 /** `GET /api/products/{id}/availability`. */
 export async function availabilityView(deps: CatalogueDeps, id: string): Promise<CachedBody> {
-  const product = await getProduct(deps, id);
-  const availability = JSON.parse(await availabilityJson(deps, product.sku)) as AvailabilityView;
+  await getProduct(deps, id); // 404 for an unknown product
+  const availability = JSON.parse(await availabilityJson(deps, id)) as AvailabilityView;
   const body = JSON.stringify({
     productId: id,
     available: availability.available,
-    updatedAt: availability.updatedAt,
+    updatedAt: availability.availableUpdatedAt,
   });
   return { body, etag: etagOf(body) };
 }
@@ -151,13 +171,16 @@ export async function listProducts(deps: CatalogueDeps, query: Record<string, st
 
 /** Forgets cached copies of a product and every cached list (after an admin change). */
 export async function invalidateProduct(deps: CatalogueDeps, id: string): Promise<void> {
-  await deps.cache.invalidate([productKey(id)]);
+  await deps.cache.invalidate([productKey(id), `${productKey(id)}:hashed`]);
   await deps.cache.cache.set(catalogueVersionKey, String(Date.now()), 86_400).catch(() => {});
 }
 
-/** Forgets the cached available count of a SKU (after any stock change). */
-export async function invalidateAvailability(deps: CatalogueDeps, sku: string): Promise<void> {
-  await deps.cache.invalidate([availabilityKey(sku)]);
+/** Forgets the cached available count of a product (after any stock change). */
+export async function invalidateAvailability(
+  deps: Pick<CatalogueDeps, 'cache'>,
+  productId: string,
+): Promise<void> {
+  await deps.cache.invalidate([availabilityKey(productId)]);
 }
 
 export function assertProductId(id: string | undefined): string {

@@ -24,6 +24,25 @@ export async function findAvailability(db: Db, sku: string): Promise<Availabilit
   };
 }
 
+export async function findAvailabilityOfProduct(
+  db: Db,
+  productId: string,
+): Promise<Availability | undefined> {
+  const row = await db
+    .selectFrom('inventory')
+    .select(['sku', 'on_hand', 'held', 'updated_at'])
+    .where('product_id', '=', productId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    sku: row.sku,
+    onHand: row.on_hand,
+    held: row.held,
+    available: row.on_hand - row.held,
+    updatedAt: row.updated_at,
+  };
+}
+
 export async function countInventory(db: Db): Promise<number> {
   const row = await db
     .selectFrom('inventory')

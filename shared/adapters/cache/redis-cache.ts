@@ -44,7 +44,8 @@ export class RedisCache implements Cache {
     await this.client.ping();
   }
   async close(): Promise<void> {
-    if (this.client.isOpen) await this.client.quit().catch(() => this.client.destroy());
-    else this.client.destroy();
+    // A graceful close waits for a connection that may never come back; only use it when ready.
+    if (this.client.isReady) await this.client.close().catch(() => this.client.destroy());
+    else if (this.client.isOpen) this.client.destroy();
   }
 }

@@ -1,0 +1,177 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildAzureBundle } from '../scripts/build-azure';
+import { type LoadResult, load } from './support/load';
+import { startProcess, stopProcess } from './support/processes';
+
+/**
+ * `npm run bench [-- scenario ...]`: speed, reported as ratios against a baseline measured
+ * in the same run (the machine is shared and noisy). Results go to bench/results/.
+ */
+type Scenario = () => Promise<Record<string, unknown>>;
+
+const resultsDir = path.resolve('bench/results');
+
+function machine() {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  };
+}
+
+async function tempDataDir(): Promise<string> {
+  return fs.promises.mkdtemp(path.join(os.tmpdir(), 'bench-shop-'));
+}
+
+function ratio(value: number, baseline: number): number {
+  return Math.round((value / baseline) * 1000) / 1000;
+}
+
+function table(rows: Array<LoadResult & { ratio?: number }>): string {
+  const lines = [
+    '| what | req/s | p50 ms | p99 ms | ratio to bare Node | non-2xx |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows)
+    lines.push(
+      `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.ratio ?? ''} | ${r.non2xx} |`,
+    );
+  return lines.join('\n');
+}
+
+/** Issue 2: one product and a product page through the local host vs bare Node. */
+const catalogue: Scenario = async () => {
+  const bare = await startProcess('bench/support/bare-server.ts', {}, /LISTENING (\d+)/);
+  const dataDir = await tempDataDir();
+  const host = await startProcess(
+    'scripts/start.ts',
+    { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' },
+    /Shop ready in [\d.]+s: (http:\/\/[^/ ]+)\//,
+  );
+  try {
+    const bareUrl = `http://127.0.0.1:${bare.match[1]}/`;
+    const shopUrl = host.match[1]!.replace('localhost', '127.0.0.1');
+    const ids = Array.from({ length: 200 }, (_, i) => `p-${String(i + 1).padStart(6, '0')}`);
+    let next = 0;
+    const productRequests = [
+      {
+        setupRequest: (req: Record<string, unknown>) => ({
+          ...req,
+          path: `/api/products/${ids[next++ % ids.length]}`,
+        }),
+      },
+    ];
+    // Warm caches and JIT, then alternate baseline and subject so drift hits both.
+    await load('warm-up', `${shopUrl}/api/products/p-000001`, {
+      durationSeconds: 3,
+      requests: productRequests as never,
+    });
+    await load('warm-up', `${shopUrl}/api/products?limit=20`, { durationSeconds: 2 });
+    // The baseline gets the same client work (rotating paths) as the product run.
+    const bare1 = await load('bare Node http (product JSON)', bareUrl, {
+      requests: productRequests as never,
+    });
+    const product = await load(
+      'GET /api/products/{id} (200 ids, cached)',
+      `${shopUrl}/api/products/p-000001`,
+      { requests: productRequests as never },
+    );
+    const list = await load('GET /api/products?limit=20', `${shopUrl}/api/products?limit=20`);
+    const bare2 = await load('bare Node http (again)', bareUrl, { requests: productRequests as never });
+    const baseline = (bare1.requestsPerSecond + bare2.requestsPerSecond) / 2;
+    const rows = [bare1, product, list, bare2].map((r) => ({
+      ...r,
+      ratio: ratio(r.requestsPerSecond, baseline),
+    }));
+    console.log(table(rows));
+    return { connections: 50, durationSeconds: 10, baselineRequestsPerSecond: Math.round(baseline), rows };
+  } finally {
+    await stopProcess(host.child);
+    await stopProcess(bare.child);
+    await fs.promises.rm(dataDir, { recursive: true, force: true });
+  }
+};
+
+/** Issue 2: time from `npm start` to a healthy shop, first run (with seeding) and later runs. */
+const startup: Scenario = async () => {
+  const dataDir = await tempDataDir();
+  const runs: Array<{ run: string; secondsToHealthy: number }> = [];
+  try {
+    for (const run of ['first start (generates and seeds)', 'second start', 'third start']) {
+      const started = performance.now();
+      const host = await startProcess(
+        'scripts/start.ts',
+        { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' },
+        /Shop ready in [\d.]+s: (http:\/\/[^/ ]+)\//,
+      );
+      const url = host.match[1]!.replace('localhost', '127.0.0.1');
+      const health = await fetch(`${url}/api/health`);
+      if (health.status !== 200) throw new Error(`health ${health.status}`);
+      runs.push({ run, secondsToHealthy: Math.round((performance.now() - started) / 100) / 10 });
+      await stopProcess(host.child);
+    }
+  } finally {
+    await fs.promises.rm(dataDir, { recursive: true, force: true });
+  }
+  for (const r of runs) console.log(`${r.run}: healthy after ${r.secondsToHealthy}s`);
+  return { runs };
+};
+
+/** Issue 2: how long the Azure bundle takes to load (cold start), median of 7 fresh processes. */
+const bundle: Scenario = async () => {
+  const outdir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'bench-bundle-'));
+  await buildAzureBundle(outdir);
+  const main = path.join(outdir, 'main.mjs');
+  const timings: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const out = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `const t=performance.now(); import(${JSON.stringify(main)}).then(()=>console.log('MS', performance.now()-t))`,
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    timings.push(Number(/MS ([\d.]+)/.exec(out)?.[1]));
+  }
+  timings.sort((a, b) => a - b);
+  const sizeKb = Math.round(
+    fs
+      .readdirSync(outdir)
+      .filter((f) => f.endsWith('.mjs'))
+      .reduce((s, f) => s + fs.statSync(path.join(outdir, f)).size, 0) / 1024,
+  );
+  await fs.promises.rm(outdir, { recursive: true, force: true });
+  const medianMs = Math.round(timings[3]!);
+  console.log(`Azure bundle: ${sizeKb} KB of .mjs, loads in ${medianMs} ms (median of 7)`);
+  return { medianLoadMs: medianMs, timingsMs: timings.map(Math.round), sizeKb };
+};
+
+const scenarios: Record<string, Scenario> = { catalogue, startup, bundle };
+
+async function main() {
+  const chosen = process.argv.slice(2).filter((a) => a in scenarios);
+  const names = chosen.length > 0 ? chosen : Object.keys(scenarios);
+  fs.mkdirSync(resultsDir, { recursive: true });
+  for (const name of names) {
+    console.log(`\n== ${name}`);
+    const result = await scenarios[name]!();
+    const record = {
+      scenario: name,
+      date: new Date().toISOString(),
+      machine: machine(),
+      command: `npm run bench -- ${name}`,
+      ...result,
+    };
+    fs.writeFileSync(path.join(resultsDir, `${name}.json`), `${JSON.stringify(record, null, 2)}\n`);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
