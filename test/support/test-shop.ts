@@ -23,6 +23,8 @@ export interface TestShopOptions {
   topology?: Topology;
   busLockDurationMs?: number;
   dataDir?: string;
+  /** Serve a built SPA at `/` (browser tests). */
+  staticDir?: string;
 }
 
 export interface TestShop {
@@ -64,6 +66,7 @@ export async function startTestShop(options: TestShopOptions = {}): Promise<Test
       port: 0,
       logger: createLogger('silent'),
       busIdlePollMs: 50,
+      staticDir: options.staticDir,
     });
   }
   return {
