@@ -57,6 +57,14 @@ param authIssuer string
 param authAudience string = 'storefront-api'
 param authJwksUrl string
 
+@description('Entra External ID app registration of the SPA, its authority and the API scope it asks for (public values).')
+param authSpaClientId string = ''
+param authAuthority string = ''
+param authSpaScopes string = ''
+
+@description('The PayPal webhook id that webhook signatures are verified against (not a secret).')
+param paypalWebhookId string = ''
+
 @description('Publishable (not secret) payment identifiers; the secrets live in Key Vault.')
 param stripePublishableKey string
 param paypalClientId string
@@ -227,6 +235,9 @@ var appSettings = {
   AUTH_AUDIENCE: authAudience
   AUTH_JWKS_URL: authJwksUrl
   AUTH_CLOCK_TOLERANCE_SECONDS: '60'
+  AUTH_SPA_CLIENT_ID: authSpaClientId
+  AUTH_AUTHORITY: authAuthority
+  AUTH_SPA_SCOPES: authSpaScopes
   WEBPUBSUB_ENDPOINT: webPubSub.outputs.endpoint
   WEBPUBSUB_HUB: webPubSub.outputs.hubName
   EMAIL_ENDPOINT: email.outputs.endpoint
@@ -238,6 +249,7 @@ var appSettings = {
   PAYPAL_API_BASE: paypalApiBase
   PAYPAL_CLIENT_ID: paypalClientId
   PAYPAL_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${secretUriBase}/paypal-client-secret)'
+  PAYPAL_WEBHOOK_ID: paypalWebhookId
   CART_HOLD_MINUTES: '15'
   CART_MAX_LINE_QUANTITY: '10'
   LOW_STOCK_THRESHOLD: '5'

@@ -1,11 +1,16 @@
 import type { FunctionDefinition } from '../shared/platform/function-definition';
+import { deleteProductFunction, putProductFunction } from './admin/admin-products';
 import { getAvailabilityFunction } from './catalogue/get-availability';
 import { getProductFunction } from './catalogue/get-product';
 import { getProductImageFunction } from './catalogue/get-product-image';
 import { listProductsFunction } from './catalogue/list-products';
+import { clientConfigFunction } from './config/client-config';
 import { devJwksFunction, devTokenFunction } from './dev/dev-token';
 import { healthFunction } from './health/health';
 import { meFunction } from './identity/me';
+import { heartbeatFunction } from './ops/heartbeat.function';
+import { scaleSchedulerFunction } from './ops/scale-scheduler.function';
+import { searchProductsFunction } from './search/search-products';
 
 /** Every function of the shop, declared once; both hosts serve exactly this list. */
 export const allFunctions: FunctionDefinition[] = [
@@ -14,7 +19,13 @@ export const allFunctions: FunctionDefinition[] = [
   getProductFunction,
   getAvailabilityFunction,
   getProductImageFunction,
+  searchProductsFunction,
   meFunction,
+  clientConfigFunction,
+  putProductFunction,
+  deleteProductFunction,
+  heartbeatFunction,
+  scaleSchedulerFunction,
   devTokenFunction,
   devJwksFunction,
 ];

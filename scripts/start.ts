@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { allFunctions } from '../functions/definitions';
 import { pingBlobStorage, startLocalAzurite } from '../shared/adapters/storage/local-azurite';
+import { rebuildSearchIndex } from '../shared/catalogue/catalogue-admin.service';
 import { ensureDemoData } from '../shared/catalogue/demo-seed';
 import { parseConfig } from '../shared/platform/config';
 import { startLocalHost } from '../shared/platform/local-host/local-host';
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
         logger('info', `loading catalogue ${done}/${total}`);
     },
   });
+  if (services.search.kind === 'embedded') await rebuildSearchIndex(services);
   const staticDir = await ensureWebBuilt(logger);
   const host = await startLocalHost({
     definitions: allFunctions,

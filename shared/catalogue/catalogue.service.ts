@@ -4,6 +4,7 @@ import type { CacheAside } from '../adapters/cache/cache-aside';
 import type { Db } from '../adapters/sql/schema';
 import { findAvailabilityOfProduct } from '../inventory/inventory.repository';
 import { AppError, notFound, validationFailed } from '../platform/errors';
+import { etagOf } from '../platform/etag';
 import { parseWith } from '../platform/http';
 import { categories, type Product } from './product';
 import type { ProductStore } from './product-store.port';
@@ -23,10 +24,6 @@ export interface CachedBody {
 export const productKey = (id: string) => `product:${id}`;
 export const availabilityKey = (productId: string) => `availability:${productId}`;
 const catalogueVersionKey = 'catalogue:version';
-
-function etagOf(text: string): string {
-  return `"${createHash('sha1').update(text).digest('base64url').slice(0, 20)}"`;
-}
 
 /** The product document as JSON, or 'null' when there is none (also cached, briefly). */
 async function productJson(deps: CatalogueDeps, id: string): Promise<string> {
@@ -157,7 +154,7 @@ function summarise(product: Product): ProductSummary {
 export async function listProducts(deps: CatalogueDeps, query: Record<string, string>): Promise<CachedBody> {
   const { category, limit, continuationToken } = parseWith(listQuerySchema, query);
   const after = continuationToken ? decodeToken(continuationToken, category).after : '';
-  const version = (await deps.cache.getOrLoad(catalogueVersionKey, async () => '0', 86_400)) ?? '0';
+  const version = await catalogueVersion(deps.cache);
   const key = `products:v${version}:${category ?? '*'}:${after}:${limit}`;
   const body = await deps.cache.getOrLoad(key, async () => {
     const page = await deps.products.page({ category, afterId: after || undefined, limit: limit + 1 });
@@ -169,10 +166,29 @@ export async function listProducts(deps: CatalogueDeps, query: Record<string, st
   return { body, etag: etagOf(body) };
 }
 
-/** Forgets cached copies of a product and every cached list (after an admin change). */
-export async function invalidateProduct(deps: CatalogueDeps, id: string): Promise<void> {
+/**
+ * The version that list and search cache keys carry: bumping it retires every cached list and
+ * search result at once. A lost version key reloads as "now", which only causes misses.
+ */
+export async function catalogueVersion(cache: CacheAside): Promise<string> {
+  return cache.getOrLoad(catalogueVersionKey, async () => Date.now().toString(36), 7 * 86_400);
+}
+
+export async function bumpCatalogueVersion(cache: CacheAside): Promise<void> {
+  await cache.invalidate([catalogueVersionKey]);
+  await cache.cache
+    .set(
+      catalogueVersionKey,
+      `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
+      7 * 86_400,
+    )
+    .catch(() => {});
+}
+
+/** Forgets cached copies of a product and every cached list and search (after an admin change). */
+export async function invalidateProduct(deps: Pick<CatalogueDeps, 'cache'>, id: string): Promise<void> {
   await deps.cache.invalidate([productKey(id), `${productKey(id)}:hashed`]);
-  await deps.cache.cache.set(catalogueVersionKey, String(Date.now()), 86_400).catch(() => {});
+  await bumpCatalogueVersion(deps.cache);
 }
 
 /** Forgets the cached available count of a product (after any stock change). */

@@ -17,15 +17,26 @@ export interface AppConfig {
   storageConnection: string;
   serviceBusNamespace: string;
   search: { endpoint: string; indexName: string };
-  auth: { issuer: string; audience: string; jwksUrl: string; clockToleranceSeconds: number };
+  auth: {
+    issuer: string;
+    audience: string;
+    jwksUrl: string;
+    clockToleranceSeconds: number;
+    /** What the SPA needs to sign in with Entra External ID (public values). */
+    spa: { clientId: string; authority: string; scopes: string[] };
+  };
   realtime: { webPubSubEndpoint: string; hub: string };
   email: { endpoint: string; sender: string };
   payments: {
     stripeApiBase: string;
+    /** From Key Vault in Azure; blank locally (the sandbox gateway). */
+    stripeSecretKey: string;
     stripeWebhookSecret: string;
     stripePublishableKey: string;
     paypalApiBase: string;
     paypalClientId: string;
+    paypalClientSecret: string;
+    paypalWebhookId: string;
   };
   cart: { holdMinutes: number; maxLineQuantity: number };
   lowStockThreshold: number;
@@ -64,20 +75,33 @@ export const settingDefaults = {
   AUTH_AUDIENCE: 'storefront-api',
   AUTH_JWKS_URL: '',
   AUTH_CLOCK_TOLERANCE_SECONDS: '60',
+  AUTH_SPA_CLIENT_ID: '',
+  AUTH_AUTHORITY: '',
+  AUTH_SPA_SCOPES: '',
   WEBPUBSUB_ENDPOINT: '',
   WEBPUBSUB_HUB: 'stock',
   EMAIL_ENDPOINT: '',
   EMAIL_SENDER: 'shop@localhost',
   STRIPE_API_BASE: '',
+  STRIPE_SECRET_KEY: '',
   STRIPE_WEBHOOK_SECRET: '',
   STRIPE_PUBLISHABLE_KEY: '',
   PAYPAL_API_BASE: '',
   PAYPAL_CLIENT_ID: '',
+  PAYPAL_CLIENT_SECRET: '',
+  PAYPAL_WEBHOOK_ID: '',
   CART_HOLD_MINUTES: '15',
   CART_MAX_LINE_QUANTITY: '10',
   LOW_STOCK_THRESHOLD: '5',
   CACHE_TTL_SECONDS: '60',
   APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+  // Read by shared/scaling/scaling-settings.ts (the scale-scheduler); blank targets = do nothing.
+  SCALE_SUBSCRIPTION_ID: '',
+  SCALE_RESOURCE_GROUP: '',
+  SCALE_FUNCTION_APP_NAME: '',
+  SCALE_COSMOS_ACCOUNT_NAME: '',
+  SCALE_PAUSED: 'false',
+  SALES_CALENDAR: '',
 } as const;
 
 export type SettingName = keyof typeof settingDefaults;
@@ -147,15 +171,25 @@ export function parseConfig(env: Env = process.env): AppConfig {
       audience: setting(env, 'AUTH_AUDIENCE'),
       jwksUrl: setting(env, 'AUTH_JWKS_URL'),
       clockToleranceSeconds: integer(env, 'AUTH_CLOCK_TOLERANCE_SECONDS', 0, 600),
+      spa: {
+        clientId: setting(env, 'AUTH_SPA_CLIENT_ID'),
+        authority: setting(env, 'AUTH_AUTHORITY'),
+        scopes: setting(env, 'AUTH_SPA_SCOPES')
+          .split(/[\s,]+/)
+          .filter(Boolean),
+      },
     },
     realtime: { webPubSubEndpoint: setting(env, 'WEBPUBSUB_ENDPOINT'), hub: setting(env, 'WEBPUBSUB_HUB') },
     email: { endpoint: setting(env, 'EMAIL_ENDPOINT'), sender: setting(env, 'EMAIL_SENDER') },
     payments: {
       stripeApiBase: setting(env, 'STRIPE_API_BASE'),
+      stripeSecretKey: setting(env, 'STRIPE_SECRET_KEY'),
       stripeWebhookSecret: setting(env, 'STRIPE_WEBHOOK_SECRET'),
       stripePublishableKey: setting(env, 'STRIPE_PUBLISHABLE_KEY'),
       paypalApiBase: setting(env, 'PAYPAL_API_BASE'),
       paypalClientId: setting(env, 'PAYPAL_CLIENT_ID'),
+      paypalClientSecret: setting(env, 'PAYPAL_CLIENT_SECRET'),
+      paypalWebhookId: setting(env, 'PAYPAL_WEBHOOK_ID'),
     },
     cart: {
       holdMinutes: integer(env, 'CART_HOLD_MINUTES', 1, 24 * 60),

@@ -9,6 +9,7 @@ import { openRelationalStore, type RelationalStore } from '../adapters/sql/datab
 import type { ProductStore } from '../catalogue/product-store.port';
 import { createTokenVerifier, type TokenVerifier } from '../identity/token-verifier';
 import { type EventBus, shopTopology, type Topology } from '../messaging/event-bus.port';
+import type { SearchIndex } from '../search/search-index.port';
 import { type AppConfig, parseConfig, usesLocalIssuer } from './config';
 
 /** Everything the handlers use, built once per process from configuration. */
@@ -18,6 +19,7 @@ export interface Services {
   products: ProductStore;
   productsEmbedded: boolean;
   cache: CacheAside;
+  search: SearchIndex;
   bus: EventBus;
   /** Present when the durable local bus is the event bus (local host, tests). */
   localBus?: LocalBus;
@@ -36,6 +38,11 @@ export interface ServiceOptions {
 }
 
 export async function createServices(config: AppConfig, options: ServiceOptions = {}): Promise<Services> {
+  if (config.appInsightsConnectionString) {
+    const { DefaultAzureCredential } = await import('@azure/identity');
+    const { startTelemetry } = await import('./telemetry');
+    await startTelemetry(config.appInsightsConnectionString, { credential: new DefaultAzureCredential() });
+  }
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch(() => {});
@@ -49,6 +56,8 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
 
     const cacheAdapter = await openCache(config);
     closers.push(() => cacheAdapter.close());
+
+    const search = await openSearchIndex(config);
 
     const topology = options.topology ?? shopTopology;
     let bus: EventBus;
@@ -89,6 +98,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
       products,
       productsEmbedded: embedded,
       cache: new CacheAside(cacheAdapter, config.cacheTtlSeconds),
+      search,
       bus,
       localBus,
       verifyToken,
@@ -99,6 +109,21 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     await closeAll();
     throw error;
   }
+}
+
+/** Azure AI Search when an endpoint is set; else the embedded engine (memory only: filled at start). */
+async function openSearchIndex(config: AppConfig): Promise<SearchIndex> {
+  if (config.search.endpoint) {
+    const { AzureSearchIndex } = await import('../adapters/search/azure-search-index');
+    const index = new AzureSearchIndex({
+      endpoint: config.search.endpoint,
+      indexName: config.search.indexName,
+    });
+    await index.ensureIndex();
+    return index;
+  }
+  const { EmbeddedSearchIndex } = await import('../adapters/search/embedded-search-index');
+  return new EmbeddedSearchIndex();
 }
 
 async function openCache(config: AppConfig): Promise<Cache> {

@@ -57,6 +57,7 @@ export async function startTestShop(options: TestShopOptions = {}): Promise<Test
       services.sql.db,
       products.map((p) => ({ sku: p.sku, productId: p.id, onHand: demoStartingStock(p) })),
     );
+    await services.search.upsert(products);
   }
   let host: LocalHost | undefined;
   if (options.host !== false) {

@@ -1,0 +1,42 @@
+import { assertProductId } from '../../shared/catalogue/catalogue.service';
+import type { CatalogueAdminDeps } from '../../shared/catalogue/catalogue-admin.service';
+import { deleteProduct, putProduct } from '../../shared/catalogue/catalogue-admin.service';
+import { signedIn } from '../../shared/identity/require-principal';
+import { httpFunction } from '../../shared/platform/function-definition';
+import { json, readJson } from '../../shared/platform/http';
+import { type Services, services } from '../../shared/platform/services';
+
+export function catalogueAdminDeps(s: Services): CatalogueAdminDeps {
+  return {
+    products: s.products,
+    search: s.search,
+    cache: s.cache,
+    db: s.sql.db,
+    snapshotDir: s.productsEmbedded ? s.config.dataDir : undefined,
+  };
+}
+
+export const putProductFunction = httpFunction({
+  name: 'admin-put-product',
+  route: 'admin/products/{id}',
+  methods: ['PUT'],
+  handler: async (request) => {
+    const s = await services();
+    await signedIn(request, s, 'admin');
+    const id = assertProductId(request.params.id);
+    const { product, created } = await putProduct(catalogueAdminDeps(s), id, await readJson(request));
+    return json(created ? 201 : 200, product);
+  },
+});
+
+export const deleteProductFunction = httpFunction({
+  name: 'admin-delete-product',
+  route: 'admin/products/{id}',
+  methods: ['DELETE'],
+  handler: async (request) => {
+    const s = await services();
+    await signedIn(request, s, 'admin');
+    await deleteProduct(catalogueAdminDeps(s), assertProductId(request.params.id));
+    return { status: 204 };
+  },
+});

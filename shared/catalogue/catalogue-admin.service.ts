@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import type { CacheAside } from '../adapters/cache/cache-aside';
+import type { Db } from '../adapters/sql/schema';
+import { insertMissingInventory } from '../inventory/inventory.repository';
+import { AppError, notFound } from '../platform/errors';
+import { parseWith } from '../platform/http';
+import type { SearchIndex } from '../search/search-index.port';
+import { bumpCatalogueVersion, invalidateProduct } from './catalogue.service';
+import { readCatalogueSnapshot, writeCatalogueSnapshot } from './demo-seed';
+import { categories, type Product } from './product';
+import type { ProductStore } from './product-store.port';
+
+export interface CatalogueAdminDeps {
+  products: ProductStore;
+  search: SearchIndex;
+  cache: CacheAside;
+  db: Db;
+  /** Set when the product store is the memory-only local twin: changes go to the snapshot too. */
+  snapshotDir?: string;
+}
+
+const attributeValue = z.union([
+  z.string().max(500),
+  z.number().finite(),
+  z.boolean(),
+  z.array(z.string().max(200)).max(20, 'a list attribute may hold at most 20 values'),
+]);
+
+export const productInputSchema = z.object({
+  sku: z.string().regex(/^[A-Z0-9][A-Z0-9-]{0,63}$/, 'sku must be 1-64 upper-case letters, digits or dashes'),
+  category: z.enum(categories, { message: `category must be one of ${categories.join(', ')}` }),
+  name: z.string().trim().min(1, 'name is required').max(200),
+  brand: z.string().trim().min(1, 'brand is required').max(100),
+  description: z.string().max(5000).default(''),
+  priceMinor: z
+    .number({ message: 'priceMinor must be a number of minor units' })
+    .int('priceMinor must be a whole number of minor units')
+    .min(0, 'priceMinor must be 0 or more')
+    .max(100_000_000),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'currency must be an ISO 4217 code like USD'),
+  attributes: z
+    .record(
+      z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,39}$/, 'attribute names are letters and digits'),
+      attributeValue,
+    )
+    .refine((value) => Object.keys(value).length <= 40, 'at most 40 attributes')
+    .default({}),
+  imageUrl: z.string().max(500).optional(),
+});
+
+export type ProductInput = z.infer<typeof productInputSchema>;
+
+// Snapshot writes are whole-file rewrites: one at a time, in order.
+let snapshotQueue: Promise<unknown> = Promise.resolve();
+function updateSnapshot(dir: string, change: (products: Product[]) => Product[]): Promise<void> {
+  const next = snapshotQueue.then(async () => {
+    const current = (await readCatalogueSnapshot(dir)) ?? [];
+    await writeCatalogueSnapshot(dir, change(current));
+  });
+  snapshotQueue = next.catch(() => {});
+  return next;
+}
+
+/**
+ * `PUT /api/admin/products/{id}`: creates or replaces a product, then brings the search index
+ * and caches up to date (and the local snapshot). Returns whether it was created.
+ */
+export async function putProduct(
+  deps: CatalogueAdminDeps,
+  id: string,
+  body: unknown,
+): Promise<{ product: Product; created: boolean }> {
+  const input = parseWith(productInputSchema, body);
+  const existing = await deps.products.get(id);
+  if (existing && existing.sku !== input.sku) {
+    throw new AppError(409, 'sku_immutable', `Product '${id}' has SKU ${existing.sku}; a SKU cannot change.`);
+  }
+  const now = new Date().toISOString();
+  const product: Product = {
+    id,
+    ...input,
+    imageUrl: input.imageUrl ?? `/api/products/${id}/image`,
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  };
+  if (!existing) await insertMissingInventory(deps.db, [{ sku: product.sku, productId: id, onHand: 0 }]);
+  await deps.products.upsert(product);
+  await deps.search.upsert([product]);
+  await invalidateProduct(deps, id);
+  if (deps.snapshotDir) {
+    await updateSnapshot(deps.snapshotDir, (all) =>
+      [...all.filter((p) => p.id !== id), product].sort((a, b) => a.id.localeCompare(b.id)),
+    );
+  }
+  return { product, created: !existing };
+}
+
+/** `DELETE /api/admin/products/{id}`: gone from the store, the index and every cache. */
+export async function deleteProduct(deps: CatalogueAdminDeps, id: string): Promise<void> {
+  const removed = await deps.products.remove(id);
+  if (!removed) throw notFound('Product', id);
+  await deps.search.remove([id]);
+  await invalidateProduct(deps, id);
+  if (deps.snapshotDir) await updateSnapshot(deps.snapshotDir, (all) => all.filter((p) => p.id !== id));
+}
+
+/** Rebuilds the search index from the product store (`npm run reindex`, local start). */
+export async function rebuildSearchIndex(
+  deps: Pick<CatalogueAdminDeps, 'products' | 'search' | 'cache'>,
+  onProgress?: (done: number) => void,
+): Promise<number> {
+  await deps.search.ensureIndex();
+  let afterId: string | undefined;
+  let done = 0;
+  for (;;) {
+    const page = await deps.products.page({ afterId, limit: 1000 });
+    if (page.length === 0) break;
+    await deps.search.upsert(page);
+    done += page.length;
+    onProgress?.(done);
+    afterId = page.at(-1)!.id;
+    if (page.length < 1000) break;
+  }
+  await bumpCatalogueVersion(deps.cache);
+  return done;
+}
