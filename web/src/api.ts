@@ -1,0 +1,261 @@
+/** The storefront's view of the public API (docs/api.md). */
+
+export const API_BASE = '/api';
+
+export type AttributeValue = string | number | boolean | string[];
+
+export interface ProductSummary {
+  id: string;
+  name: string;
+  brand: string;
+  category: string;
+  priceMinor: number;
+  currency: string;
+  imageUrl: string;
+  score?: number;
+}
+
+export interface Product extends ProductSummary {
+  sku: string;
+  description: string;
+  attributes: Record<string, AttributeValue>;
+  createdAt: string;
+  updatedAt: string;
+  available: number;
+  availableUpdatedAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  continuationToken: string | null;
+}
+
+export interface Availability {
+  productId: string;
+  available: number;
+  updatedAt: string;
+}
+
+export interface FacetValue {
+  value: string;
+  count: number;
+}
+
+export interface SearchResult {
+  total: number;
+  page: number;
+  pageSize: number;
+  items: ProductSummary[];
+  facets: Record<string, FacetValue[]>;
+}
+
+export interface Negotiated {
+  url: string;
+  transport: 'websocket';
+  groups: string[];
+}
+
+export type AuthConfig =
+  | { mode: 'local' }
+  | { mode: 'entra'; authority: string; clientId: string; scopes: string[] };
+
+export interface ClientConfig {
+  auth: AuthConfig;
+  stripePublishableKey: string | null;
+  paypalClientId: string | null;
+  payments: { sandbox: boolean };
+  cartHoldMinutes: number;
+}
+
+export interface Me {
+  userId: string;
+  email: string;
+  name: string;
+  roles: string[];
+  createdAt: string;
+}
+
+export interface CartLine {
+  productId: string;
+  sku: string;
+  name: string;
+  imageUrl: string;
+  unitPriceMinor: number;
+  currency: string;
+  quantity: number;
+  lineTotalMinor: number;
+  holdExpiresAt: string;
+  holdStatus: 'held' | 'lapsed';
+}
+
+export interface Cart {
+  lines: CartLine[];
+  itemCount: number;
+  totalMinor: number;
+  currency: string;
+  holdMinutes: number;
+}
+
+export interface ShippingAddress {
+  name: string;
+  line1: string;
+  line2: string;
+  city: string;
+  postalCode: string;
+  country: string;
+}
+
+export type PaymentInput =
+  | { provider: 'stripe'; paymentMethodId: string }
+  | { provider: 'paypal'; orderId: string };
+
+export type OrderStatus = 'pending_payment' | 'paid' | 'shipped' | 'payment_failed';
+
+export interface OrderSummary {
+  id: string;
+  status: OrderStatus;
+  createdAt: string;
+  totalMinor: number;
+  currency: string;
+  itemCount: number;
+}
+
+export interface OrderLine {
+  productId: string;
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPriceMinor: number;
+  lineTotalMinor: number;
+}
+
+export interface Order extends OrderSummary {
+  lines: OrderLine[];
+  shippingAddress: ShippingAddress;
+  payment: { provider: string; brand?: string; last4?: string } | null;
+  paidAt?: string;
+  receiptSentAt?: string;
+  shippedAt?: string;
+  declineReason?: string;
+}
+
+export interface RequiresAction {
+  status: 'requires_action';
+  order: Order;
+  clientSecret?: string;
+  nextActionUrl?: string;
+  reference: string;
+}
+
+/** An `application/problem+json` answer, or a network failure (status 0). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly detail: string;
+  readonly errors: Record<string, string[]>;
+  readonly body: Record<string, unknown>;
+
+  constructor(status: number, body: Record<string, unknown>) {
+    const detail = typeof body.detail === 'string' ? body.detail : '';
+    super(detail || `Request failed (${status})`);
+    this.status = status;
+    this.code = typeof body.code === 'string' ? body.code : status === 0 ? 'network_error' : 'error';
+    this.detail = detail;
+    this.errors = (body.errors as Record<string, string[]> | undefined) ?? {};
+    this.body = body;
+  }
+
+  get isNetwork(): boolean {
+    return this.status === 0;
+  }
+}
+
+let tokenProvider: () => Promise<string | undefined> = async () => undefined;
+let onUnauthenticated: () => void = () => {};
+
+export function setTokenProvider(provider: () => Promise<string | undefined>, onUnauth: () => void): void {
+  tokenProvider = provider;
+  onUnauthenticated = onUnauth;
+}
+
+export interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  auth?: boolean;
+}
+
+/** JSON request to the API. Throws ApiError for problems and network failures. */
+export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.auth) {
+    const token = await tokenProvider();
+    if (token) headers.authorization = `Bearer ${token}`;
+  }
+  let response: Response;
+  try {
+    response = await fetch(API_BASE + path, {
+      method: options.method ?? 'GET',
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
+    });
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    throw new ApiError(0, { detail: 'Could not reach the shop. Check your connection and try again.' });
+  }
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = { detail: text.slice(0, 200) };
+  }
+  if (!response.ok) {
+    const problem = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    if (response.status === 401 && options.auth) onUnauthenticated();
+    throw new ApiError(response.status, problem);
+  }
+  return body as T;
+}
+
+export function query(params: Record<string, string | number | undefined | null>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/** A v4 UUID for Idempotency-Key headers. */
+export function uuid(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const defaultConfig: ClientConfig = {
+  auth: { mode: 'local' },
+  stripePublishableKey: null,
+  paypalClientId: null,
+  payments: { sandbox: true },
+  cartHoldMinutes: 15,
+};
+
+let configPromise: Promise<ClientConfig> | undefined;
+
+/** `/client-config`, fetched once; the local defaults while the endpoint is absent (404). */
+export function clientConfig(): Promise<ClientConfig> {
+  configPromise ??= api<ClientConfig>('/client-config').catch((error: unknown) => {
+    configPromise = undefined;
+    if (error instanceof ApiError && error.status === 404) return defaultConfig;
+    throw error;
+  });
+  return configPromise;
+}

@@ -1,0 +1,244 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, api, type Cart, type CartLine } from '../api';
+import { Empty, ErrorBox, errorMessage, Price, SignInPrompt, Spinner, useTitle } from '../components';
+import { formatCountdown } from '../format';
+import type { PageProps } from '../main';
+import { announce, cart, refreshCart, session, useStore } from '../store';
+
+const MAX_PER_LINE = 10;
+
+/** Ticks every second while mounted. */
+export function useNow(): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}
+
+export function isLapsed(line: CartLine, now: number): boolean {
+  return line.holdStatus === 'lapsed' || Date.parse(line.holdExpiresAt) <= now;
+}
+
+function Line({
+  line,
+  now,
+  busy,
+  error,
+  onQuantity,
+  onRemove,
+}: {
+  line: CartLine;
+  now: number;
+  busy: boolean;
+  error?: string;
+  onQuantity: (quantity: number) => void;
+  onRemove: () => void;
+}) {
+  const lapsed = isLapsed(line, now);
+  const left = Date.parse(line.holdExpiresAt) - now;
+  const qtyId = `qty-${line.productId}`;
+  return (
+    <li class={`cart-line${lapsed ? ' lapsed' : ''}`} data-product-id={line.productId}>
+      <img src={line.imageUrl} alt="" width={96} height={96} />
+      <div class="line-main">
+        <a class="line-name" href={`/p/${encodeURIComponent(line.productId)}`}>
+          {line.name}
+        </a>
+        <span class="muted">
+          <Price minor={line.unitPriceMinor} currency={line.currency} /> each
+        </span>
+        {lapsed ? (
+          <p class="hold hold-lapsed" role="status">
+            Your hold on this item lapsed. It may sell out — we'll try to reserve it again at checkout.{' '}
+            <button
+              type="button"
+              class="link-button"
+              onClick={() => onQuantity(line.quantity)}
+              disabled={busy}
+            >
+              Hold it again
+            </button>
+          </p>
+        ) : (
+          <p class="hold" data-testid="hold">
+            Held for you for <span class="countdown">{formatCountdown(left)}</span>
+          </p>
+        )}
+        {error && (
+          <p class="field-error" role="alert">
+            {error}
+          </p>
+        )}
+      </div>
+      <div class="line-actions">
+        <label class="qty" for={qtyId}>
+          <span>Qty</span>
+        </label>
+        <select
+          id={qtyId}
+          value={line.quantity}
+          disabled={busy}
+          aria-label={`Quantity of ${line.name}`}
+          onChange={(e) => onQuantity(Number(e.currentTarget.value))}
+        >
+          {Array.from({ length: Math.max(MAX_PER_LINE, line.quantity) }, (_, i) => i + 1).map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+        <button
+          type="button"
+          class="link-button danger"
+          onClick={onRemove}
+          disabled={busy}
+          aria-label={`Remove ${line.name}`}
+        >
+          Remove
+        </button>
+      </div>
+      <div class="line-total">
+        <Price minor={line.lineTotalMinor} currency={line.currency} />
+      </div>
+    </li>
+  );
+}
+
+export default function CartPage({ location }: PageProps) {
+  const user = useStore(session);
+  const current = useStore(cart);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [lineErrors, setLineErrors] = useState<Record<string, string>>({});
+  const now = useNow();
+  useTitle('Cart');
+
+  const load = async () => {
+    setLoading(true);
+    setError(null);
+    try {
+      cart.set(await api<Cart>('/cart', { auth: true }));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  useEffect(() => {
+    if (user) void load();
+    else setLoading(false);
+  }, [user?.sub]);
+
+  // when a countdown runs out, ask the server for the truth once
+  const expiredCount = current?.lines.filter(
+    (l) => l.holdStatus === 'held' && Date.parse(l.holdExpiresAt) <= now,
+  ).length;
+  useEffect(() => {
+    if (expiredCount) void refreshCart();
+  }, [expiredCount]);
+
+  const change = async (line: CartLine, quantity: number | null) => {
+    setBusy(line.productId);
+    setLineErrors((errors) => ({ ...errors, [line.productId]: '' }));
+    try {
+      const path = `/cart/items/${encodeURIComponent(line.productId)}`;
+      const next =
+        quantity === null
+          ? await api<Cart>(path, { method: 'DELETE', auth: true })
+          : await api<Cart>(path, { method: 'PUT', body: { quantity }, auth: true });
+      cart.set(next);
+      announce(
+        quantity === null ? `Removed ${line.name} from your cart.` : `${line.name}: quantity ${quantity}.`,
+      );
+    } catch (e) {
+      const message =
+        e instanceof ApiError && e.code === 'out_of_stock'
+          ? `Only ${String(e.body.available ?? 0)} available right now.`
+          : errorMessage(e);
+      setLineErrors((errors) => ({ ...errors, [line.productId]: message }));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  if (!user) {
+    return (
+      <section class="page narrow">
+        <h1 tabIndex={-1}>Your cart</h1>
+        <SignInPrompt
+          next={location.href}
+          message="Sign in to see your cart and hold items while you shop."
+        />
+      </section>
+    );
+  }
+
+  const lapsedLines = current?.lines.filter((l) => isLapsed(l, now)) ?? [];
+
+  return (
+    <section class="page">
+      <h1 tabIndex={-1}>Your cart</h1>
+      {loading && !current ? (
+        <Spinner label="Loading your cart…" />
+      ) : error && !current ? (
+        <ErrorBox error={error} onRetry={() => void load()} />
+      ) : !current || current.lines.length === 0 ? (
+        <Empty title="Your cart is empty">
+          <p>Find something you like and it will be held here for you.</p>
+          <a class="btn btn-primary" href="/">
+            Start shopping
+          </a>
+        </Empty>
+      ) : (
+        <div class="cart-layout">
+          <div>
+            {lapsedLines.length > 0 && (
+              <div class="notice notice-warning" role="status" data-testid="lapsed-notice">
+                {lapsedLines.length === 1 ? 'One item is' : `${lapsedLines.length} items are`} no longer held
+                for you. We'll try to reserve {lapsedLines.length === 1 ? 'it' : 'them'} again when you pay.
+              </div>
+            )}
+            <ul class="cart-lines" aria-label="Items in your cart">
+              {current.lines.map((line) => (
+                <Line
+                  key={line.productId}
+                  line={line}
+                  now={now}
+                  busy={busy === line.productId}
+                  error={lineErrors[line.productId]}
+                  onQuantity={(q) => void change(line, q)}
+                  onRemove={() => void change(line, null)}
+                />
+              ))}
+            </ul>
+          </div>
+          <aside class="summary" aria-labelledby="summary-heading">
+            <h2 id="summary-heading">Summary</h2>
+            <dl>
+              <div>
+                <dt>Items</dt>
+                <dd>{current.itemCount}</dd>
+              </div>
+              <div class="total">
+                <dt>Total</dt>
+                <dd data-testid="cart-total">
+                  <Price minor={current.totalMinor} currency={current.currency} />
+                </dd>
+              </div>
+            </dl>
+            <p class="muted small">
+              Items are held for {current.holdMinutes} minutes; any change renews the hold.
+            </p>
+            <a class="btn btn-primary btn-large btn-block" href="/checkout">
+              Check out
+            </a>
+          </aside>
+        </div>
+      )}
+    </section>
+  );
+}
