@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildAzureBundle } from '../scripts/build-azure';
-import { type LoadResult, load } from './support/load';
+import { type LoadResult, load, loadWithLatencies } from './support/load';
 import { startProcess, stopProcess } from './support/processes';
 
 /**
@@ -151,7 +151,71 @@ const bundle: Scenario = async () => {
   return { medianLoadMs: medianMs, timingsMs: timings.map(Math.round), sizeKb };
 };
 
-const scenarios: Record<string, Scenario> = { catalogue, startup, bundle };
+/**
+ * Issue 3: search through the local host at 10 connections, on 10,000 and 100,000 products.
+ * Every request is a different query (a unique price floor), so results come from the engine,
+ * not the cache; a second run repeats 32 queries to show the cached path.
+ */
+const search: Scenario = async () => {
+  const { runSearchInProcessBench, queryMix } = await import('./search-inprocess');
+  const { generateCatalogue } = await import('../shared/catalogue/demo-catalogue');
+  const mix = queryMix(generateCatalogue(3000));
+  const sizes: Array<Record<string, unknown>> = [];
+  for (const products of [10_000, 100_000]) {
+    const host = await startProcess(
+      'bench/support/search-host.ts',
+      { SEARCH_PRODUCTS: String(products) },
+      /READY (http:\/\/\S+) (\d+)/,
+      300_000,
+    );
+    try {
+      const base = host.match[1]!.replace('localhost', '127.0.0.1');
+      // Unique by page and page size (13k combinations): a cache miss each time, same engine work.
+      const uniquePath = (n: number) => {
+        const query = {
+          ...mix[n % mix.length]!,
+          page: String(1 + (Math.floor(n / mix.length) % 10)),
+          pageSize: String(10 + (Math.floor(n / (mix.length * 10)) % 41)),
+        };
+        return `/api/search?${new URLSearchParams(query)}`;
+      };
+      const repeatedPath = (n: number) => `/api/search?${new URLSearchParams(mix[n % 32]!)}`;
+      await loadWithLatencies('warm-up', base, (n) => uniquePath(n + 7919), {
+        connections: 10,
+        durationSeconds: 3,
+      });
+      const uncached = await loadWithLatencies(
+        `search, ${products} products, unique queries`,
+        base,
+        uniquePath,
+        { connections: 10, durationSeconds: 10 },
+      );
+      const cached = await loadWithLatencies(
+        `search, ${products} products, 32 repeated queries`,
+        base,
+        repeatedPath,
+        { connections: 10, durationSeconds: 10 },
+      );
+      for (const r of [uncached, cached])
+        console.log(
+          `${r.name}: ${r.requestsPerSecond} req/s, p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx}`,
+        );
+      sizes.push({ products, indexHeapMb: Number(host.match[2]), uncached, cached });
+    } finally {
+      await stopProcess(host.child);
+    }
+  }
+  const inProcess = await runSearchInProcessBench();
+  return { connections: 10, durationSeconds: 10, throughHost: sizes, inProcess };
+};
+
+/** Issue 5 groundwork: the sandbox payment gateway's own rate (durable, fsynced journal). */
+const payments: Scenario = async () => {
+  const { runSandboxBench } = await import('./payments-sandbox');
+  return { sandbox: await runSandboxBench() };
+};
+
+const scenarios: Record<string, Scenario> = { catalogue, startup, bundle, search, payments };
 
 async function main() {
   const chosen = process.argv.slice(2).filter((a) => a in scenarios);

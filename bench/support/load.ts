@@ -30,3 +30,64 @@ export async function load(
     errors: result.errors,
   };
 }
+
+export interface LatencyResult {
+  name: string;
+  requests: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  non2xx: number;
+}
+
+/**
+ * A closed-loop load with every latency recorded (autocannon reports no p95): `connections`
+ * workers on keep-alive sockets, each sending the next path as soon as its answer arrives.
+ */
+export async function loadWithLatencies(
+  name: string,
+  base: string,
+  nextPath: (n: number) => string,
+  options: { connections: number; durationSeconds: number },
+): Promise<LatencyResult> {
+  const http = await import('node:http');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
+  const target = new URL(base);
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let n = 0;
+  const deadline = performance.now() + options.durationSeconds * 1000;
+  const once = (path: string) =>
+    new Promise<number>((resolve, reject) => {
+      const started = performance.now();
+      const req = http.request({ host: target.hostname, port: target.port, path, agent }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          if ((res.statusCode ?? 0) >= 300) non2xx++;
+          resolve(performance.now() - started);
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const worker = async () => {
+    while (performance.now() < deadline) latencies.push(await once(nextPath(n++)));
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: options.connections }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]! * 100) / 100;
+  return {
+    name,
+    requests: latencies.length,
+    requestsPerSecond: Math.round(latencies.length / seconds),
+    p50Ms: at(0.5),
+    p95Ms: at(0.95),
+    p99Ms: at(0.99),
+    non2xx,
+  };
+}
