@@ -139,9 +139,16 @@ function Header({ location }: { location: Location }) {
             <a href={`/signin?next=${encodeURIComponent(location.href)}`}>Sign in</a>
           )}
           <a class="cart-link" href="/cart">
-            <span aria-hidden="true" class="cart-icon">
-              🛒
-            </span>
+            <svg class="cart-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+              <path
+                fill="none"
+                stroke="currentColor"
+                stroke-width="2"
+                stroke-linecap="round"
+                stroke-linejoin="round"
+                d="M3 4h2l2.4 10.2a2 2 0 0 0 2 1.5h7.7a2 2 0 0 0 1.9-1.4L21 8H6.2M10 20h.01M17 20h.01"
+              />
+            </svg>
             Cart
             <span class="badge" data-testid="cart-count">
               {count}

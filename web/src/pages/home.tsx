@@ -5,7 +5,7 @@ import { categories, categoryLabel } from '../format';
 import type { PageProps } from '../main';
 import { announce } from '../store';
 
-const PAGE_SIZE = 12;
+const PAGE_SIZE = 20;
 
 const blurbs: Record<string, string> = {
   books: 'Fiction, science and cookbooks',
