@@ -1,5 +1,8 @@
 import type { FunctionDefinition } from '../shared/platform/function-definition';
+import { putInventoryFunction } from './admin/admin-inventory';
 import { deleteProductFunction, putProductFunction } from './admin/admin-products';
+import { deleteCartItemFunction, getCartFunction, putCartItemFunction } from './cart/cart';
+import { releaseExpiredHoldsFunction } from './cart/release-expired-holds';
 import { getAvailabilityFunction } from './catalogue/get-availability';
 import { getProductFunction } from './catalogue/get-product';
 import { getProductImageFunction } from './catalogue/get-product-image';
@@ -10,6 +13,7 @@ import { healthFunction } from './health/health';
 import { meFunction } from './identity/me';
 import { heartbeatFunction } from './ops/heartbeat.function';
 import { scaleSchedulerFunction } from './ops/scale-scheduler.function';
+import { negotiateFunction } from './realtime/negotiate';
 import { searchProductsFunction } from './search/search-products';
 
 /** Every function of the shop, declared once; both hosts serve exactly this list. */
@@ -22,8 +26,14 @@ export const allFunctions: FunctionDefinition[] = [
   searchProductsFunction,
   meFunction,
   clientConfigFunction,
+  getCartFunction,
+  putCartItemFunction,
+  deleteCartItemFunction,
+  negotiateFunction,
   putProductFunction,
   deleteProductFunction,
+  putInventoryFunction,
+  releaseExpiredHoldsFunction,
   heartbeatFunction,
   scaleSchedulerFunction,
   devTokenFunction,

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../adapters/sql/schema';
 
 export interface Availability {
@@ -101,4 +102,97 @@ export async function replaceInventory(
     await trx.deleteFrom('inventory').execute();
     await insertMissingInventory(trx, rows);
   });
+}
+
+/** What a stock change leaves behind, for caches and live pages. */
+export interface StockLevel {
+  sku: string;
+  productId: string;
+  available: number;
+  version: number;
+  updatedAt: Date;
+}
+
+export async function readStockLevel(db: Db, sku: string): Promise<StockLevel | undefined> {
+  const row = await db
+    .selectFrom('inventory')
+    .select(['sku', 'product_id', 'on_hand', 'held', 'version', 'updated_at'])
+    .where('sku', '=', sku)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    sku: row.sku,
+    productId: row.product_id,
+    available: row.on_hand - row.held,
+    version: row.version,
+    updatedAt: row.updated_at,
+  };
+}
+
+/**
+ * Holds `quantity` units if that many are available: one conditional update, never a
+ * read-then-write. False when there is not enough stock (nothing changed).
+ */
+export async function holdStock(db: Db, sku: string, quantity: number): Promise<boolean> {
+  const result = await db
+    .updateTable('inventory')
+    .set({ held: sql`held + ${quantity}`, version: sql`version + 1`, updated_at: new Date() })
+    .where('sku', '=', sku)
+    .where(sql<boolean>`on_hand - held >= ${quantity}`)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Gives held units back. Guarded so `held` can never go negative. */
+export async function releaseStock(db: Db, sku: string, quantity: number): Promise<boolean> {
+  const result = await db
+    .updateTable('inventory')
+    .set({ held: sql`held - ${quantity}`, version: sql`version + 1`, updated_at: new Date() })
+    .where('sku', '=', sku)
+    .where('held', '>=', quantity)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Turns held units into a sale: they leave both `held` and `on_hand`. */
+export async function sellHeldStock(db: Db, sku: string, quantity: number): Promise<boolean> {
+  const result = await db
+    .updateTable('inventory')
+    .set({
+      held: sql`held - ${quantity}`,
+      on_hand: sql`on_hand - ${quantity}`,
+      version: sql`version + 1`,
+      updated_at: new Date(),
+    })
+    .where('sku', '=', sku)
+    .where('held', '>=', quantity)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Sells units that are not held (a lapsed hold re-acquired at checkout), if available. */
+export async function sellAvailableStock(db: Db, sku: string, quantity: number): Promise<boolean> {
+  const result = await db
+    .updateTable('inventory')
+    .set({ on_hand: sql`on_hand - ${quantity}`, version: sql`version + 1`, updated_at: new Date() })
+    .where('sku', '=', sku)
+    .where(sql<boolean>`on_hand - held >= ${quantity}`)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Restock or correction (admin): sets on_hand, refusing to go below what is held. */
+export async function setOnHand(
+  db: Db,
+  sku: string,
+  onHand: number,
+): Promise<'ok' | 'below_held' | 'unknown_sku'> {
+  const result = await db
+    .updateTable('inventory')
+    .set({ on_hand: onHand, version: sql`version + 1`, updated_at: new Date() })
+    .where('sku', '=', sku)
+    .where('held', '<=', onHand)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 1) return 'ok';
+  return (await findAvailability(db, sku)) ? 'below_held' : 'unknown_sku';
 }

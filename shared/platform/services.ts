@@ -5,10 +5,12 @@ import { CacheAside } from '../adapters/cache/cache-aside';
 import { MemoryCache } from '../adapters/cache/memory-cache';
 import { openProductStore } from '../adapters/cosmos/open-product-store';
 import { LocalIssuer, localIssuerName } from '../adapters/identity/local-issuer';
+import type { LocalRealtimeHub } from '../adapters/realtime/local-realtime-hub';
 import { openRelationalStore, type RelationalStore } from '../adapters/sql/database';
 import type { ProductStore } from '../catalogue/product-store.port';
 import { createTokenVerifier, type TokenVerifier } from '../identity/token-verifier';
 import { type EventBus, shopTopology, type Topology } from '../messaging/event-bus.port';
+import type { RealtimeHub } from '../realtime/realtime-hub.port';
 import type { SearchIndex } from '../search/search-index.port';
 import { type AppConfig, parseConfig, usesLocalIssuer } from './config';
 
@@ -20,6 +22,9 @@ export interface Services {
   productsEmbedded: boolean;
   cache: CacheAside;
   search: SearchIndex;
+  realtime: RealtimeHub;
+  /** Present when the local host serves live updates itself. */
+  localRealtime?: LocalRealtimeHub;
   bus: EventBus;
   /** Present when the durable local bus is the event bus (local host, tests). */
   localBus?: LocalBus;
@@ -58,6 +63,23 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     closers.push(() => cacheAdapter.close());
 
     const search = await openSearchIndex(config);
+
+    let realtime: RealtimeHub;
+    let localRealtime: LocalRealtimeHub | undefined;
+    if (config.realtime.webPubSubEndpoint) {
+      const { WebPubSubHub } = await import('../adapters/realtime/web-pubsub-hub');
+      const { DefaultAzureCredential } = await import('@azure/identity');
+      realtime = WebPubSubHub.connect(
+        config.realtime.webPubSubEndpoint,
+        config.realtime.hub,
+        new DefaultAzureCredential(),
+      );
+    } else {
+      const { LocalRealtimeHub } = await import('../adapters/realtime/local-realtime-hub');
+      localRealtime = new LocalRealtimeHub();
+      realtime = localRealtime;
+    }
+    closers.push(() => realtime.close());
 
     const topology = options.topology ?? shopTopology;
     let bus: EventBus;
@@ -99,6 +121,8 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
       productsEmbedded: embedded,
       cache: new CacheAside(cacheAdapter, config.cacheTtlSeconds),
       search,
+      realtime,
+      localRealtime,
       bus,
       localBus,
       verifyToken,

@@ -16,6 +16,32 @@ export interface InventoryTable {
   on_hand: number;
   held: number;
   updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface AddressesTable {
+  id: string;
+  user_id: string;
+  name: string;
+  line1: string;
+  line2: string;
+  city: string;
+  postal_code: string;
+  country: string;
+  created_at: Timestamp;
+}
+
+export interface CartLinesTable {
+  user_id: string;
+  product_id: string;
+  sku: string;
+  name: string;
+  unit_price_minor: number;
+  currency: string;
+  quantity: number;
+  held_quantity: number;
+  hold_expires_at: Timestamp;
+  added_at: Timestamp;
 }
 
 export interface LocalBusMessagesTable {
@@ -37,6 +63,8 @@ export interface LocalBusMessagesTable {
 export interface Database {
   users: UsersTable;
   inventory: InventoryTable;
+  addresses: AddressesTable;
+  cart_lines: CartLinesTable;
   local_bus_messages: LocalBusMessagesTable;
 }
 

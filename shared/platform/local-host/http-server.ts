@@ -16,8 +16,10 @@ export interface HttpHostOptions {
   logger: Logger;
   /** The built SPA, served at `/` with fallback to index.html for client-side routes. */
   staticDir?: string;
-  /** Extra handlers tried before the functions (e.g. the realtime push endpoint). */
+  /** Extra handlers tried before the functions. */
   extraRoutes?: Array<(req: IncomingMessage, res: ServerResponse) => boolean>;
+  /** WebSocket upgrades (the local realtime endpoint); true when taken. */
+  upgrade?: (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => boolean;
 }
 
 interface Route {
@@ -181,6 +183,9 @@ export async function startHttpServer(
     }
   });
   server.keepAliveTimeout = 65_000;
+  server.on('upgrade', (req, socket, head) => {
+    if (!options.upgrade?.(req, socket, head)) socket.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());

@@ -40,6 +40,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     maxBodyBytes: services.config.maxBodyBytes,
     logger,
     staticDir: options.staticDir,
+    upgrade: services.localRealtime
+      ? (req, socket, head) => services.localRealtime!.handleUpgrade(req, socket, head)
+      : undefined,
   });
   const timers = options.timers === false ? undefined : startTimers(timerFunctions, logger);
   if (topicFunctions.length > 0 && !services.localBus && options.bus !== false) {

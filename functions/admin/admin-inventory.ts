@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { notifierDeps } from '../../shared/cart/cart-deps';
+import { signedIn } from '../../shared/identity/require-principal';
+import { announceStockChange } from '../../shared/inventory/availability-notifier';
+import { readStockLevel, setOnHand } from '../../shared/inventory/inventory.repository';
+import { AppError, notFound } from '../../shared/platform/errors';
+import { httpFunction } from '../../shared/platform/function-definition';
+import { json, readJsonWith } from '../../shared/platform/http';
+import { services } from '../../shared/platform/services';
+
+const restockSchema = z.object({
+  onHand: z
+    .number({ message: 'onHand must be a number' })
+    .int('onHand must be a whole number')
+    .min(0)
+    .max(10_000_000),
+});
+
+/** `PUT /api/admin/inventory/{sku}` `{ onHand }`: restock or correct; never below what is held. */
+export const putInventoryFunction = httpFunction({
+  name: 'admin-put-inventory',
+  route: 'admin/inventory/{sku}',
+  methods: ['PUT'],
+  handler: async (request, context) => {
+    const s = await services();
+    await signedIn(request, s, 'admin');
+    const sku = request.params.sku ?? '';
+    const { onHand } = await readJsonWith(request, restockSchema);
+    const outcome = await setOnHand(s.sql.db, sku, onHand);
+    if (outcome === 'unknown_sku') throw notFound('SKU', sku);
+    if (outcome === 'below_held') {
+      throw new AppError(409, 'below_held', `SKU ${sku} has more units held in carts than ${onHand}.`);
+    }
+    await announceStockChange(
+      notifierDeps(s, (m) => context.warn(m)),
+      [sku],
+    );
+    const level = await readStockLevel(s.sql.db, sku);
+    return json(200, { sku, productId: level?.productId, onHand, available: level?.available });
+  },
+});

@@ -1,0 +1,19 @@
+import { type Kysely, MssqlAdapter, type SelectQueryBuilder } from 'kysely';
+
+export function isMssql(
+  db: Kysely<never> | Kysely<unknown> | { getExecutor(): { adapter: unknown } },
+): boolean {
+  return (db as { getExecutor(): { adapter: unknown } }).getExecutor().adapter instanceof MssqlAdapter;
+}
+
+/**
+ * The first `count` rows, in the dialect's own words: `top` on Azure SQL, `limit` on
+ * PostgreSQL (Kysely emits invalid T-SQL for `limit` and invalid PostgreSQL for `top`).
+ */
+export function firstRows<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  count: number,
+  mssql: boolean,
+): SelectQueryBuilder<DB, TB, O> {
+  return mssql ? query.top(count) : query.limit(count);
+}

@@ -1,0 +1,482 @@
+/**
+ * The storefront in real Chromium against the real local host (no API stubs): the shop runs
+ * in-process with startTestShop and serves the built SPA from web/dist.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Product } from '../../shared/catalogue/product';
+import { startTestShop, type TestShop } from '../support/test-shop';
+import {
+  ensureWebBuilt,
+  hasChromium,
+  launchChromium,
+  newShopper,
+  screenshot,
+  signIn,
+  skipReason,
+} from './support';
+
+const phone = { width: 390, height: 844 };
+
+describe.skipIf(!hasChromium)(
+  `storefront in Chromium${hasChromium ? '' : ` (skipped: ${skipReason})`}`,
+  () => {
+    let shop: TestShop;
+    let browser: Browser;
+    let closeBrowser: () => Promise<void>;
+    let inStock: Product[];
+
+    beforeAll(async () => {
+      const staticDir = await ensureWebBuilt();
+      [shop, { browser, close: closeBrowser }] = await Promise.all([
+        startTestShop({ products: 60, staticDir }),
+        launchChromium(),
+      ]);
+      // products with plenty of stock, so each journey can take its own
+      const withStock: Product[] = [];
+      for (const product of shop.products) {
+        const row = await shop.services.sql.db
+          .selectFrom('inventory')
+          .select(['on_hand', 'held'])
+          .where('sku', '=', product.sku)
+          .executeTakeFirst();
+        if (row && row.on_hand - row.held >= 20) withStock.push(product);
+      }
+      inStock = withStock;
+    });
+
+    afterAll(async () => {
+      await closeBrowser?.();
+      await shop?.close();
+    });
+
+    /** A product with stock that no other journey touches. */
+    const takeProduct = (category?: string): Product => {
+      const index = inStock.findIndex((p) => !category || p.category === category);
+      if (index < 0) throw new Error(`no spare product${category ? ` in ${category}` : ''}`);
+      return inStock.splice(index, 1)[0] as Product;
+    };
+
+    async function available(productId: string): Promise<number> {
+      const response = await fetch(`${shop.url}/api/products/${productId}/availability`);
+      return ((await response.json()) as { available: number }).available;
+    }
+
+    /** Sets stock through the admin API (or, while it does not exist yet, in SQL + cache). */
+    async function setStock(product: Product, onHand: number): Promise<void> {
+      const token = await shop.token('stock-admin', ['admin']);
+      const response = await fetch(`${shop.url}/api/admin/inventory/${encodeURIComponent(product.sku)}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ onHand }),
+      });
+      if (response.ok) return;
+      if (response.status !== 404)
+        throw new Error(`admin inventory: ${response.status} ${await response.text()}`);
+      await shop.services.sql.db
+        .updateTable('inventory')
+        .set({ on_hand: onHand, held: 0, updated_at: new Date() })
+        .where('sku', '=', product.sku)
+        .execute();
+      await shop.services.cache.invalidate([`availability:${product.id}`]);
+    }
+
+    async function shownCount(page: Page): Promise<number> {
+      return Number(await page.getByTestId('available').getAttribute('data-available'));
+    }
+
+    async function addToCart(page: Page, product: Product, quantity = 1): Promise<void> {
+      await page.goto(`/p/${product.id}`);
+      await page.getByTestId('available').waitFor();
+      await page.getByLabel('Quantity').selectOption(String(quantity));
+      await page.getByRole('button', { name: 'Add to cart' }).click();
+      await page.getByText(`Added ${quantity} × ${product.name} to your cart.`).waitFor();
+    }
+
+    async function fillShipping(page: Page): Promise<void> {
+      await page.getByLabel('Full name').fill('Ada Lovelace');
+      await page.getByLabel('Address', { exact: true }).fill('1 Main St');
+      await page.getByLabel('City').fill('London');
+      await page.getByLabel('Postal code').fill('N1 9GU');
+      await page.getByLabel('Country').selectOption('GB');
+    }
+
+    const payButton = (page: Page) => page.getByRole('button', { name: /^Pay .* now$/ });
+
+    it('the whole purchase journey: browse -> product -> cart -> checkout -> paid -> order history', async () => {
+      const { context, page, errors } = await newShopper(browser, shop.url);
+      const book = takeProduct('books');
+      const before = await available(book.id);
+
+      await page.goto('/');
+      const cards = page.locator('.grid .card');
+      await cards.first().waitFor();
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
+        'Good things, in stock right now.',
+      );
+      await screenshot(page, 'home-desktop');
+      // paging with continuation tokens: the next page is appended
+      expect(await cards.count()).toBe(20);
+      await page.getByRole('button', { name: 'Load more' }).click();
+      await expect.poll(() => cards.count()).toBe(40);
+      const ids = await page
+        .locator('.grid .card-link')
+        .evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).pathname));
+      expect(new Set(ids).size).toBe(40);
+
+      await page.getByRole('navigation', { name: 'Categories' }).getByRole('link', { name: 'Books' }).click();
+      await page.waitForURL('**/c/books');
+      await page.getByRole('heading', { level: 1, name: 'Books' }).waitFor();
+      await cards.first().waitFor();
+      const shown = await page.locator('.card-category').allTextContents();
+      expect(shown.length).toBe(shop.products.filter((p) => p.category === 'books').length);
+      for (const category of shown) expect(category).toBe('Books');
+      await screenshot(page, 'category-desktop');
+
+      await page.locator(`a[href="/p/${book.id}"]`).click();
+      await page.getByRole('heading', { level: 1, name: book.name }).waitFor();
+      // every vendor attribute in the table, the price from minor units
+      for (const key of Object.keys(book.attributes)) {
+        await expect(page.locator(`tr[data-attribute="${key}"] td`).textContent()).resolves.toBeTruthy();
+      }
+      await expect(page.locator('tr[data-attribute="isbn13"] th').textContent()).resolves.toBe('ISBN-13');
+      await expect(page.locator('tr[data-attribute="isbn13"] td').textContent()).resolves.toBe(
+        String(book.attributes.isbn13),
+      );
+      const price = new Intl.NumberFormat('en-US', { style: 'currency', currency: book.currency }).format(
+        book.priceMinor / 100,
+      );
+      await expect(page.locator('.product-price').textContent()).resolves.toBe(price);
+      expect(await shownCount(page)).toBe(before);
+      await screenshot(page, 'product-desktop');
+
+      // adding while signed out goes through sign-in and comes back
+      await page.getByRole('button', { name: 'Add to cart' }).click();
+      await page.waitForURL('**/signin?next=*');
+      await screenshot(page, 'signin-desktop');
+      await page.getByLabel('Your name').fill('Ada Lovelace');
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.waitForURL(`**/p/${book.id}`);
+      await page.getByRole('button', { name: 'Add to cart' }).click();
+      await page.getByText(`Added 1 × ${book.name} to your cart.`).waitFor();
+      await expect.poll(() => page.getByTestId('cart-count').textContent()).toBe('1');
+      await expect.poll(() => shownCount(page)).toBe(before - 1);
+
+      await page.getByRole('link', { name: /Cart/ }).click();
+      await page.waitForURL('**/cart');
+      const line = page.locator(`li.cart-line[data-product-id="${book.id}"]`);
+      await line.waitFor();
+      await expect(line.getByTestId('hold').textContent()).resolves.toMatch(/Held for you for 1[45]:\d\d/);
+      await screenshot(page, 'cart-desktop');
+
+      await page.getByRole('link', { name: 'Check out' }).click();
+      await page.waitForURL('**/checkout');
+      // inline validation before anything is sent
+      await payButton(page).click();
+      await page.getByText('Enter the street address.').first().waitFor();
+      await expect(page.getByLabel('Address', { exact: true }).getAttribute('aria-invalid')).resolves.toBe(
+        'true',
+      );
+      await fillShipping(page);
+      await page.locator('input[value="pm_card_visa"]').check();
+      await screenshot(page, 'checkout-desktop');
+      await payButton(page).click();
+      await page.getByTestId('confirmation').waitFor();
+      const orderId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+      await expect(page.locator('.status').first().textContent()).resolves.toBe('Paid');
+      await screenshot(page, 'confirmation-desktop');
+      expect(await available(book.id)).toBe(before - 1);
+      await expect.poll(() => page.getByTestId('cart-count').textContent()).toBe('0');
+
+      await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Orders' }).click();
+      await page.waitForURL('**/orders');
+      const row = page.locator(`li[data-order-id="${orderId}"]`);
+      await row.waitFor();
+      await expect(row.locator('.status').textContent()).resolves.toBe('Paid');
+      await screenshot(page, 'orders-desktop');
+      await row.getByRole('link').click();
+      await page.getByRole('heading', { level: 1, name: `Order ${orderId}` }).waitFor();
+      await page.getByRole('cell', { name: book.name }).waitFor();
+      await screenshot(page, 'order-detail-desktop');
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it('out of stock: asking for 2 when 1 is left is refused with what is left; 0 disables the button', async () => {
+      const product = takeProduct();
+      await setStock(product, 1);
+      const { context, page, errors } = await newShopper(browser, shop.url);
+      await signIn(page, 'Olu Oos', `/p/${product.id}`);
+      await page.waitForURL(`**/p/${product.id}`);
+      await expect.poll(() => shownCount(page)).toBe(1);
+      await expect(page.getByTestId('available').textContent()).resolves.toBe('Only 1 left');
+      await page.getByLabel('Quantity').selectOption('2');
+      await page.getByRole('button', { name: 'Add to cart' }).click();
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      await expect(alert.textContent()).resolves.toMatch(/only 1 is available/i);
+      await expect.poll(() => page.getByTestId('cart-count').textContent()).toBe('0');
+      expect(await available(product.id)).toBe(1);
+      await screenshot(page, 'out-of-stock-desktop');
+
+      await setStock(product, 0);
+      await expect.poll(() => shownCount(page), { timeout: 10_000 }).toBe(0);
+      await expect(page.getByRole('button', { name: 'Out of stock' }).isDisabled()).resolves.toBe(true);
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it('live stock: a second shopper sees the count drop while the first holds the last units', async () => {
+      const product = takeProduct();
+      await setStock(product, 3);
+      const first = await newShopper(browser, shop.url);
+      const second = await newShopper(browser, shop.url, phone);
+      await second.page.goto(`/p/${product.id}`);
+      await expect.poll(() => shownCount(second.page)).toBe(3);
+
+      await signIn(first.page, 'Holder');
+      await addToCart(first.page, product, 3);
+      // no reload on the second page: the socket (or the polling fallback) brings the change
+      await expect.poll(() => shownCount(second.page), { timeout: 10_000 }).toBe(0);
+      await expect(second.page.getByTestId('available').textContent()).resolves.toBe('Out of stock');
+      await screenshot(second.page, 'live-out-of-stock-phone');
+
+      // releasing the hold brings the units back to the other shopper
+      await first.page.goto('/cart');
+      await first.page.getByRole('button', { name: `Remove ${product.name}` }).click();
+      await first.page.getByText('Your cart is empty').waitFor();
+      await expect.poll(() => shownCount(second.page), { timeout: 10_000 }).toBe(3);
+      expect([...first.errors, ...second.errors]).toEqual([]);
+      await first.context.close();
+      await second.context.close();
+    });
+
+    it('a declined card, then another card succeeds (each attempt with its own Idempotency-Key)', async () => {
+      const product = takeProduct();
+      const { context, page, errors } = await newShopper(browser, shop.url, phone);
+      const keys: string[] = [];
+      page.on('request', (request) => {
+        if (request.method() === 'POST' && request.url().endsWith('/api/checkout')) {
+          keys.push(request.headers()['idempotency-key'] ?? '');
+        }
+      });
+      await signIn(page, 'Dee Cline');
+      await addToCart(page, product, 2);
+      const held = await available(product.id);
+      await page.goto('/checkout');
+      await fillShipping(page);
+      await page.locator('input[value="pm_card_chargeDeclined"]').check();
+      await payButton(page).click();
+      const error = page.getByTestId('pay-error');
+      await error.waitFor();
+      await expect(error.textContent()).resolves.toMatch(/declined/i);
+      await screenshot(page, 'declined-phone');
+      // the cart keeps its lines and holds
+      expect(await available(product.id)).toBe(held);
+      expect(await page.locator('.summary-lines li').count()).toBe(1);
+
+      await page.locator('input[value="pm_card_chargeDeclinedInsufficientFunds"]').check();
+      await payButton(page).click();
+      await expect.poll(() => error.textContent()).toMatch(/insufficient funds/i);
+
+      await page.locator('input[value="pm_card_visa"]').check();
+      await payButton(page).click();
+      await page.getByTestId('confirmation').waitFor();
+      await screenshot(page, 'confirmation-phone');
+      expect(keys).toHaveLength(3);
+      expect(new Set(keys).size).toBe(3);
+      for (const key of keys) expect(key).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await available(product.id)).toBe(held);
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it('3-D Secure: the sandbox asks to authenticate, then the order is paid', async () => {
+      const product = takeProduct();
+      const { context, page, errors } = await newShopper(browser, shop.url);
+      await signIn(page, 'Tess Three');
+      await addToCart(page, product);
+      await page.goto('/checkout');
+      await fillShipping(page);
+      await page.locator('input[value="pm_card_authenticationRequired"]').check();
+      await payButton(page).click();
+      const dialog = page.getByRole('dialog', { name: 'Authenticate your payment' });
+      await dialog.waitFor();
+      await screenshot(page, '3ds-dialog-desktop');
+      await dialog.getByRole('button', { name: 'Authenticate', exact: true }).click();
+      await page.getByTestId('confirmation').waitFor({ timeout: 20_000 });
+      await expect(page.locator('.status').first().textContent()).resolves.toBe('Paid');
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it('a lost response is retried with the same Idempotency-Key and charges once', async () => {
+      const product = takeProduct();
+      const { context, page, errors } = await newShopper(browser, shop.url);
+      await signIn(page, 'Lou Lost');
+      await addToCart(page, product);
+      await page.goto('/checkout');
+      await fillShipping(page);
+      const keys: string[] = [];
+      let dropped = false;
+      // the request reaches the real server, but the browser never sees the answer
+      await page.route('**/api/checkout', async (route) => {
+        keys.push(route.request().headers()['idempotency-key'] ?? '');
+        if (dropped) return route.continue();
+        dropped = true;
+        await route.fetch();
+        await route.abort('connectionreset');
+      });
+      await payButton(page).click();
+      await expect.poll(() => page.getByTestId('pay-error').textContent()).toMatch(/retry safely/);
+      await payButton(page).click();
+      await page.getByTestId('confirmation').waitFor();
+      expect(keys).toHaveLength(2);
+      expect(keys[0]).toBe(keys[1]);
+      const token = await shop.token('lou-lost');
+      const orders = (await (
+        await fetch(`${shop.url}/api/orders`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as { items: unknown[] };
+      expect(orders.items).toHaveLength(1);
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it('search -> product -> cart: typo-tolerant results, a facet filter, sort', async () => {
+      const { context, page, errors } = await newShopper(browser, shop.url, phone);
+      await signIn(page, 'Sam Search');
+      await page.getByLabel('Search products').fill('hodie');
+      await page.getByLabel('Search products').press('Enter');
+      await page.waitForURL('**/search?q=hodie');
+      await page.getByRole('heading', { level: 1, name: 'Results for “hodie”' }).waitFor();
+      const results = page.getByRole('list', { name: 'Search results' });
+      await results.waitFor();
+      const names = await results.locator('.card-title').allTextContents();
+      expect(names.length).toBeGreaterThan(0);
+      for (const name of names) expect(name).toMatch(/hoodie/i);
+      await screenshot(page, 'search-phone');
+
+      // facet: filter on the first category value; the URL and the results follow
+      if (!(await page.locator('details.filters').getAttribute('open'))) {
+        await page.locator('details.filters summary').click();
+      }
+      const facet = page.getByRole('group', { name: 'Category' }).getByRole('checkbox').first();
+      await facet.check();
+      await page.waitForURL(/category=apparel/);
+      await page.getByRole('button', { name: /Remove filter Category: apparel/ }).waitFor();
+      await page.getByLabel('Sort by').selectOption('price_asc');
+      await page.waitForURL(/sort=price_asc/);
+      await expect.poll(() => page.getByTestId('result-count').textContent()).toMatch(/\d+ products?/);
+      const prices = await results.locator('.price').allTextContents();
+      const values = prices.map((p) => Number(p.replace(/[^0-9.]/g, '')));
+      expect([...values].sort((a, b) => a - b)).toEqual(values);
+
+      await results.locator('.card-link').first().click();
+      await page.waitForURL('**/p/*');
+      const productId = new URL(page.url()).pathname.split('/').pop() ?? '';
+      await page.getByRole('button', { name: 'Add to cart' }).click();
+      await page.getByText(/Added 1 × .* to your cart\./).waitFor();
+      await page.goto('/cart');
+      await page.locator(`li.cart-line[data-product-id="${productId}"]`).waitFor();
+      await screenshot(page, 'cart-phone');
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it('keyboard-only checkout: sign in, add, check out and pay without a pointer', async () => {
+      const product = takeProduct();
+      const { context, page, errors } = await newShopper(browser, shop.url);
+      const focused = () =>
+        page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          if (!el) return '';
+          const label = el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : '';
+          return `${el.tagName}|${label || el.getAttribute('aria-label') || el.textContent || ''}|${(el as HTMLInputElement).value ?? ''}`.trim();
+        });
+      /** Tab forward until the focused element matches; fails after `max` presses. */
+      const tabTo = async (pattern: RegExp, max = 40) => {
+        for (let i = 0; i < max; i++) {
+          await page.keyboard.press('Tab');
+          if (pattern.test(await focused())) return;
+        }
+        throw new Error(`never reached ${pattern} by Tab (last: ${await focused()})`);
+      };
+
+      await page.goto(`/p/${product.id}`);
+      await page.getByTestId('available').waitFor();
+      // the skip link is the first stop and is visible when focused
+      await page.keyboard.press('Tab');
+      expect(await focused()).toMatch(/Skip to content/);
+      await tabTo(/^BUTTON\|Add to cart/);
+      const outline = await page.evaluate(
+        () => getComputedStyle(document.activeElement as Element).outlineStyle,
+      );
+      expect(outline).not.toBe('none');
+      await page.keyboard.press('Enter');
+      await page.waitForURL('**/signin?next=*');
+      await tabTo(/^INPUT\|Your name/);
+      await page.keyboard.type('Kay Board');
+      await page.keyboard.press('Enter');
+      await page.waitForURL(`**/p/${product.id}`);
+      await page.getByTestId('available').waitFor();
+      await tabTo(/^BUTTON\|Add to cart/);
+      await page.keyboard.press('Enter');
+      await page.getByText(`Added 1 × ${product.name} to your cart.`).waitFor();
+
+      await page.goto(`/p/${product.id}`); // a fresh tab order from the top
+      await page.getByTestId('available').waitFor();
+      await tabTo(/^A\|.*Cart/);
+      await page.keyboard.press('Enter');
+      await page.waitForURL('**/cart');
+      await page.locator('li.cart-line').waitFor();
+      await tabTo(/^A\|Check out/);
+      await page.keyboard.press('Enter');
+      await page.waitForURL('**/checkout');
+      await page.getByLabel('Full name').waitFor();
+      await tabTo(/^INPUT\|Full name/);
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type('Kay Board');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('2 Key Street');
+      await page.keyboard.press('Tab'); // line2 (optional)
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('Leeds');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('LS1 4AP');
+      await page.keyboard.press('Tab'); // country select: type to choose
+      await page.keyboard.type('United K');
+      await tabTo(/^INPUT\|.*pm_card_visa$/);
+      await tabTo(/^BUTTON\|Pay .* now/);
+      await page.keyboard.press('Enter');
+      await page.getByTestId('confirmation').waitFor();
+      await expect(page.getByText('LS1 4AP', { exact: false }).count()).resolves.toBeGreaterThan(0);
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it('phone layout: home, product and checkout render without horizontal scrolling', async () => {
+      const product = takeProduct('apparel');
+      const { context, page, errors } = await newShopper(browser, shop.url, phone);
+      for (const [name, url] of [
+        ['home-phone', '/'],
+        ['product-phone', `/p/${product.id}`],
+        ['search-all-phone', '/search'],
+      ] as const) {
+        await page.goto(url);
+        await page.locator('.card, [data-testid="available"]').first().waitFor();
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
+        await screenshot(page, name);
+      }
+      await signIn(page, 'Pho Ne');
+      await addToCart(page, product);
+      await page.goto('/checkout');
+      await page.getByLabel('Full name').waitFor();
+      await screenshot(page, 'checkout-phone');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+  },
+);
