@@ -202,6 +202,41 @@ describe.skipIf(!hasChromium)(
       await context.close();
     });
 
+    it('cart: quantities, a ticking hold countdown, and a lapsed hold that can be renewed', async () => {
+      const product = takeProduct();
+      const { context, page, errors } = await newShopper(browser, shop.url);
+      await signIn(page, 'Carl Cart');
+      await addToCart(page, product);
+      await page.goto('/cart');
+      const line = page.locator(`li.cart-line[data-product-id="${product.id}"]`);
+      await line.waitFor();
+      await line.getByLabel(`Quantity of ${product.name}`).selectOption('3');
+      const total = new Intl.NumberFormat('en-US', { style: 'currency', currency: product.currency }).format(
+        (3 * product.priceMinor) / 100,
+      );
+      await expect.poll(() => page.getByTestId('cart-total').textContent()).toBe(total);
+      await expect.poll(() => page.getByTestId('cart-count').textContent()).toBe('3');
+      const first = await line.locator('.countdown').textContent();
+      await expect.poll(() => line.locator('.countdown').textContent(), { timeout: 5_000 }).not.toBe(first);
+
+      // the hold runs out (as if 15 minutes passed)
+      await shop.services.sql.db
+        .updateTable('cart_lines')
+        .set({ hold_expires_at: new Date(Date.now() - 60_000) })
+        .where('product_id', '=', product.id)
+        .execute();
+      await page.reload();
+      await page.getByTestId('lapsed-notice').waitFor();
+      await expect(line.locator('.hold-lapsed').textContent()).resolves.toMatch(/hold on this item lapsed/);
+      await screenshot(page, 'cart-lapsed-desktop');
+      await line.getByRole('button', { name: 'Hold it again' }).click();
+      await line.getByTestId('hold').waitFor();
+      await expect(line.locator('.countdown').textContent()).resolves.toMatch(/^1[45]:\d\d$/);
+      expect(await page.getByTestId('lapsed-notice').count()).toBe(0);
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
     it('out of stock: asking for 2 when 1 is left is refused with what is left; 0 disables the button', async () => {
       const product = takeProduct();
       await setStock(product, 1);

@@ -19,6 +19,31 @@ export function formatDate(iso: string | undefined): string {
   return Number.isNaN(date.getTime()) ? iso : dateFormat.format(date);
 }
 
+const units: Array<[RegExp, string, (n: number) => string]> = [
+  [/Months$/, '', (n) => `${n} ${n === 1 ? 'month' : 'months'}`],
+  [/Hours$/, ' life', (n) => `${n} ${n === 1 ? 'hour' : 'hours'}`],
+  [/Grams$/, '', (n) => `${new Intl.NumberFormat().format(n)} g`],
+  [/Kg$/, '', (n) => `${n} kg`],
+  [/Cm$/, '', (n) => `${n} cm`],
+  [/Mm$/, '', (n) => `${n} mm`],
+  [/Ml$/, '', (n) => `${n} ml`],
+];
+
+/** "warrantyMonths" -> "Warranty", "24 months"; otherwise the plain label and value. */
+export function describeAttribute(
+  key: string,
+  value: string | number | boolean | string[],
+): [string, string] {
+  if (typeof value === 'number') {
+    for (const [suffix, extra, format] of units) {
+      if (suffix.test(key) && key.replace(suffix, '')) {
+        return [attributeLabel(key.replace(suffix, '')) + extra, format(value)];
+      }
+    }
+  }
+  return [attributeLabel(key), attributeValue(value)];
+}
+
 /** "isbn13" -> "ISBN-13", "ageRange" -> "Age range", "skinType" -> "Skin type". */
 export function attributeLabel(key: string): string {
   const known: Record<string, string> = {

@@ -73,6 +73,8 @@ function validate(address: ShippingAddress): Record<string, string> {
   return errors;
 }
 
+const FIX_FIELDS = 'Please correct the highlighted fields.';
+
 const declineMessages: Record<string, string> = {
   insufficient_funds: 'Your card has insufficient funds.',
   card_declined: 'Your card was declined.',
@@ -199,8 +201,11 @@ export default function Checkout({ location }: PageProps) {
     serverErrors[name] ?? (touched[name] ? clientErrors[name] : undefined);
 
   const update = (name: Field, value: string) => {
-    setAddress((a) => ({ ...a, [name]: value }));
+    const next = { ...address, [name]: value };
+    setAddress(next);
     if (serverErrors[name]) setServerErrors(({ [name]: _, ...rest }) => rest);
+    // the summary goes away once every field is fixed
+    if (payError === FIX_FIELDS && Object.keys(validate(next)).length === 0) setPayError(null);
   };
 
   const showError = (message: string) => {
@@ -309,7 +314,7 @@ export default function Checkout({ location }: PageProps) {
             else other.push(message);
           }
           setServerErrors(mapped);
-          showError(other.length ? other.join(' ') : 'Please correct the highlighted fields.');
+          showError(other.length ? other.join(' ') : FIX_FIELDS);
           const first = Object.keys(mapped)[0];
           if (first) setTimeout(() => document.getElementById(`ship-${first}`)?.focus(), 0);
         } else if (e.code === 'payment_declined') {
@@ -349,7 +354,7 @@ export default function Checkout({ location }: PageProps) {
     const errors = validate(address);
     if (Object.keys(errors).length > 0) {
       setTouched({ name: true, line1: true, city: true, postalCode: true, country: true });
-      showError('Please correct the highlighted fields.');
+      showError(FIX_FIELDS);
       const first = Object.keys(errors)[0];
       setTimeout(() => document.getElementById(`ship-${first}`)?.focus(), 0);
       return;

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, type Cart, type Product } from '../api';
 import { ErrorBox, errorMessage, Price, Spinner, useTitle } from '../components';
-import { attributeLabel, attributeValue, categoryLabel, formatDate } from '../format';
+import { categoryLabel, describeAttribute, formatDate } from '../format';
 import { type LiveMode, watchAvailability } from '../live';
 import type { PageProps } from '../main';
 import { navigate } from '../router';
@@ -228,7 +228,7 @@ export default function ProductPage({ params, location }: PageProps) {
             </tr>
             {attributes.map(([key, value]) => (
               <tr key={key} data-attribute={key}>
-                <th scope="row">{attributeLabel(key)}</th>
+                <th scope="row">{describeAttribute(key, value)[0]}</th>
                 <td>
                   {Array.isArray(value) ? (
                     <ul class="tags">
@@ -237,7 +237,7 @@ export default function ProductPage({ params, location }: PageProps) {
                       ))}
                     </ul>
                   ) : (
-                    attributeValue(value)
+                    describeAttribute(key, value)[1]
                   )}
                 </td>
               </tr>
