@@ -221,6 +221,29 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   return body as T;
 }
 
+const prefetched = new Map<string, Promise<unknown>>();
+
+/**
+ * Starts a public GET before the page that needs it has loaded (main.tsx does this for the
+ * product route, so the API call runs in parallel with the route chunk's download).
+ */
+export function prefetch(path: string): void {
+  if (prefetched.has(path)) return;
+  const request = api(path);
+  request.catch(() => prefetched.delete(path));
+  prefetched.set(path, request);
+}
+
+/** The prefetched answer once, else a fresh request. */
+export function apiOnce<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const early = prefetched.get(path);
+  if (early) {
+    prefetched.delete(path);
+    return early as Promise<T>;
+  }
+  return api<T>(path, options);
+}
+
 export function query(params: Record<string, string | number | undefined | null>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {

@@ -1,6 +1,7 @@
 import './styles.css';
 import { type ComponentType, render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { prefetch } from './api';
 import { ErrorBox, Spinner } from './components';
 import { categories, categoryLabel } from './format';
 import { type Location, matchPath, navigate, startRouter, useLocation } from './router';
@@ -215,6 +216,9 @@ function App() {
 }
 
 startRouter();
+// the product page's data is fetched while its chunk downloads
+const productMatch = matchPath('/p/:id', window.location.pathname);
+if (productMatch?.id) prefetch(`/products/${encodeURIComponent(productMatch.id)}`);
 const root = document.getElementById('app');
 if (root) {
   root.textContent = '';

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, api, type Cart, type Product } from '../api';
+import { ApiError, api, apiOnce, type Cart, type Product } from '../api';
 import { ErrorBox, errorMessage, Price, Spinner, useTitle } from '../components';
 import { categoryLabel, describeAttribute, formatDate } from '../format';
 import { type LiveMode, watchAvailability } from '../live';
@@ -44,7 +44,7 @@ export default function ProductPage({ params, location }: PageProps) {
     setAddError(null);
     setQuantity(1);
     lastUpdate.current = '';
-    api<Product>(`/products/${encodeURIComponent(id)}`, { signal: controller.signal })
+    apiOnce<Product>(`/products/${encodeURIComponent(id)}`, { signal: controller.signal })
       .then((p) => {
         setProduct(p);
         setAvailable(p.available);
