@@ -107,6 +107,8 @@ describe.skipIf(!hasChromium)(
       const { context, page, errors } = await newShopper(browser, shop.url);
       const book = takeProduct('books');
       const before = await available(book.id);
+      const requested = new Set<string>();
+      page.on('request', (request) => requested.add(request.url()));
 
       await page.goto('/');
       const cards = page.locator('.grid .card');
@@ -198,6 +200,20 @@ describe.skipIf(!hasChromium)(
       await page.getByRole('heading', { level: 1, name: `Order ${orderId}` }).waitFor();
       await page.getByRole('cell', { name: book.name }).waitFor();
       await screenshot(page, 'order-detail-desktop');
+
+      // locally nothing leaves the shop: no Stripe.js, no PayPal SDK, no MSAL chunk
+      const origin = new URL(shop.url).origin;
+      expect([...requested].filter((url) => new URL(url).origin !== origin)).toEqual([]);
+      expect([...requested].filter((url) => /auth-entra|stripe|paypal/.test(url))).toEqual([]);
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page
+        .getByRole('navigation', { name: 'Account' })
+        .getByRole('link', { name: 'Sign in' })
+        .waitFor();
+      expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+      await page.goto('/orders');
+      await page.getByRole('heading', { name: 'Please sign in' }).waitFor();
       expect(errors).toEqual([]);
       await context.close();
     });
