@@ -81,6 +81,10 @@ const declineMessages: Record<string, string> = {
   generic_decline: 'Your card was declined.',
   expired_card: 'Your card has expired.',
   authentication_failed: 'The card could not be authenticated.',
+  incorrect_cvc: 'The security code (CVC) is incorrect.',
+  processing_error: 'The card could not be processed.',
+  lost_card: 'Your card was declined.',
+  stolen_card: 'Your card was declined.',
 };
 
 function sleep(ms: number): Promise<void> {
