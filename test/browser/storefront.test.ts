@@ -25,6 +25,7 @@ describe.skipIf(!hasChromium)(
     let browser: Browser;
     let closeBrowser: () => Promise<void>;
     let inStock: Product[];
+    let hoodie: Product;
 
     beforeAll(async () => {
       const staticDir = await ensureWebBuilt();
@@ -43,6 +44,10 @@ describe.skipIf(!hasChromium)(
         if (row && row.on_hand - row.held >= 20) withStock.push(product);
       }
       inStock = withStock;
+      // the search journey's product, kept away from the others
+      const hoodieAt = inStock.findIndex((p) => /hoodie/i.test(p.name));
+      if (hoodieAt < 0) throw new Error('the demo catalogue has no hoodie in stock');
+      hoodie = inStock.splice(hoodieAt, 1)[0] as Product;
     });
 
     afterAll(async () => {
@@ -422,15 +427,11 @@ describe.skipIf(!hasChromium)(
       const values = prices.map((p) => Number(p.replace(/[^0-9.]/g, '')));
       expect([...values].sort((a, b) => a - b)).toEqual(values);
 
-      // open a result that has stock (the demo catalogue has a few sold-out items)
-      const hrefs = await results
-        .locator('.card-link')
-        .evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).pathname));
-      const href = hrefs.find((h) => inStock.some((p) => h === `/p/${p.id}`));
-      expect(href, 'a result with stock').toBeTruthy();
+      // open the hoodie reserved for this journey (other journeys change other products' stock)
+      const href = `/p/${hoodie.id}`;
       await results.locator(`a[href="${href}"]`).click();
       await page.waitForURL(`**${href}`);
-      const productId = href?.split('/').pop() ?? '';
+      const productId = hoodie.id;
       await page.getByRole('button', { name: 'Add to cart' }).click();
       await page.getByText(/Added 1 × .* to your cart\./).waitFor();
       await page.goto('/cart');

@@ -32,7 +32,6 @@ export default function ProductPage({ params, location }: PageProps) {
   const [adding, setAdding] = useState(false);
   const [addError, setAddError] = useState<string | null>(null);
   const [added, setAdded] = useState<string | null>(null);
-  const lastUpdate = useRef('');
   useTitle(product?.name ?? 'Product');
 
   useEffect(() => {
@@ -43,12 +42,10 @@ export default function ProductPage({ params, location }: PageProps) {
     setAdded(null);
     setAddError(null);
     setQuantity(1);
-    lastUpdate.current = '';
     apiOnce<Product>(`/products/${encodeURIComponent(id)}`, { signal: controller.signal })
       .then((p) => {
         setProduct(p);
         setAvailable(p.available);
-        lastUpdate.current = p.availableUpdatedAt;
       })
       .catch((e: unknown) => {
         if ((e as Error).name !== 'AbortError') setError(e);
@@ -63,11 +60,8 @@ export default function ProductPage({ params, location }: PageProps) {
     return watchAvailability([known], {
       onMode: setMode,
       onAvailability: (update) => {
-        if (update.productId !== known) return;
-        // ignore anything older than what we show
-        if (lastUpdate.current && update.updatedAt && update.updatedAt < lastUpdate.current) return;
-        lastUpdate.current = update.updatedAt;
-        setAvailable(update.available);
+        // the newest message wins: server clocks (database vs host) are not compared here
+        if (update.productId === known) setAvailable(update.available);
       },
     });
   }, [known]);
