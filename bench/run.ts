@@ -215,7 +215,13 @@ const payments: Scenario = async () => {
   return { sandbox: await runSandboxBench() };
 };
 
-const scenarios: Record<string, Scenario> = { catalogue, startup, bundle, search, payments };
+/** Issue 4: add-to-cart on real PostgreSQL vs the raw conditional update, and live-update latency. */
+const cart: Scenario = async () => {
+  const { runCartBench } = await import('./cart');
+  return runCartBench(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+};
+
+const scenarios: Record<string, Scenario> = { catalogue, startup, bundle, search, payments, cart };
 
 async function main() {
   const chosen = process.argv.slice(2).filter((a) => a in scenarios);

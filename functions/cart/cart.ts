@@ -3,7 +3,7 @@ import { type CartChange, getCart, removeLine, setLineQuantity } from '../../sha
 import { cartDeps, notifierDeps } from '../../shared/cart/cart-deps';
 import { assertProductId } from '../../shared/catalogue/catalogue.service';
 import { signedInShopper } from '../../shared/identity/shopper';
-import { announceStockChange } from '../../shared/inventory/availability-notifier';
+import { announceStockChange, announceStockLevels } from '../../shared/inventory/availability-notifier';
 import { httpFunction } from '../../shared/platform/function-definition';
 import { json, readJson } from '../../shared/platform/http';
 import { type Services, services } from '../../shared/platform/services';
@@ -11,10 +11,11 @@ import { type Services, services } from '../../shared/platform/services';
 const noStore = { 'cache-control': 'no-store' };
 
 async function respond(s: Services, change: CartChange, context: InvocationContext) {
-  await announceStockChange(
-    notifierDeps(s, (m) => context.warn(m)),
-    change.changedSkus,
-  );
+  const deps = notifierDeps(s, (m) => context.warn(m));
+  await Promise.all([
+    announceStockChange(deps, change.changedSkus),
+    announceStockLevels(deps, change.levels),
+  ]);
   return json(200, change.cart, noStore);
 }
 

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import type { Db } from '../adapters/sql/schema';
 import { type CatalogueDeps, getProduct } from '../catalogue/catalogue.service';
-import { holdStock, readStockLevel, releaseStock } from '../inventory/inventory.repository';
+import { holdStock, readStockLevel, releaseStock, type StockLevel } from '../inventory/inventory.repository';
 import { AppError } from '../platform/errors';
 import { parseWith } from '../platform/http';
 import {
   type CartLineRow,
-  countCartLines,
   deleteCartLineIfHeld,
   findCartLine,
   findExpiredHolds,
@@ -51,10 +50,13 @@ export interface CartView {
   holdMinutes: number;
 }
 
-/** A cart change plus the SKUs whose availability it moved (for caches and live pages). */
+/** A cart change plus what it did to availability (for caches and live pages). */
 export interface CartChange {
   cart: CartView;
+  /** SKUs whose availability moved, when the new level is not known. */
   changedSkus: string[];
+  /** New stock levels straight from the conditional updates. */
+  levels: StockLevel[];
 }
 
 const defaultMaxLines = 50;
@@ -94,14 +96,21 @@ export async function getCart(deps: CartDeps, userId: string): Promise<CartView>
   return cartView(await listCartLines(deps.db, userId), deps.settings, (deps.now ?? (() => new Date()))());
 }
 
-export function quantitySchema(max: number) {
-  return z.object({
-    quantity: z
-      .number({ message: 'quantity must be a number' })
-      .int('quantity must be a whole number')
-      .min(1, 'quantity must be at least 1 (remove the line to drop it)')
-      .max(max, `quantity may be at most ${max} per line`),
-  });
+const quantitySchemas = new Map<number, z.ZodType<{ quantity: number }>>();
+
+export function quantitySchema(max: number): z.ZodType<{ quantity: number }> {
+  let schema = quantitySchemas.get(max);
+  if (!schema) {
+    schema = z.object({
+      quantity: z
+        .number({ message: 'quantity must be a number' })
+        .int('quantity must be a whole number')
+        .min(1, 'quantity must be at least 1 (remove the line to drop it)')
+        .max(max, `quantity may be at most ${max} per line`),
+    });
+    quantitySchemas.set(max, schema);
+  }
+  return schema;
 }
 
 /** Thrown inside a transaction when a concurrent change got there first: roll back, try again. */
@@ -133,21 +142,47 @@ export async function setLineQuantity(
   const now = (deps.now ?? (() => new Date()))();
   const holdExpiresAt = new Date(now.getTime() + deps.settings.holdMinutes * 60_000);
 
-  await withRetries(() =>
+  let level: StockLevel | undefined;
+  const lines = await withRetries(() =>
     deps.db.transaction().execute(async (trx) => {
-      const line = await findCartLine(trx, userId, productId);
+      level = undefined;
+      // One read gives this line, the line count and everything the response shows.
+      const lines = await listCartLines(trx, userId);
+      const line = lines.find((l) => l.productId === productId);
       const currentlyHeld = line?.heldQuantity ?? 0;
       const delta = quantity - currentlyHeld;
-      if (!line && (await countCartLines(trx, userId)) >= (deps.settings.maxLines ?? defaultMaxLines)) {
-        throw new AppError(
-          422,
-          'cart_full',
-          `A cart holds at most ${deps.settings.maxLines ?? defaultMaxLines} products.`,
-        );
+      const maxLines = deps.settings.maxLines ?? defaultMaxLines;
+      if (!line && lines.length >= maxLines) {
+        throw new AppError(422, 'cart_full', `A cart holds at most ${maxLines} products.`);
       }
-      if (delta > 0 && !(await holdStock(trx, product.sku, delta))) {
-        const level = await readStockLevel(trx, product.sku);
-        const available = Math.max(0, (level?.available ?? 0) + currentlyHeld);
+      const change = {
+        quantity,
+        heldQuantity: quantity,
+        holdExpiresAt,
+        unitPriceMinor: product.priceMinor,
+        name: product.name,
+      };
+      const updated: CartLineRow = line
+        ? { ...line, ...change }
+        : { userId, productId, sku: product.sku, currency: product.currency, addedAt: now, ...change };
+      if (line) {
+        if (!(await updateCartLineIfHeld(trx, userId, productId, currentlyHeld, change)))
+          throw new LostRace();
+      } else {
+        await insertCartLine(trx, updated);
+      }
+      // Activity keeps the other holds alive; refreshing more than once a minute buys nothing.
+      const others = lines.filter((l) => l.productId !== productId);
+      const stale = others.some(
+        (l) => l.heldQuantity > 0 && l.holdExpiresAt.getTime() < holdExpiresAt.getTime() - 60_000,
+      );
+      if (stale) await refreshHolds(trx, userId, holdExpiresAt);
+      // The inventory row is the contended one (a hot SKU): touch it last, so its lock is held
+      // only until the commit that follows.
+      if (delta > 0) level = await holdStock(trx, product.sku, delta);
+      if (delta > 0 && !level) {
+        const now = await readStockLevel(trx, product.sku);
+        const available = Math.max(0, (now?.available ?? 0) + currentlyHeld);
         throw new AppError(
           409,
           'out_of_stock',
@@ -159,31 +194,19 @@ export async function setLineQuantity(
           },
         );
       }
-      if (delta < 0 && !(await releaseStock(trx, product.sku, -delta))) throw new LostRace();
-      const change = {
-        quantity,
-        heldQuantity: quantity,
-        holdExpiresAt,
-        unitPriceMinor: product.priceMinor,
-        name: product.name,
-      };
-      if (line) {
-        if (!(await updateCartLineIfHeld(trx, userId, productId, currentlyHeld, change)))
-          throw new LostRace();
-      } else {
-        await insertCartLine(trx, {
-          userId,
-          productId,
-          sku: product.sku,
-          currency: product.currency,
-          addedAt: now,
-          ...change,
-        });
+      if (delta < 0) {
+        level = await releaseStock(trx, product.sku, -delta);
+        if (!level) throw new LostRace();
       }
-      await refreshHolds(trx, userId, holdExpiresAt);
+      const refreshed = others.map((l) => (stale && l.heldQuantity > 0 ? { ...l, holdExpiresAt } : l));
+      return line
+        ? lines.map((l) =>
+            l.productId === productId ? updated : refreshed.find((r) => r.productId === l.productId)!,
+          )
+        : [...refreshed, updated];
     }),
   );
-  return { cart: await getCart(deps, userId), changedSkus: [product.sku] };
+  return { cart: cartView(lines, deps.settings, now), changedSkus: [], levels: level ? [level] : [] };
 }
 
 /** `DELETE /api/cart/items/{productId}`: drops the line and gives its held units back. */
@@ -198,7 +221,7 @@ export async function removeLine(deps: CartDeps, userId: string, productId: stri
       return line.heldQuantity > 0 ? [line.sku] : [];
     }),
   );
-  return { cart: await getCart(deps, userId), changedSkus: changed };
+  return { cart: await getCart(deps, userId), changedSkus: changed, levels: [] };
 }
 
 /**

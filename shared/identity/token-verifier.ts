@@ -1,5 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
 import { type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { forbidden, unauthenticated } from '../platform/errors';
 import { type Principal, type Role, roles } from './principal';
 
@@ -37,7 +38,12 @@ export function principalFromClaims(payload: JWTPayload): Principal {
 }
 
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  // A token is immutable: once its signature checked out, only its expiry can change the answer.
+  const verified = new LRUCache<string, { principal: Principal; expiresAtMs: number }>({ max: 20_000 });
   return async (token) => {
+    const known = verified.get(token);
+    if (known && Date.now() < known.expiresAtMs + options.clockToleranceSeconds * 1000)
+      return known.principal;
     try {
       const { payload } = await jwtVerify(token, options.keySet, {
         issuer: options.issuer,
@@ -45,7 +51,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         clockTolerance: options.clockToleranceSeconds,
         requiredClaims: ['exp', 'sub'],
       });
-      return principalFromClaims(payload);
+      const principal = principalFromClaims(payload);
+      verified.set(token, { principal, expiresAtMs: Number(payload.exp) * 1000 });
+      return principal;
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated('The token has expired.');
       if (error instanceof joseErrors.JOSEError)

@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
-import type { Db } from '../adapters/sql/schema';
+import { sql, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
+import { isMssql } from '../adapters/sql/dialect';
+import type { Database, Db } from '../adapters/sql/schema';
 
 export interface Availability {
   sku: string;
@@ -129,29 +130,63 @@ export async function readStockLevel(db: Db, sku: string): Promise<StockLevel | 
   };
 }
 
+const levelColumns = ['sku', 'product_id', 'on_hand', 'held', 'version', 'updated_at'] as const;
+
+function toLevel(row: {
+  sku: string;
+  product_id: string;
+  on_hand: number;
+  held: number;
+  version: number;
+  updated_at: Date;
+}): StockLevel {
+  return {
+    sku: row.sku,
+    productId: row.product_id,
+    available: row.on_hand - row.held,
+    version: row.version,
+    updatedAt: row.updated_at,
+  };
+}
+
+/**
+ * Runs a conditional inventory update and returns the row as it left it (one round trip:
+ * RETURNING on PostgreSQL, OUTPUT on Azure SQL), or undefined when the condition failed.
+ */
+async function updateReturningLevel(
+  db: Db,
+  build: (
+    query: UpdateQueryBuilder<Database, 'inventory', 'inventory', UpdateResult>,
+  ) => UpdateQueryBuilder<Database, 'inventory', 'inventory', UpdateResult>,
+): Promise<StockLevel | undefined> {
+  const query = build(db.updateTable('inventory'));
+  const row = isMssql(db)
+    ? await query.output(levelColumns.map((c) => `inserted.${c}` as const)).executeTakeFirst()
+    : await query.returning([...levelColumns]).executeTakeFirst();
+  return row ? toLevel(row) : undefined;
+}
+
 /**
  * Holds `quantity` units if that many are available: one conditional update, never a
- * read-then-write. False when there is not enough stock (nothing changed).
+ * read-then-write. Undefined when there is not enough stock (nothing changed).
  */
-export async function holdStock(db: Db, sku: string, quantity: number): Promise<boolean> {
-  const result = await db
-    .updateTable('inventory')
-    .set({ held: sql`held + ${quantity}`, version: sql`version + 1`, updated_at: new Date() })
-    .where('sku', '=', sku)
-    .where(sql<boolean>`on_hand - held >= ${quantity}`)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+export async function holdStock(db: Db, sku: string, quantity: number): Promise<StockLevel | undefined> {
+  return updateReturningLevel(db, (q) =>
+    q
+      .set({ held: sql`held + ${quantity}`, version: sql`version + 1`, updated_at: new Date() })
+      .where('sku', '=', sku)
+      .where(sql<boolean>`on_hand - held >= ${quantity}`),
+  );
 }
 
 /** Gives held units back. Guarded so `held` can never go negative. */
-export async function releaseStock(db: Db, sku: string, quantity: number): Promise<boolean> {
-  const result = await db
-    .updateTable('inventory')
-    .set({ held: sql`held - ${quantity}`, version: sql`version + 1`, updated_at: new Date() })
-    .where('sku', '=', sku)
-    .where('held', '>=', quantity)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+export async function releaseStock(db: Db, sku: string, quantity: number): Promise<StockLevel | undefined> {
+  return updateReturningLevel(db, (q) =>
+    q
+      .set({ held: sql`held - ${quantity}`, version: sql`version + 1`, updated_at: new Date() })
+      .where('sku', '=', sku)
+      .where('held', '>=', quantity),
+  );
 }
 
 /** Turns held units into a sale: they leave both `held` and `on_hand`. */

@@ -65,14 +65,17 @@ const notTsql: Array<[RegExp, string]> = [
 
 /**
  * Checks one statement: the constructs above, then a T-SQL parse. The parser knows no
- * OFFSET/FETCH, so a trailing `offset @n rows fetch next @m rows only` is checked by shape
+ * OFFSET/FETCH or UPDATE ... OUTPUT, so a trailing `offset @n rows fetch next @m rows only` is checked by shape
  * and removed before parsing.
  */
 export function tsqlSyntaxError(statement: string): string | undefined {
   if (statement === 'begin transaction' || statement === 'commit' || statement === 'rollback')
     return undefined;
   for (const [pattern, message] of notTsql) if (pattern.test(statement)) return message;
-  const parsable = statement.replace(/\s+offset @\d+ rows fetch next @\d+ rows only$/i, '');
+  const parsable = statement
+    .replace(/\s+offset @\d+ rows fetch next @\d+ rows only$/i, '')
+    // nor OUTPUT in an UPDATE: check the clause's shape, then parse the rest.
+    .replace(/ output (?:"(?:inserted|deleted)"\."\w+"(?:, )?)+(?= where | from |$)/i, ' ');
   try {
     parser.astify(parsable, { database: 'TransactSQL' });
     return undefined;

@@ -1,13 +1,30 @@
 import { NoResultError } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { mssqlRecorder, tsqlSyntaxError } from '../../../test/support/mssql-recorder';
+import {
+  countCartLines,
+  deleteCartLineIfHeld,
+  findCartLine,
+  findExpiredHolds,
+  insertCartLine,
+  listCartLines,
+  markHoldReleased,
+  refreshHolds,
+  updateCartLineIfHeld,
+} from '../../cart/cart.repository';
 import { ensureUser } from '../../identity/users.repository';
 import {
   countInventory,
   findAvailability,
   findAvailabilityOfProduct,
+  holdStock,
   insertMissingInventory,
+  readStockLevel,
+  releaseStock,
   replaceInventory,
+  sellAvailableStock,
+  sellHeldStock,
+  setOnHand,
 } from '../../inventory/inventory.repository';
 import { allMigrations } from './migrations';
 
@@ -26,6 +43,33 @@ async function runEveryStoreQuery(db: ReturnType<typeof mssqlRecorder>['db']) {
   await insertMissingInventory(db, [{ sku: 'SKU-1', productId: 'p-1', onHand: 5 }]);
   await replaceInventory(db, [{ sku: 'SKU-1', productId: 'p-1', onHand: 5 }]);
   await swallowNoResult(() => ensureUser(db, { userId: 'u', email: 'u@x', name: 'U', roles: [] }));
+  await readStockLevel(db, 'SKU-1');
+  await holdStock(db, 'SKU-1', 2);
+  await releaseStock(db, 'SKU-1', 2);
+  await sellHeldStock(db, 'SKU-1', 1);
+  await sellAvailableStock(db, 'SKU-1', 1);
+  await setOnHand(db, 'SKU-1', 5);
+  const line = {
+    userId: 'u',
+    productId: 'p-1',
+    sku: 'SKU-1',
+    name: 'N',
+    unitPriceMinor: 100,
+    currency: 'USD',
+    quantity: 1,
+    heldQuantity: 1,
+    holdExpiresAt: new Date(),
+    addedAt: new Date(),
+  };
+  await listCartLines(db, 'u');
+  await findCartLine(db, 'u', 'p-1');
+  await swallowNoResult(() => countCartLines(db, 'u'));
+  await insertCartLine(db, line);
+  await updateCartLineIfHeld(db, 'u', 'p-1', 1, { ...line });
+  await deleteCartLineIfHeld(db, 'u', 'p-1', 1);
+  await refreshHolds(db, 'u', new Date());
+  await findExpiredHolds(db, new Date(), 100);
+  await markHoldReleased(db, line, new Date());
 }
 
 describe('Azure SQL (MSSQL dialect; no SQL Server here, so compiled and syntax-checked)', () => {
