@@ -19,6 +19,11 @@ export interface ProductStore {
   /** Loads many products at once (seeding); faster than one by one. */
   bulkUpsert(products: Product[], onProgress?: (done: number) => void): Promise<void>;
   count(): Promise<number>;
+  /** Records the availability shown with the product (set by the inventory consumer). */
+  setDisplayedAvailability(
+    id: string,
+    displayed: { available: number; lowStock: boolean; updatedAt: string },
+  ): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

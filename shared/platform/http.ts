@@ -90,6 +90,17 @@ export async function readJson(request: HttpRequest): Promise<unknown> {
   }
 }
 
+/** Like `readJson`, but an empty body is `{}` (for actions whose fields are all optional). */
+export async function readOptionalJson(request: HttpRequest): Promise<unknown> {
+  const text = await request.text();
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError(400, 'invalid_json', 'The body is not valid JSON.');
+  }
+}
+
 export async function readJsonWith<T>(request: HttpRequest, schema: z.ZodType<T>): Promise<T> {
   return parseWith(schema, await readJson(request));
 }

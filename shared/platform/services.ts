@@ -5,11 +5,13 @@ import { CacheAside } from '../adapters/cache/cache-aside';
 import { MemoryCache } from '../adapters/cache/memory-cache';
 import { openProductStore } from '../adapters/cosmos/open-product-store';
 import { LocalIssuer, localIssuerName } from '../adapters/identity/local-issuer';
+import type { ConfiguredPaymentGateway } from '../adapters/payments/create-payment-gateway';
 import type { LocalRealtimeHub } from '../adapters/realtime/local-realtime-hub';
 import { openRelationalStore, type RelationalStore } from '../adapters/sql/database';
 import type { ProductStore } from '../catalogue/product-store.port';
 import { createTokenVerifier, type TokenVerifier } from '../identity/token-verifier';
 import { type EventBus, shopTopology, type Topology } from '../messaging/event-bus.port';
+import type { EmailSender } from '../notifications/email-sender.port';
 import type { RealtimeHub } from '../realtime/realtime-hub.port';
 import type { SearchIndex } from '../search/search-index.port';
 import { type AppConfig, parseConfig, usesLocalIssuer } from './config';
@@ -22,6 +24,10 @@ export interface Services {
   productsEmbedded: boolean;
   cache: CacheAside;
   search: SearchIndex;
+  payments: ConfiguredPaymentGateway;
+  email: EmailSender;
+  /** Where the local email twin writes `.eml` files (absent in Azure). */
+  emailOutboxDir?: string;
   realtime: RealtimeHub;
   /** Present when the local host serves live updates itself. */
   localRealtime?: LocalRealtimeHub;
@@ -63,6 +69,37 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     closers.push(() => cacheAdapter.close());
 
     const search = await openSearchIndex(config);
+
+    const { createPaymentGateway } = await import('../adapters/payments/create-payment-gateway');
+    const payments = await createPaymentGateway({
+      dataDir: config.dataDir,
+      stripeApiBase: config.payments.stripeApiBase,
+      stripeSecretKey: config.payments.stripeSecretKey,
+      stripeWebhookSecret: config.payments.stripeWebhookSecret,
+      paypalApiBase: config.payments.paypalApiBase,
+      paypalClientId: config.payments.paypalClientId,
+      paypalClientSecret: config.payments.paypalClientSecret,
+      paypalWebhookId: config.payments.paypalWebhookId,
+    });
+    closers.push(() => payments.close());
+
+    let email: EmailSender;
+    let emailOutboxDir: string | undefined;
+    if (config.email.endpoint) {
+      const { AcsEmailSender } = await import('../adapters/email/acs-email-sender');
+      const { DefaultAzureCredential } = await import('@azure/identity');
+      email = new AcsEmailSender({
+        endpoint: config.email.endpoint,
+        senderAddress: config.email.sender,
+        credential: new DefaultAzureCredential(),
+      });
+    } else {
+      const { OutboxFolderEmailSender } = await import('../adapters/email/outbox-folder-email-sender');
+      const path = await import('node:path');
+      emailOutboxDir = path.join(config.dataDir, 'outbox');
+      email = new OutboxFolderEmailSender({ folder: emailOutboxDir, from: config.email.sender });
+    }
+    closers.push(() => email.close());
 
     let realtime: RealtimeHub;
     let localRealtime: LocalRealtimeHub | undefined;
@@ -121,6 +158,9 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
       productsEmbedded: embedded,
       cache: new CacheAside(cacheAdapter, config.cacheTtlSeconds),
       search,
+      payments,
+      email,
+      emailOutboxDir,
       realtime,
       localRealtime,
       bus,

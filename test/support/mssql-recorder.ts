@@ -75,7 +75,9 @@ export function tsqlSyntaxError(statement: string): string | undefined {
   const parsable = statement
     .replace(/\s+offset @\d+ rows fetch next @\d+ rows only$/i, '')
     // nor OUTPUT in an UPDATE: check the clause's shape, then parse the rest.
-    .replace(/ output (?:"(?:inserted|deleted)"\."\w+"(?:, )?)+(?= where | from |$)/i, ' ');
+    .replace(/ output (?:"(?:inserted|deleted)"\."\w+"(?:, )?)+(?= where | from |$)/i, ' ')
+    // nor every inline column REFERENCES clause.
+    .replace(/ references "\w+" \("\w+"\)/gi, '');
   try {
     parser.astify(parsable, { database: 'TransactSQL' });
     return undefined;

@@ -103,6 +103,20 @@ export class CosmosProductStore implements ProductStore {
     return resources.reduce((sum, n) => sum + n, 0);
   }
 
+  async setDisplayedAvailability(
+    id: string,
+    displayed: { available: number; lowStock: boolean; updatedAt: string },
+  ): Promise<void> {
+    try {
+      // A patch, not a read-modify-write: it cannot overwrite a concurrent admin edit.
+      await this.container
+        .item(id, id)
+        .patch([{ op: 'set', path: '/displayedAvailability', value: displayed }]);
+    } catch (error) {
+      if (!isStatus(error, 404)) throw error; // a deleted product has nothing to display
+    }
+  }
+
   async ping(): Promise<void> {
     await this.container.read();
   }

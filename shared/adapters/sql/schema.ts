@@ -44,6 +44,92 @@ export interface CartLinesTable {
   added_at: Timestamp;
 }
 
+export type OrderStatus = 'pending_payment' | 'requires_action' | 'paid' | 'payment_failed' | 'shipped';
+
+export interface OrdersTable {
+  id: string;
+  user_id: string;
+  status: OrderStatus;
+  total_minor: number;
+  currency: string;
+  email: string;
+  ship_name: string;
+  ship_line1: string;
+  ship_line2: string;
+  ship_city: string;
+  ship_postal_code: string;
+  ship_country: string;
+  payment_provider: 'stripe' | 'paypal';
+  payment_method_ref: string;
+  payment_reference: string | null;
+  card_brand: string | null;
+  card_last4: string | null;
+  decline_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  paid_at: Timestamp | null;
+  receipt_sent_at: Timestamp | null;
+  shipped_at: Timestamp | null;
+}
+
+export interface OrderLinesTable {
+  order_id: string;
+  line_no: number;
+  product_id: string;
+  sku: string;
+  name: string;
+  quantity: number;
+  unit_price_minor: number;
+}
+
+export interface IdempotencyKeysTable {
+  user_id: string;
+  idempotency_key: string;
+  request_hash: string;
+  order_id: string | null;
+  response_status: number | null;
+  response_body: string | null;
+  created_at: Timestamp;
+}
+
+export interface OutboxTable {
+  id: string;
+  topic: string;
+  type: string;
+  correlation_id: string;
+  body: string;
+  created_at: Timestamp;
+  published_at: Timestamp | null;
+}
+
+export interface InboxTable {
+  consumer: string;
+  message_id: string;
+  processed_at: Timestamp;
+}
+
+export interface FulfilmentRequestsTable {
+  id: string;
+  order_id: string;
+  status: 'pending' | 'shipped';
+  carrier: string | null;
+  tracking_number: string | null;
+  created_at: Timestamp;
+  shipped_at: Timestamp | null;
+}
+
+export interface WebhookEventsTable {
+  provider: string;
+  event_id: string;
+  received_at: Timestamp;
+}
+
+export interface LowStockAlertsTable {
+  sku: string;
+  available: number;
+  flagged_at: Timestamp;
+}
+
 export interface LocalBusMessagesTable {
   seq: Generated<number>;
   message_id: string;
@@ -65,6 +151,14 @@ export interface Database {
   inventory: InventoryTable;
   addresses: AddressesTable;
   cart_lines: CartLinesTable;
+  orders: OrdersTable;
+  order_lines: OrderLinesTable;
+  idempotency_keys: IdempotencyKeysTable;
+  outbox: OutboxTable;
+  inbox: InboxTable;
+  fulfilment_requests: FulfilmentRequestsTable;
+  webhook_events: WebhookEventsTable;
+  low_stock_alerts: LowStockAlertsTable;
   local_bus_messages: LocalBusMessagesTable;
 }
 

@@ -2,11 +2,13 @@ import type { Migration } from 'kysely/migration';
 import type { SqlDialectName } from '../schema';
 import { identityAndInventory } from './001-identity-and-inventory';
 import { carts } from './002-carts';
+import { orders } from './003-orders';
 
 /** Every migration in order. Each is written to compile for PostgreSQL and Azure SQL. */
 export function allMigrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
     '001-identity-and-inventory': identityAndInventory(dialect),
     '002-carts': carts(dialect),
+    '003-orders': orders(dialect),
   };
 }

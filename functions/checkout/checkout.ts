@@ -1,0 +1,23 @@
+import { checkout } from '../../shared/checkout/checkout.service';
+import { applyAftermath, checkoutDeps } from '../../shared/checkout/checkout-deps';
+import { signedInShopper } from '../../shared/identity/shopper';
+import { httpFunction } from '../../shared/platform/function-definition';
+import { json, problemContentType, readJson } from '../../shared/platform/http';
+import { services } from '../../shared/platform/services';
+
+/** `POST /api/checkout` (Pay Now), with a required Idempotency-Key. */
+export const checkoutFunction = httpFunction({
+  name: 'checkout',
+  route: 'checkout',
+  methods: ['POST'],
+  handler: async (request, context) => {
+    const s = await services();
+    const shopper = await signedInShopper(request, s);
+    const body = await readJson(request);
+    const result = await checkout(checkoutDeps(s), shopper, request.headers.get('idempotency-key'), body);
+    await applyAftermath(s, result.aftermath, (m) => context.warn(m));
+    const headers: Record<string, string> = { 'cache-control': 'no-store' };
+    if (result.status >= 400) headers['content-type'] = problemContentType;
+    return json(result.status, result.body, headers);
+  },
+});

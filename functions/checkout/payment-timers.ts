@@ -1,0 +1,28 @@
+import { applyAftermath, checkoutDeps } from '../../shared/checkout/checkout-deps';
+import { recoverStuckPayments } from '../../shared/checkout/payment-recovery';
+import { relayOutbox } from '../../shared/messaging/outbox';
+import { timerFunction } from '../../shared/platform/function-definition';
+import { services } from '../../shared/platform/services';
+
+/** Every 5 seconds: publishes anything the outbox still holds (after a crash, a bus outage...). */
+export const relayOutboxFunction = timerFunction({
+  name: 'relay-outbox',
+  schedule: '*/5 * * * * *',
+  handler: async (_timer, context) => {
+    const s = await services();
+    const published = await relayOutbox(s.sql.db, s.bus);
+    if (published > 0) context.log(`published ${published} outbox events`);
+  },
+});
+
+/** Every minute: asks the gateway about orders stuck waiting for payment, and settles them. */
+export const recoverPaymentsFunction = timerFunction({
+  name: 'recover-payments',
+  schedule: '30 * * * * *',
+  handler: async (_timer, context) => {
+    const s = await services();
+    const result = await recoverStuckPayments(checkoutDeps(s), new Date());
+    if (result.settled > 0) context.log(`recovered ${result.settled} stuck payments`);
+    await applyAftermath(s, result.aftermath, (m) => context.warn(m));
+  },
+});

@@ -1,0 +1,19 @@
+import { sendOrderEmail } from '../../shared/notifications/order-emails.service';
+import { topicFunction } from '../../shared/platform/function-definition';
+import { services } from '../../shared/platform/services';
+
+/** `orders/receipts`: the receipt after payment, the shipping email after dispatch. */
+export const receiptsConsumerFunction = topicFunction({
+  name: 'receipt-email',
+  topic: 'orders',
+  subscription: 'receipts',
+  handler: async (message, context) => {
+    const s = await services();
+    const event = (message ?? {}) as { eventId?: string };
+    await sendOrderEmail(
+      { db: s.sql.db, email: s.email },
+      String(context.triggerMetadata?.messageId ?? event.eventId),
+      message as never,
+    );
+  },
+});

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { listPickRequests, markShipped } from '../../shared/fulfilment/warehouse.service';
+import { signedIn } from '../../shared/identity/require-principal';
+import { relayOutbox } from '../../shared/messaging/outbox';
+import { httpFunction } from '../../shared/platform/function-definition';
+import { json, parseWith, queryObject, readOptionalJson } from '../../shared/platform/http';
+import { services } from '../../shared/platform/services';
+
+const statusSchema = z.object({ status: z.enum(['pending', 'shipped']).default('pending') });
+
+export const listPickRequestsFunction = httpFunction({
+  name: 'list-pick-requests',
+  route: 'fulfilment/requests',
+  methods: ['GET'],
+  handler: async (request) => {
+    const s = await services();
+    await signedIn(request, s, 'warehouse');
+    const { status } = parseWith(statusSchema, queryObject(request));
+    return json(200, await listPickRequests(s.sql.db, status), { 'cache-control': 'no-store' });
+  },
+});
+
+export const markShippedFunction = httpFunction({
+  name: 'mark-shipped',
+  route: 'fulfilment/requests/{id}/shipped',
+  methods: ['POST'],
+  handler: async (request, context) => {
+    const s = await services();
+    await signedIn(request, s, 'warehouse');
+    const result = await markShipped(s.sql.db, request.params.id ?? '', await readOptionalJson(request));
+    await relayOutbox(s.sql.db, s.bus).catch((error) => context.warn(`relay deferred: ${String(error)}`));
+    return json(200, result);
+  },
+});

@@ -1,0 +1,26 @@
+import { notifierDeps } from '../cart/cart-deps';
+import { announceStockChange } from '../inventory/availability-notifier';
+import { relayOutbox } from '../messaging/outbox';
+import type { Services } from '../platform/services';
+import type { Aftermath, CheckoutDeps } from './checkout.service';
+
+export function checkoutDeps(s: Services): CheckoutDeps {
+  return { db: s.sql.db, gateway: s.payments, holdMinutes: s.config.cart.holdMinutes };
+}
+
+/**
+ * After a payment step commits: push stock changes, and publish the outbox right away (the
+ * relay timer is the safety net if this fails or the process dies first).
+ */
+export async function applyAftermath(
+  s: Services,
+  aftermath: Aftermath,
+  log: (message: string) => void,
+): Promise<void> {
+  await announceStockChange(notifierDeps(s, log), aftermath.changedSkus);
+  if (aftermath.eventsWritten) {
+    await relayOutbox(s.sql.db, s.bus).catch((error) =>
+      log(`outbox relay deferred to the timer: ${String(error)}`),
+    );
+  }
+}

@@ -1,0 +1,486 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../adapters/sql/schema';
+import {
+  deleteCartLineIfHeld,
+  findCartLine,
+  insertCartLine,
+  listCartLines,
+  updateCartLineIfHeld,
+} from '../cart/cart.repository';
+import type { Principal } from '../identity/principal';
+import { sellAvailableStock, sellHeldStock } from '../inventory/inventory.repository';
+import { addToOutbox, newEvent } from '../messaging/outbox';
+import {
+  findOrder,
+  insertOrder,
+  type OrderView,
+  orderView,
+  returnSoldUnitsToHolds,
+  transitionOrder,
+} from '../orders/orders.repository';
+import type { ChargeOutcome, LookupOutcome, PaymentGateway } from '../payments/payment-gateway.port';
+import { AppError, isAppError } from '../platform/errors';
+import { type Problem, parseWith, problemResponse } from '../platform/http';
+import { type CheckoutRequest, checkoutRequestSchema } from './checkout-request';
+
+export interface CheckoutDeps {
+  db: Db;
+  gateway: PaymentGateway;
+  holdMinutes: number;
+  /** Test seam for crash injection: called between the steps. */
+  hooks?: { afterReserve?(orderId: string): Promise<void>; afterCharge?(orderId: string): Promise<void> };
+}
+
+/** The HTTP answer to Pay Now, kept under the Idempotency-Key and replayed for it. */
+export interface CheckoutResponse {
+  status: number;
+  body: unknown;
+}
+
+/** What the caller must do after a checkout or a settlement commits. */
+export interface Aftermath {
+  /** SKUs whose availability moved. */
+  changedSkus: string[];
+  /** An OrderPaid (or other) event is waiting in the outbox. */
+  eventsWritten: boolean;
+}
+
+export interface CheckoutResult extends CheckoutResponse {
+  aftermath: Aftermath;
+}
+
+const none: Aftermath = { changedSkus: [], eventsWritten: false };
+
+function newOrderId(): string {
+  return `ord_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
+}
+
+function problemBody(error: AppError): Problem {
+  return JSON.parse(String(problemResponse(error).body)) as Problem;
+}
+
+function requestHash(request: CheckoutRequest): string {
+  return createHash('sha256').update(JSON.stringify(request)).digest('hex');
+}
+
+const isUniqueViolation = (error: unknown) =>
+  /duplicate key|unique constraint|violation of primary key/i.test(String(error));
+
+/**
+ * `POST /api/checkout`. In one transaction every cart line's hold becomes a sale (a lapsed
+ * hold re-acquires stock) and the order is written `pending_payment`; any short line rolls all
+ * of it back. Then the gateway charges with the order id as its idempotency key, and the result
+ * settles the order. The same Idempotency-Key replays the first response.
+ */
+export async function checkout(
+  deps: CheckoutDeps,
+  shopper: Principal,
+  idempotencyKey: string | null,
+  body: unknown,
+): Promise<CheckoutResult> {
+  if (!idempotencyKey)
+    throw new AppError(
+      428,
+      'idempotency_key_required',
+      'Send an Idempotency-Key header (a new UUID per attempt).',
+    );
+  if (!/^[\w-]{8,100}$/.test(idempotencyKey)) {
+    throw new AppError(400, 'validation_failed', 'Idempotency-Key must be 8-100 letters, digits, _ or -.', {
+      errors: { 'Idempotency-Key': ['must be 8-100 letters, digits, _ or -'] },
+    });
+  }
+  const request = parseWith(checkoutRequestSchema, body);
+  const hash = requestHash(request);
+
+  const replay = await replayed(deps.db, shopper.userId, idempotencyKey, hash);
+  if (replay) return { ...replay, aftermath: none };
+
+  let reserved: { orderId: string; amountMinor: number; currency: string; skus: string[] };
+  try {
+    reserved = await reserve(deps, shopper, idempotencyKey, hash, request);
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      // The same key is being (or was just) used by a concurrent request: answer as it does.
+      const answer = await waitForAnswer(deps.db, shopper.userId, idempotencyKey, hash);
+      return { ...answer, aftermath: none };
+    }
+    if (!isAppError(error) || error.status >= 500) throw error;
+    // A refusal (out of stock, empty cart) is the answer to this key too.
+    const response = { status: error.status, body: problemBody(error) };
+    const stored = await storeAnswer(deps.db, shopper.userId, idempotencyKey, hash, response);
+    return { ...stored, aftermath: none };
+  }
+  await deps.hooks?.afterReserve?.(reserved.orderId);
+
+  let outcome: ChargeOutcome;
+  try {
+    outcome = await deps.gateway.charge({
+      orderId: reserved.orderId,
+      amountMinor: reserved.amountMinor,
+      currency: reserved.currency,
+      method:
+        request.payment.provider === 'stripe'
+          ? request.payment
+          : { provider: 'paypal', orderId: request.payment.orderId },
+      customerEmail: shopper.email || undefined,
+    });
+  } catch (error) {
+    if (isAppError(error) && error.status === 502) {
+      // Unknown outcome: the order stays pending_payment and the recovery timer asks the gateway.
+      return {
+        ...(await answerFor(deps.db, reserved.orderId)),
+        aftermath: { changedSkus: reserved.skus, eventsWritten: false },
+      };
+    }
+    throw error;
+  }
+  await deps.hooks?.afterCharge?.(reserved.orderId);
+  const settled = await settlePayment(deps, reserved.orderId, outcome);
+  const answer = await answerFor(deps.db, reserved.orderId, outcome);
+  if (answer.status !== 202) {
+    // A final answer is kept as sent; a 202 is answered from the order's state on replay.
+    await deps.db
+      .updateTable('idempotency_keys')
+      .set({ response_status: answer.status, response_body: JSON.stringify(answer.body) })
+      .where('user_id', '=', shopper.userId)
+      .where('idempotency_key', '=', idempotencyKey)
+      .execute();
+  }
+  return {
+    ...answer,
+    aftermath: {
+      changedSkus: [...new Set([...reserved.skus, ...settled.changedSkus])],
+      eventsWritten: settled.eventsWritten,
+    },
+  };
+}
+
+async function reserve(
+  deps: CheckoutDeps,
+  shopper: Principal,
+  idempotencyKey: string,
+  hash: string,
+  request: CheckoutRequest,
+): Promise<{ orderId: string; amountMinor: number; currency: string; skus: string[] }> {
+  const orderId = newOrderId();
+  return deps.db.transaction().execute(async (trx) => {
+    // First: claim the key. A concurrent request with the same key waits here, then fails.
+    await trx
+      .insertInto('idempotency_keys')
+      .values({
+        user_id: shopper.userId,
+        idempotency_key: idempotencyKey,
+        request_hash: hash,
+        order_id: orderId,
+        response_status: null,
+        response_body: null,
+        created_at: new Date(),
+      })
+      .execute();
+    const lines = await listCartLines(trx, shopper.userId);
+    if (lines.length === 0) throw new AppError(422, 'cart_empty', 'Your cart is empty.');
+    const currency = lines[0]!.currency;
+    if (lines.some((line) => line.currency !== currency))
+      throw new AppError(422, 'mixed_currencies', 'A cart must be in one currency.');
+
+    // The cart lines go first (compare-and-set against the expiry sweeper), stock last: the
+    // inventory rows are the contended ones and are locked only until the commit.
+    for (const line of lines) {
+      if (!(await deleteCartLineIfHeld(trx, shopper.userId, line.productId, line.heldQuantity))) {
+        throw new AppError(409, 'cart_changed', 'Your cart changed while paying; please try again.');
+      }
+    }
+    const short: Array<{ productId: string; requested: number; available: number }> = [];
+    for (const line of lines) {
+      const sold =
+        line.heldQuantity === line.quantity
+          ? await sellHeldStock(trx, line.sku, line.quantity)
+          : await sellAvailableStock(trx, line.sku, line.quantity);
+      if (!sold) {
+        const stock = await trx
+          .selectFrom('inventory')
+          .select(['on_hand', 'held'])
+          .where('sku', '=', line.sku)
+          .executeTakeFirst();
+        short.push({
+          productId: line.productId,
+          requested: line.quantity,
+          available: Math.max(0, (stock?.on_hand ?? 0) - (stock?.held ?? 0)),
+        });
+      }
+    }
+    if (short.length > 0) {
+      throw new AppError(
+        409,
+        'out_of_stock',
+        `Not enough stock for ${short.length} line(s); nothing was charged.`,
+        { lines: short },
+      );
+    }
+    const now = new Date();
+    const amountMinor = lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0);
+    const address = request.shippingAddress;
+    await insertOrder(
+      trx,
+      {
+        id: orderId,
+        user_id: shopper.userId,
+        status: 'pending_payment',
+        total_minor: amountMinor,
+        currency,
+        email: shopper.email.slice(0, 200),
+        ship_name: address.name,
+        ship_line1: address.line1,
+        ship_line2: address.line2,
+        ship_city: address.city,
+        ship_postal_code: address.postalCode,
+        ship_country: address.country,
+        payment_provider: request.payment.provider,
+        // The PayPal order id (needed to look the payment up) or the Stripe PaymentMethod id.
+        payment_method_ref:
+          request.payment.provider === 'stripe' ? request.payment.paymentMethodId : request.payment.orderId,
+        payment_reference: null,
+        card_brand: null,
+        card_last4: null,
+        decline_reason: null,
+        created_at: now,
+        updated_at: now,
+        paid_at: null,
+        receipt_sent_at: null,
+        shipped_at: null,
+      },
+      lines.map((line, i) => ({
+        order_id: orderId,
+        line_no: i + 1,
+        product_id: line.productId,
+        sku: line.sku,
+        name: line.name,
+        quantity: line.quantity,
+        unit_price_minor: line.unitPriceMinor,
+      })),
+    );
+    return {
+      orderId,
+      amountMinor,
+      currency,
+      skus: lines.filter((l) => l.heldQuantity !== l.quantity).map((l) => l.sku),
+    };
+  });
+}
+
+/**
+ * Applies what the gateway said to an order, once: paid (with the OrderPaid event in the same
+ * transaction), failed (stock back to the cart's holds) or waiting for 3-D Secure. Used by
+ * checkout, webhooks, 3-D Secure completion and the recovery timer alike.
+ */
+export async function settlePayment(
+  deps: Pick<CheckoutDeps, 'db' | 'holdMinutes'>,
+  orderId: string,
+  outcome: ChargeOutcome | LookupOutcome,
+): Promise<Aftermath> {
+  const found = await findOrder(deps.db, orderId);
+  if (!found) return none;
+  const { order, lines } = found;
+  switch (outcome.status) {
+    case 'succeeded': {
+      const paid = await deps.db.transaction().execute(async (trx) => {
+        const now = new Date();
+        const moved = await transitionOrder(trx, orderId, ['pending_payment', 'requires_action'], {
+          status: 'paid',
+          payment_reference: outcome.reference,
+          card_brand: outcome.cardBrand?.slice(0, 20) ?? null,
+          card_last4: outcome.last4 && /^\d{4}$/.test(outcome.last4) ? outcome.last4 : null,
+          paid_at: now,
+        });
+        if (!moved) return false;
+        await addToOutbox(
+          trx,
+          newEvent('orders', 'OrderPaid', orderId, {
+            orderId,
+            userId: order.user_id,
+            totalMinor: order.total_minor,
+            currency: order.currency,
+            paidAt: now.toISOString(),
+            lines: lines.map((line) => ({
+              productId: line.product_id,
+              sku: line.sku,
+              quantity: line.quantity,
+            })),
+          }),
+        );
+        return true;
+      });
+      return paid ? { changedSkus: [], eventsWritten: true } : none;
+    }
+    case 'requires_action': {
+      await transitionOrder(deps.db, orderId, ['pending_payment'], {
+        status: 'requires_action',
+        payment_reference: outcome.reference,
+      });
+      return none;
+    }
+    case 'declined':
+    case 'not_found': {
+      const reason =
+        outcome.status === 'declined' ? outcome.reason : 'The payment never reached the payment provider.';
+      const failed = await deps.db.transaction().execute(async (trx) => {
+        const moved = await transitionOrder(trx, orderId, ['pending_payment', 'requires_action'], {
+          status: 'payment_failed',
+          decline_reason: reason.slice(0, 200),
+          payment_reference: outcome.status === 'declined' ? (outcome.reference ?? null) : null,
+        });
+        if (!moved) return false;
+        const expires = new Date(Date.now() + deps.holdMinutes * 60_000);
+        for (const line of lines) {
+          // The sold units become held again, in the shopper's cart, so a retry can pay for them.
+          await returnSoldUnitsToHolds(trx, line.sku, line.quantity);
+          const existing = await findCartLine(trx, order.user_id, line.product_id);
+          if (existing) {
+            await updateCartLineIfHeld(trx, order.user_id, line.product_id, existing.heldQuantity, {
+              quantity: existing.quantity + line.quantity,
+              heldQuantity: existing.heldQuantity + line.quantity,
+              holdExpiresAt: expires,
+              unitPriceMinor: existing.unitPriceMinor,
+              name: existing.name,
+            });
+          } else {
+            await insertCartLine(trx, {
+              userId: order.user_id,
+              productId: line.product_id,
+              sku: line.sku,
+              name: line.name,
+              unitPriceMinor: line.unit_price_minor,
+              currency: order.currency,
+              quantity: line.quantity,
+              heldQuantity: line.quantity,
+              holdExpiresAt: expires,
+              addedAt: new Date(),
+            });
+          }
+        }
+        return true;
+      });
+      return failed ? { changedSkus: lines.map((l) => l.sku), eventsWritten: false } : none;
+    }
+    default:
+      return none;
+  }
+}
+
+/** The response Pay Now gives for an order in its current state. */
+async function answerFor(db: Db, orderId: string, outcome?: ChargeOutcome): Promise<CheckoutResponse> {
+  const found = await findOrder(db, orderId);
+  if (!found) throw new Error(`order ${orderId} vanished`);
+  const view = orderView(found.order, found.lines);
+  return responseForOrder(view, outcome);
+}
+
+function responseForOrder(view: OrderView, outcome?: ChargeOutcome): CheckoutResponse {
+  switch (view.status) {
+    case 'paid':
+    case 'shipped':
+      return { status: 201, body: view };
+    case 'payment_failed': {
+      const declineCode = outcome?.status === 'declined' ? outcome.code : 'payment_failed';
+      return {
+        status: 402,
+        body: problemBody(
+          new AppError(
+            402,
+            'payment_declined',
+            `Payment declined: ${view.declineReason ?? 'declined'}. Your items are still in your cart.`,
+            {
+              orderId: view.id,
+              reason: view.declineReason,
+              declineCode,
+            },
+          ),
+        ),
+      };
+    }
+    case 'requires_action':
+      return {
+        status: 202,
+        body: {
+          status: 'requires_action',
+          order: view,
+          reference: outcome && 'reference' in outcome ? outcome.reference : undefined,
+          clientSecret: outcome?.status === 'requires_action' ? outcome.clientSecret : undefined,
+          nextActionUrl: outcome?.status === 'requires_action' ? outcome.nextActionUrl : undefined,
+        },
+      };
+    default:
+      return { status: 202, body: { status: 'pending_payment', order: view } };
+  }
+}
+
+async function replayed(
+  db: Db,
+  userId: string,
+  key: string,
+  hash: string,
+): Promise<CheckoutResponse | undefined> {
+  const row = await db
+    .selectFrom('idempotency_keys')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  if (row.request_hash !== hash) {
+    throw new AppError(
+      409,
+      'idempotency_conflict',
+      'This Idempotency-Key was used for a different request; use a new key.',
+    );
+  }
+  if (row.response_status !== null && row.response_body !== null)
+    return { status: row.response_status, body: JSON.parse(row.response_body) };
+  if (row.order_id) {
+    const found = await findOrder(db, row.order_id);
+    if (found) return responseForOrder(orderView(found.order, found.lines));
+  }
+  return undefined;
+}
+
+async function waitForAnswer(db: Db, userId: string, key: string, hash: string): Promise<CheckoutResponse> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const answer = await replayed(db, userId, key, hash);
+    if (answer && answer.status !== 202) return answer;
+    if (answer && attempt > 20) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new AppError(
+    409,
+    'request_in_progress',
+    'A request with this Idempotency-Key is still being processed.',
+  );
+}
+
+/** Stores a refusal as the key's answer (or returns the answer a concurrent request stored). */
+async function storeAnswer(
+  db: Db,
+  userId: string,
+  key: string,
+  hash: string,
+  response: CheckoutResponse,
+): Promise<CheckoutResponse> {
+  try {
+    await db
+      .insertInto('idempotency_keys')
+      .values({
+        user_id: userId,
+        idempotency_key: key,
+        request_hash: hash,
+        order_id: null,
+        response_status: response.status,
+        response_body: JSON.stringify(response.body),
+        created_at: new Date(),
+      })
+      .execute();
+    return response;
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    return waitForAnswer(db, userId, key, hash);
+  }
+}

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { firstRows, isMssql } from '../adapters/sql/dialect';
+import type { Db } from '../adapters/sql/schema';
+import type { EventBus } from './event-bus.port';
+
+export interface DomainEvent {
+  id: string;
+  topic: string;
+  type: string;
+  correlationId: string;
+  body: Record<string, unknown>;
+}
+
+export function newEvent(
+  topic: string,
+  type: string,
+  correlationId: string,
+  body: Record<string, unknown>,
+): DomainEvent {
+  const id = randomUUID();
+  return { id, topic, type, correlationId, body: { eventId: id, type, ...body } };
+}
+
+/** Writes an event in the caller's transaction: it exists exactly when the change does. */
+export async function addToOutbox(db: Db, event: DomainEvent): Promise<void> {
+  await db
+    .insertInto('outbox')
+    .values({
+      id: event.id,
+      topic: event.topic,
+      type: event.type,
+      correlation_id: event.correlationId,
+      body: JSON.stringify(event.body),
+      created_at: new Date(),
+      published_at: null,
+    })
+    .execute();
+}
+
+/**
+ * Publishes what the outbox holds (message id = event id, so a re-publish after a crash is
+ * dropped by duplicate detection and by idempotent consumers), then marks it published.
+ */
+export async function relayOutbox(db: Db, bus: EventBus, batchSize = 100): Promise<number> {
+  let published = 0;
+  for (;;) {
+    const query = db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('published_at', 'is', null)
+      .orderBy('created_at')
+      .orderBy('id');
+    const rows = await firstRows(query, batchSize, isMssql(db)).execute();
+    if (rows.length === 0) return published;
+    const byTopic = new Map<string, typeof rows>();
+    for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+    for (const [topic, events] of byTopic) {
+      await bus.publish(
+        topic,
+        events.map((row) => ({
+          messageId: row.id,
+          subject: row.type,
+          correlationId: row.correlation_id,
+          body: JSON.parse(row.body),
+        })),
+      );
+    }
+    await db
+      .updateTable('outbox')
+      .set({ published_at: new Date() })
+      .where(
+        'id',
+        'in',
+        rows.map((row) => row.id),
+      )
+      .execute();
+    published += rows.length;
+    if (rows.length < batchSize) return published;
+  }
+}
+
+/**
+ * Runs `work` once per message id for a consumer: the inbox row and the work commit together,
+ * so a redelivered message (or a concurrent duplicate) finds the row and does nothing.
+ */
+export async function handleOnce(
+  db: Db,
+  consumer: string,
+  messageId: string,
+  work: (trx: Db) => Promise<void>,
+): Promise<'handled' | 'duplicate'> {
+  if (await alreadyHandled(db, consumer, messageId)) return 'duplicate';
+  try {
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('inbox')
+        .values({ consumer, message_id: messageId, processed_at: new Date() })
+        .execute();
+      await work(trx);
+    });
+    return 'handled';
+  } catch (error) {
+    if (/duplicate key|unique constraint|violation of primary key/i.test(String(error))) return 'duplicate';
+    throw error;
+  }
+}
+
+export async function alreadyHandled(db: Db, consumer: string, messageId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('inbox')
+    .select('message_id')
+    .where('consumer', '=', consumer)
+    .where('message_id', '=', messageId)
+    .executeTakeFirst();
+  return row !== undefined;
+}

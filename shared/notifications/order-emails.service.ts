@@ -1,0 +1,59 @@
+import type { Db } from '../adapters/sql/schema';
+import { alreadyHandled, handleOnce } from '../messaging/outbox';
+import { findOrder, markReceiptSent, orderView } from '../orders/orders.repository';
+import type { EmailSender } from './email-sender.port';
+import { type OrderForEmail, receiptEmail, shippingEmail } from './receipt-email';
+
+async function orderForEmail(
+  db: Db,
+  orderId: string,
+  extra: Partial<OrderForEmail> = {},
+): Promise<OrderForEmail | undefined> {
+  const found = await findOrder(db, orderId);
+  if (!found) return undefined;
+  const view = orderView(found.order, found.lines);
+  return {
+    id: view.id,
+    email: found.order.email,
+    name: view.shippingAddress.name,
+    createdAt: view.createdAt,
+    totalMinor: view.totalMinor,
+    currency: view.currency,
+    lines: view.lines.map(({ name, quantity, unitPriceMinor, lineTotalMinor }) => ({
+      name,
+      quantity,
+      unitPriceMinor,
+      lineTotalMinor,
+    })),
+    shippingAddress: view.shippingAddress,
+    payment: view.payment,
+    ...extra,
+  };
+}
+
+/**
+ * The `receipts` subscription. The receipt is built from the order read by id (not from the
+ * event), sent with a stable id (`receipt-<order>`), and `receipt_sent_at` marks it done; a
+ * redelivery finds the inbox row and sends nothing.
+ */
+export async function sendOrderEmail(
+  deps: { db: Db; email: EmailSender },
+  messageId: string,
+  event: { type?: unknown; orderId?: unknown; carrier?: unknown; trackingNumber?: unknown },
+): Promise<'handled' | 'duplicate' | 'ignored'> {
+  if (typeof event.orderId !== 'string') return 'ignored';
+  if (event.type !== 'OrderPaid' && event.type !== 'OrderShipped') return 'ignored';
+  if (await alreadyHandled(deps.db, 'receipts', messageId)) return 'duplicate';
+  const order = await orderForEmail(deps.db, event.orderId, {
+    ...(typeof event.carrier === 'string' ? { carrier: event.carrier } : {}),
+    ...(typeof event.trackingNumber === 'string' ? { trackingNumber: event.trackingNumber } : {}),
+  });
+  if (!order || !order.email) return 'ignored';
+  const found = await findOrder(deps.db, event.orderId);
+  const paid = event.type === 'OrderPaid';
+  if (!(paid && found?.order.receipt_sent_at))
+    await deps.email.send(paid ? receiptEmail(order) : shippingEmail(order));
+  return handleOnce(deps.db, 'receipts', messageId, async (trx) => {
+    if (paid) await markReceiptSent(trx, event.orderId as string);
+  });
+}

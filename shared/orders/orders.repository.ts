@@ -1,0 +1,237 @@
+import { type Insertable, type Selectable, sql } from 'kysely';
+import { firstRows, isMssql } from '../adapters/sql/dialect';
+import type { Db, OrderLinesTable, OrderStatus, OrdersTable } from '../adapters/sql/schema';
+
+export type OrderRow = Selectable<OrdersTable>;
+export type OrderLineRow = Selectable<OrderLinesTable>;
+
+export interface OrderView {
+  id: string;
+  status: OrderStatus;
+  createdAt: string;
+  totalMinor: number;
+  currency: string;
+  itemCount: number;
+  lines: Array<{
+    productId: string;
+    sku: string;
+    name: string;
+    quantity: number;
+    unitPriceMinor: number;
+    lineTotalMinor: number;
+  }>;
+  shippingAddress: {
+    name: string;
+    line1: string;
+    line2: string;
+    city: string;
+    postalCode: string;
+    country: string;
+  };
+  payment: { provider: string; brand?: string; last4?: string } | null;
+  paidAt?: string;
+  receiptSentAt?: string;
+  shippedAt?: string;
+  declineReason?: string;
+}
+
+export function orderView(order: OrderRow, lines: OrderLineRow[]): OrderView {
+  return {
+    id: order.id,
+    status: order.status,
+    createdAt: order.created_at.toISOString(),
+    totalMinor: order.total_minor,
+    currency: order.currency,
+    itemCount: lines.reduce((sum, line) => sum + line.quantity, 0),
+    lines: lines.map((line) => ({
+      productId: line.product_id,
+      sku: line.sku,
+      name: line.name,
+      quantity: line.quantity,
+      unitPriceMinor: line.unit_price_minor,
+      lineTotalMinor: line.quantity * line.unit_price_minor,
+    })),
+    shippingAddress: {
+      name: order.ship_name,
+      line1: order.ship_line1,
+      line2: order.ship_line2,
+      city: order.ship_city,
+      postalCode: order.ship_postal_code,
+      country: order.ship_country,
+    },
+    payment:
+      order.status === 'paid' || order.status === 'shipped'
+        ? {
+            provider: order.payment_provider,
+            ...(order.card_brand ? { brand: order.card_brand } : {}),
+            ...(order.card_last4 ? { last4: order.card_last4 } : {}),
+          }
+        : null,
+    ...(order.paid_at ? { paidAt: order.paid_at.toISOString() } : {}),
+    ...(order.receipt_sent_at ? { receiptSentAt: order.receipt_sent_at.toISOString() } : {}),
+    ...(order.shipped_at ? { shippedAt: order.shipped_at.toISOString() } : {}),
+    ...(order.decline_reason ? { declineReason: order.decline_reason } : {}),
+  };
+}
+
+export async function insertOrder(
+  db: Db,
+  order: Insertable<OrdersTable>,
+  lines: Insertable<OrderLinesTable>[],
+): Promise<void> {
+  await db.insertInto('orders').values(order).execute();
+  await db.insertInto('order_lines').values(lines).execute();
+}
+
+export async function findOrderLines(db: Db, orderId: string): Promise<OrderLineRow[]> {
+  return db
+    .selectFrom('order_lines')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .orderBy('line_no')
+    .execute();
+}
+
+/** An order of this user (another user's order is simply not found). */
+export async function findUserOrder(db: Db, userId: string, orderId: string): Promise<OrderView | undefined> {
+  const order = await db
+    .selectFrom('orders')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('id', '=', orderId)
+    .executeTakeFirst();
+  return order ? orderView(order, await findOrderLines(db, orderId)) : undefined;
+}
+
+/** For system work (consumers, recovery, webhooks) that acts on an order by id. */
+export async function findOrder(
+  db: Db,
+  orderId: string,
+): Promise<{ order: OrderRow; lines: OrderLineRow[] } | undefined> {
+  const order = await db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
+  return order ? { order, lines: await findOrderLines(db, orderId) } : undefined;
+}
+
+export async function findOrderIdByPaymentReference(db: Db, reference: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('orders')
+    .select('id')
+    .where((eb) => eb.or([eb('payment_reference', '=', reference), eb('payment_method_ref', '=', reference)]))
+    .executeTakeFirst();
+  return row?.id;
+}
+
+export interface OrderSummary {
+  id: string;
+  status: OrderStatus;
+  createdAt: string;
+  totalMinor: number;
+  currency: string;
+  itemCount: number;
+}
+
+/** Newest first, keyset-paged on (created_at, id). */
+export async function listUserOrders(
+  db: Db,
+  userId: string,
+  options: { limit: number; before?: { createdAt: Date; id: string } },
+): Promise<OrderSummary[]> {
+  let query = db
+    .selectFrom('orders')
+    .select(['id', 'status', 'created_at', 'total_minor', 'currency'])
+    .select((eb) =>
+      eb
+        .selectFrom('order_lines')
+        .select((inner) => inner.fn.sum<number | string>('quantity').as('n'))
+        .whereRef('order_lines.order_id', '=', 'orders.id')
+        .as('item_count'),
+    )
+    .where('user_id', '=', userId);
+  if (options.before) {
+    const { createdAt, id } = options.before;
+    query = query.where((eb) =>
+      eb.or([
+        eb('created_at', '<', createdAt),
+        eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)]),
+      ]),
+    );
+  }
+  const rows = await firstRows(
+    query.orderBy('created_at', 'desc').orderBy('id', 'desc'),
+    options.limit,
+    isMssql(db),
+  ).execute();
+  return rows.map((row) => ({
+    id: row.id,
+    status: row.status,
+    createdAt: row.created_at.toISOString(),
+    totalMinor: row.total_minor,
+    currency: row.currency,
+    itemCount: Number(row.item_count ?? 0),
+  }));
+}
+
+/** Moves an order between states only from the expected ones (compare-and-set). */
+export async function transitionOrder(
+  db: Db,
+  orderId: string,
+  from: OrderStatus[],
+  change: Partial<
+    Pick<
+      OrderRow,
+      | 'status'
+      | 'payment_reference'
+      | 'card_brand'
+      | 'card_last4'
+      | 'decline_reason'
+      | 'paid_at'
+      | 'shipped_at'
+    >
+  >,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('orders')
+    .set({ ...change, updated_at: new Date() })
+    .where('id', '=', orderId)
+    .where('status', 'in', from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function markReceiptSent(db: Db, orderId: string): Promise<void> {
+  await db
+    .updateTable('orders')
+    .set({ receipt_sent_at: new Date() })
+    .where('id', '=', orderId)
+    .where('receipt_sent_at', 'is', null)
+    .execute();
+}
+
+/** Orders waiting on the gateway for longer than they should (the recovery timer's list). */
+export async function findStuckOrders(
+  db: Db,
+  olderThan: Date,
+  max: number,
+): Promise<Array<{ id: string; status: OrderStatus }>> {
+  const query = db
+    .selectFrom('orders')
+    .select(['id', 'status'])
+    .where('status', 'in', ['pending_payment', 'requires_action'])
+    .where('updated_at', '<', olderThan)
+    .orderBy('updated_at');
+  return firstRows(query, max, isMssql(db)).execute();
+}
+
+/** Puts sold units back as held units (a declined payment returns them to the cart's holds). */
+export async function returnSoldUnitsToHolds(db: Db, sku: string, quantity: number): Promise<void> {
+  await db
+    .updateTable('inventory')
+    .set({
+      on_hand: sql`on_hand + ${quantity}`,
+      held: sql`held + ${quantity}`,
+      version: sql`version + 1`,
+      updated_at: new Date(),
+    })
+    .where('sku', '=', sku)
+    .execute();
+}
