@@ -36,7 +36,7 @@ export async function refreshInventoryAfterSale(
   event: OrderPaidEvent,
 ): Promise<'handled' | 'duplicate'> {
   const skus = event.lines.map((line) => line.sku);
-  return handleOnce(deps.db, 'inventory', messageId, async (trx) => {
+  const outcome = await handleOnce(deps.db, 'inventory', messageId, async (trx) => {
     for (const line of event.lines) {
       const level = await readStockLevel(trx, line.sku);
       if (!level) continue;
@@ -56,9 +56,10 @@ export async function refreshInventoryAfterSale(
         deps.alert(`LOW STOCK ${line.sku}: ${level.available} left`);
       }
     }
-    // Pushed inside the unit of work: a failure retries the whole message.
-    await announceStockChange(deps, skus);
   });
+  // After the commit (PGlite has one connection: a read on `db` inside would wait forever).
+  if (outcome === 'handled') await announceStockChange(deps, skus);
+  return outcome;
 }
 
 /** The `fulfilment` subscription: one warehouse pick request per paid order. */

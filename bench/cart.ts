@@ -1,0 +1,187 @@
+import pg from 'pg';
+import WebSocket from 'ws';
+import { type LoadResult, load } from './support/load';
+import { startProcess, stopProcess } from './support/processes';
+
+/** A fresh database on the machine's PostgreSQL for one bench run. */
+export async function benchDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `shop_bench_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
+
+/** Raw conditional updates through a pg Pool(10), 50 callers: the ceiling for a hold. */
+async function rawHolds(url: string, skus: string[], seconds: number): Promise<number> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  let done = 0;
+  let n = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const sku = skus[n++ % skus.length]!;
+      // Alternate +1/-1 so stock never runs out: the same shape as set-quantity 1 <-> 2.
+      const sign = n % 2 === 0 ? 1 : -1;
+      await pool.query(
+        sign > 0
+          ? 'update inventory set held = held + 1, version = version + 1 where sku = $1 and on_hand - held >= 1'
+          : 'update inventory set held = held - 1, version = version + 1 where sku = $1 and held >= 1',
+        [sku],
+      );
+      done++;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: 50 }, worker));
+  await pool.end();
+  return Math.round(done / ((performance.now() - started) / 1000));
+}
+
+export async function runCartBench(adminUrl: string) {
+  const database = await benchDatabase(adminUrl);
+  const dataDir = `/tmp/bench-cart-${Date.now()}`;
+  const host = await startProcess(
+    'scripts/start.ts',
+    { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: database.url },
+    /Shop ready in [\d.]+s: (http:\/\/[^/ ]+)\//,
+  );
+  const db = new pg.Client({ connectionString: database.url });
+  await db.connect();
+  try {
+    const base = host.match[1]!.replace('localhost', '127.0.0.1');
+    await db.query('update inventory set on_hand = 1000000, held = 0');
+    const { rows } = await db.query<{ sku: string; product_id: string }>(
+      'select sku, product_id from inventory order by sku limit 2000',
+    );
+    const users = 500;
+    const tokens: string[] = [];
+    for (let i = 0; i < users; i++) {
+      const response = await fetch(`${base}/api/dev/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sub: `bench${i}` }),
+      });
+      tokens.push(((await response.json()) as { access_token: string }).access_token);
+    }
+    const cartRequests = (productIds: string[]) => {
+      let n = 0;
+      return [
+        {
+          method: 'PUT',
+          setupRequest: (req: Record<string, unknown>) => {
+            const i = n++;
+            const user = i % users;
+            const round = Math.floor(i / users);
+            // Each shopper works on 4 products of their own (spread) or the one hot product,
+            // alternating quantity 1 and 2 so every request changes a hold.
+            const product = productIds[(user * 4 + (round % 4)) % productIds.length]!;
+            return {
+              ...req,
+              path: `/api/cart/items/${product}`,
+              headers: { authorization: `Bearer ${tokens[user]}`, 'content-type': 'application/json' },
+              body: JSON.stringify({ quantity: 1 + (Math.floor(round / 4) % 2) }),
+            };
+          },
+        },
+      ];
+    };
+    const spreadIds = rows.map((r) => r.product_id);
+    const hotId = rows[0]!.product_id;
+    await load('warm-up', base, {
+      connections: 50,
+      durationSeconds: 3,
+      requests: cartRequests(spreadIds) as never,
+    });
+    const spread = await load('PUT /api/cart/items (2,000 SKUs)', base, {
+      connections: 50,
+      requests: cartRequests(spreadIds) as never,
+    });
+    const hot = await load('PUT /api/cart/items (one hot SKU)', base, {
+      connections: 50,
+      requests: cartRequests([hotId]) as never,
+    });
+    const rawSpread = await rawHolds(
+      database.url,
+      rows.map((r) => r.sku),
+      10,
+    );
+    const rawHot = await rawHolds(database.url, [rows[0]!.sku], 10);
+
+    // Live update latency: one page subscribed, a shopper changes their hold 40 times.
+    const negotiated = (await (await fetch(`${base}/api/realtime/negotiate?productIds=${hotId}`)).json()) as {
+      url: string;
+    };
+    const socket = new WebSocket(negotiated.url);
+    await new Promise((resolve) => socket.once('open', resolve));
+    const latencies: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const got = new Promise<void>((resolve) => socket.once('message', () => resolve()));
+      const sent = performance.now();
+      await fetch(`${base}/api/cart/items/${hotId}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${tokens[0]}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ quantity: 1 + (i % 3) }),
+      });
+      await got;
+      latencies.push(performance.now() - sent);
+    }
+    socket.close();
+    latencies.sort((a, b) => a - b);
+    const live = {
+      samples: latencies.length,
+      p50Ms: Math.round(latencies[20]! * 10) / 10,
+      p95Ms: Math.round(latencies[37]! * 10) / 10,
+      maxMs: Math.round(latencies.at(-1)! * 10) / 10,
+    };
+
+    const { rows: check } = await db.query<{ bad: string }>(
+      'select count(*) as bad from inventory where held < 0 or held > on_hand',
+    );
+    const rowsOut: Array<LoadResult & { rawRequestsPerSecond: number; ratioToRaw: number }> = [
+      {
+        ...spread,
+        rawRequestsPerSecond: rawSpread,
+        ratioToRaw: Math.round((spread.requestsPerSecond / rawSpread) * 1000) / 1000,
+      },
+      {
+        ...hot,
+        rawRequestsPerSecond: rawHot,
+        ratioToRaw: Math.round((hot.requestsPerSecond / rawHot) * 1000) / 1000,
+      },
+    ];
+    console.log('| what | req/s | p50 ms | p99 ms | raw conditional updates/s (pg) | ratio | non-2xx |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    for (const r of rowsOut)
+      console.log(
+        `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.rawRequestsPerSecond} | ${r.ratioToRaw} | ${r.non2xx} |`,
+      );
+    console.log(
+      `live update (hold -> WebSocket message): p50 ${live.p50Ms} ms, p95 ${live.p95Ms} ms, max ${live.maxMs} ms`,
+    );
+    console.log(`invariant violations after the run: ${check[0]!.bad}`);
+    return {
+      database: 'PostgreSQL 15 (machine server)',
+      connections: 50,
+      durationSeconds: 10,
+      rows: rowsOut,
+      liveUpdate: live,
+      invariantViolations: Number(check[0]!.bad),
+    };
+  } finally {
+    await db.end();
+    await stopProcess(host.child);
+    await database.drop();
+  }
+}
