@@ -1,0 +1,379 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { InvocationContext } from '@azure/functions';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  fulfilmentConsumerFunction,
+  inventoryConsumerFunction,
+} from '../../functions/consumers/order-consumers';
+import { receiptsConsumerFunction } from '../../functions/consumers/receipts';
+import { createTestDatabase, postgresSkipReason } from '../../test/support/postgres';
+import { startTestShop, type TestShop, tempDir } from '../../test/support/test-shop';
+import { listOutbox } from '../adapters/email/outbox-folder-email-sender';
+import { insertCartLine } from '../cart/cart.repository';
+import { ensureUser } from '../identity/users.repository';
+import { relayOutbox } from '../messaging/outbox';
+import type { EmailSender } from '../notifications/email-sender.port';
+import { checkoutDeps } from './checkout-deps';
+import { recoverStuckPayments } from './payment-recovery';
+
+const address = {
+  name: 'Buyer',
+  line1: '1 Sale St',
+  line2: '',
+  city: 'Leeds',
+  postalCode: 'LS1 1AA',
+  country: 'GB',
+};
+
+async function until(probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const started = Date.now();
+  while (!(await probe())) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function flashSale(
+  name: string,
+  env: () => Promise<Record<string, string> | undefined>,
+  skipReason?: string,
+) {
+  describe.skipIf(skipReason !== undefined)(
+    `flash sale: ${name}${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+    () => {
+      let shop: TestShop | undefined;
+      afterAll(async () => {
+        await shop?.close();
+      });
+
+      it('500 buyers, 50 units: exactly 50 paid, 450 clean 409s, stock 0/0, 50 receipts, 50 pick requests', async () => {
+        shop = await startTestShop({ products: 3, env: await env() });
+        const db = shop.services.sql.db;
+        const product = shop.products[1]!;
+        await db
+          .updateTable('inventory')
+          .set({ on_hand: 50, held: 0 })
+          .where('sku', '=', product.sku)
+          .execute();
+        const buyers = Array.from({ length: 500 }, (_, i) => `buyer${i}`);
+        // Each buyer has 1 unit in the cart; more carts than stock, so their holds had lapsed.
+        for (const id of buyers) {
+          await ensureUser(db, { userId: id, email: `${id}@example.test`, name: id, roles: [] });
+          await insertCartLine(db, {
+            userId: id,
+            productId: product.id,
+            sku: product.sku,
+            name: product.name,
+            unitPriceMinor: product.priceMinor,
+            currency: 'USD',
+            quantity: 1,
+            heldQuantity: 0,
+            holdExpiresAt: new Date(0),
+            addedAt: new Date(),
+          });
+        }
+        const tokens = await Promise.all(buyers.map((id) => shop!.token(id)));
+        const responses = await Promise.all(
+          tokens.map((token) =>
+            fetch(`${shop!.url}/api/checkout`, {
+              method: 'POST',
+              headers: {
+                authorization: `Bearer ${token}`,
+                'content-type': 'application/json',
+                'idempotency-key': randomUUID(),
+              },
+              body: JSON.stringify({
+                shippingAddress: address,
+                payment: { provider: 'stripe', paymentMethodId: 'pm_card_visa' },
+              }),
+            }).then(async (r) => ({ status: r.status, body: (await r.json()) as { code?: string } })),
+          ),
+        );
+        const paid = responses.filter((r) => r.status === 201).length;
+        const refused = responses.filter((r) => r.status === 409 && r.body.code === 'out_of_stock').length;
+        expect({ paid, refused }).toEqual({ paid: 50, refused: 450 });
+        expect(
+          await db
+            .selectFrom('inventory')
+            .select(['on_hand', 'held'])
+            .where('sku', '=', product.sku)
+            .executeTakeFirstOrThrow(),
+        ).toEqual({ on_hand: 0, held: 0 });
+        const orders = await db.selectFrom('orders').select(['id', 'status']).execute();
+        expect(orders.filter((o) => o.status === 'paid')).toHaveLength(50);
+        expect(orders).toHaveLength(50); // refusals leave no order behind
+        await until(
+          async () => (await db.selectFrom('fulfilment_requests').select('id').execute()).length === 50,
+        );
+        await until(
+          async () =>
+            (await db.selectFrom('orders').select('id').where('receipt_sent_at', 'is not', null).execute())
+              .length === 50,
+        );
+        expect(
+          (await listOutbox(shop.services.emailOutboxDir!)).filter((m) => m.name.startsWith('receipt-')),
+        ).toHaveLength(50);
+      }, 240_000);
+    },
+  );
+}
+
+flashSale('PGlite', async () => undefined);
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+flashSale(
+  'PostgreSQL (real server)',
+  async () => {
+    database = await createTestDatabase();
+    return { DATABASE_URL: database!.url };
+  },
+  process.env.TEST_DATABASE_URL ? undefined : postgresSkipReason,
+);
+afterAll(async () => {
+  await database?.drop();
+});
+
+function messageContext(name: string, messageId: string) {
+  return new InvocationContext({
+    invocationId: randomUUID(),
+    functionName: name,
+    logHandler: () => {},
+    triggerMetadata: { messageId, deliveryCount: 1 },
+  });
+}
+
+describe('consumers under duplicate delivery and failure', () => {
+  it('an event delivered 3 times makes one email, one pick request, one availability refresh', async () => {
+    const shop = await startTestShop({ products: 4, host: false });
+    try {
+      const db = shop.services.sql.db;
+      await ensureUser(db, { userId: 'dup', email: 'dup@example.test', name: 'Dup', roles: [] });
+      const product = shop.products[1]!;
+      await insertCartLine(db, {
+        userId: 'dup',
+        productId: product.id,
+        sku: product.sku,
+        name: product.name,
+        unitPriceMinor: 100,
+        currency: 'USD',
+        quantity: 1,
+        heldQuantity: 0,
+        holdExpiresAt: new Date(0),
+        addedAt: new Date(),
+      });
+      const { checkout } = await import('./checkout.service');
+      const result = await checkout(
+        checkoutDeps(shop.services),
+        { userId: 'dup', email: 'dup@example.test', name: 'Dup', roles: ['shopper'] },
+        'dup-key-0001',
+        {
+          shippingAddress: address,
+          payment: { provider: 'stripe', paymentMethodId: 'pm_card_visa' },
+        },
+      );
+      expect(result.status).toBe(201);
+      const event = await db.selectFrom('outbox').selectAll().executeTakeFirstOrThrow();
+      const body = JSON.parse(event.body);
+      let broadcasts = 0;
+      const broadcast = shop.services.realtime.broadcast.bind(shop.services.realtime);
+      shop.services.realtime.broadcast = async (group, message) => {
+        broadcasts++;
+        await broadcast(group, message);
+      };
+      for (const consumer of [
+        receiptsConsumerFunction,
+        inventoryConsumerFunction,
+        fulfilmentConsumerFunction,
+      ]) {
+        await Promise.all(
+          [1, 2, 3].map(() => consumer.handler(body, messageContext(consumer.name, event.id))),
+        );
+      }
+      expect((await listOutbox(shop.services.emailOutboxDir!)).map((m) => m.name)).toEqual([
+        `receipt-${body.orderId}.eml`,
+      ]);
+      expect(await db.selectFrom('fulfilment_requests').select('id').execute()).toHaveLength(1);
+      expect(broadcasts).toBe(1);
+      const inbox = await db
+        .selectFrom('inbox')
+        .select(['consumer'])
+        .where('message_id', '=', event.id)
+        .execute();
+      expect(inbox.map((r) => r.consumer).sort()).toEqual(['fulfilment', 'inventory', 'receipts']);
+    } finally {
+      await shop.close();
+    }
+  });
+
+  it('a consumer that keeps throwing is dead-lettered after 3 attempts, listed, and replayed once fixed', async () => {
+    const shop = await startTestShop({ products: 4 });
+    try {
+      const email = shop.services.email;
+      let attempts = 0;
+      const broken: EmailSender = {
+        kind: email.kind,
+        close: async () => {},
+        send: async () => {
+          attempts++;
+          throw new Error('smtp relay refused');
+        },
+      };
+      shop.services.email = broken;
+      const db = shop.services.sql.db;
+      await ensureUser(db, { userId: 'dl', email: 'dl@example.test', name: 'DL', roles: [] });
+      const product = shop.products[2]!;
+      await insertCartLine(db, {
+        userId: 'dl',
+        productId: product.id,
+        sku: product.sku,
+        name: product.name,
+        unitPriceMinor: 100,
+        currency: 'USD',
+        quantity: 1,
+        heldQuantity: 0,
+        holdExpiresAt: new Date(0),
+        addedAt: new Date(),
+      });
+      const token = await shop.token('dl');
+      const paid = await fetch(`${shop.url}/api/checkout`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'idempotency-key': randomUUID(),
+        },
+        body: JSON.stringify({
+          shippingAddress: address,
+          payment: { provider: 'stripe', paymentMethodId: 'pm_card_visa' },
+        }),
+      });
+      expect(paid.status).toBe(201);
+      const admin = await shop.token('root', ['admin']);
+      const list = async () =>
+        (
+          (await (
+            await fetch(`${shop.url}/api/admin/dead-letters`, {
+              headers: { authorization: `Bearer ${admin}` },
+            })
+          ).json()) as {
+            items: Array<{ id: string; subscription: string; deliveryCount: number; reason: string }>;
+          }
+        ).items;
+      await until(async () => (await list()).length === 1, 20_000);
+      const [dead] = await list();
+      expect(dead).toMatchObject({
+        subscription: 'receipts',
+        deliveryCount: 3,
+        reason: 'smtp relay refused',
+      });
+      expect(attempts).toBe(3);
+      // The other subscriptions were not affected.
+      expect(await db.selectFrom('fulfilment_requests').select('id').execute()).toHaveLength(1);
+
+      shop.services.email = email; // the fault is fixed
+      const replay = await fetch(`${shop.url}/api/admin/dead-letters/${dead!.id}/replay`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}` },
+      });
+      expect(replay.status).toBe(202);
+      await until(
+        async () =>
+          (
+            await db
+              .selectFrom('orders')
+              .select('receipt_sent_at')
+              .where('user_id', '=', 'dl')
+              .executeTakeFirstOrThrow()
+          ).receipt_sent_at !== null,
+        20_000,
+      );
+      expect(await list()).toEqual([]);
+    } finally {
+      await shop.close();
+    }
+  });
+});
+
+describe('crash injection (the process is SIGKILLed mid Pay Now)', () => {
+  const worker = path.resolve('test/support/checkout-crash-worker.ts');
+  const tsx = path.resolve('node_modules/tsx/dist/cli.mjs');
+  const runWorker = (dataDir: string, crashAt: string) =>
+    new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, [tsx, worker, dataDir, crashAt], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+      });
+      child.stderr.on('data', (chunk) => {
+        out += chunk;
+      });
+      child.on('exit', () => resolve(out));
+    });
+
+  for (const crashAt of ['afterReserve', 'afterCharge'] as const) {
+    it(`${crashAt}: recovery finishes the order exactly once, nothing lost, nothing charged twice`, async () => {
+      const dataDir = await tempDir('crash-');
+      const out = await runWorker(dataDir, crashAt);
+      const orderId = /ORDER (\S+)/.exec(out)?.[1];
+      expect(orderId, out).toBeDefined();
+      const shop = await startTestShop({ dataDir, products: 5, host: false });
+      try {
+        const db = shop.services.sql.db;
+        const product = shop.products[1]!;
+        expect(
+          (
+            await db
+              .selectFrom('orders')
+              .select('status')
+              .where('id', '=', orderId!)
+              .executeTakeFirstOrThrow()
+          ).status,
+        ).toBe('pending_payment');
+        const sandbox = shop.services.payments.sandbox!;
+        expect(sandbox.chargeCount(orderId!)).toBe(crashAt === 'afterCharge' ? 1 : 0);
+
+        for (let i = 0; i < 2; i++)
+          await recoverStuckPayments(checkoutDeps(shop.services), new Date(), { graceMs: 0 });
+        await relayOutbox(db, shop.services.bus);
+        const order = await db
+          .selectFrom('orders')
+          .select(['status'])
+          .where('id', '=', orderId!)
+          .executeTakeFirstOrThrow();
+        const stock = await db
+          .selectFrom('inventory')
+          .select(['on_hand', 'held'])
+          .where('sku', '=', product.sku)
+          .executeTakeFirstOrThrow();
+        const events = await db
+          .selectFrom('outbox')
+          .select(['type', 'published_at'])
+          .where('correlation_id', '=', orderId!)
+          .execute();
+        expect(sandbox.chargeCount(orderId!)).toBe(crashAt === 'afterCharge' ? 1 : 0);
+        if (crashAt === 'afterCharge') {
+          expect(order.status).toBe('paid');
+          expect(events).toEqual([{ type: 'OrderPaid', published_at: expect.any(Date) }]);
+          expect((await shop.services.localBus!.depth())['orders/receipts']).toBe(1);
+        } else {
+          // Never charged: compensated, the units back in the shopper's cart as holds.
+          expect(order.status).toBe('payment_failed');
+          expect(events).toEqual([]);
+          const line = await db
+            .selectFrom('cart_lines')
+            .select(['quantity', 'held_quantity'])
+            .where('user_id', '=', 'crash')
+            .executeTakeFirstOrThrow();
+          expect(line).toEqual({ quantity: 2, held_quantity: 2 });
+          expect(stock.held).toBeGreaterThanOrEqual(2);
+        }
+        expect(stock.held).toBeLessThanOrEqual(stock.on_hand);
+      } finally {
+        await shop.close();
+      }
+    }, 120_000);
+  }
+});
