@@ -221,7 +221,28 @@ const cart: Scenario = async () => {
   return runCartBench(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
 };
 
-const scenarios: Record<string, Scenario> = { catalogue, startup, bundle, search, payments, cart };
+/** Issue 5: Pay Now on real PostgreSQL with the sandbox gateway vs the raw checkout-like transaction. */
+const checkout: Scenario = async () => {
+  const { runCheckoutBench } = await import('./checkout');
+  return runCheckoutBench(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+};
+
+/** Issue 6: the storefront in Chromium: bundle sizes, first contentful paint, count shown. */
+const web: Scenario = async () => {
+  const { runWebBench } = await import('./web');
+  return (await runWebBench()) as unknown as Record<string, unknown>;
+};
+
+const scenarios: Record<string, Scenario> = {
+  catalogue,
+  startup,
+  bundle,
+  search,
+  payments,
+  cart,
+  checkout,
+  web,
+};
 
 async function main() {
   const chosen = process.argv.slice(2).filter((a) => a in scenarios);

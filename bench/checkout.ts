@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { LocalIssuer } from '../shared/adapters/identity/local-issuer';
+import { benchDatabase } from './cart';
+import { type LoadResult, load } from './support/load';
+import { startProcess, stopProcess } from './support/processes';
+
+/** The checkout-like transaction through pg directly: conditional stock update + order insert. */
+async function rawCheckouts(url: string, skus: string[], seconds: number): Promise<number> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  await pool.query(
+    'create table if not exists bench_orders (id text primary key, sku text not null, quantity int not null, created_at timestamptz not null)',
+  );
+  let done = 0;
+  let n = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const sku = skus[n++ % skus.length]!;
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const updated = await client.query(
+          'update inventory set on_hand = on_hand - 1, version = version + 1 where sku = $1 and on_hand - held >= 1',
+          [sku],
+        );
+        if (updated.rowCount === 1)
+          await client.query('insert into bench_orders values ($1, $2, 1, now())', [randomUUID(), sku]);
+        await client.query('commit');
+        done++;
+      } finally {
+        client.release();
+      }
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: 50 }, worker));
+  await pool.end();
+  return Math.round(done / ((performance.now() - started) / 1000));
+}
+
+export async function runCheckoutBench(adminUrl: string) {
+  const database = await benchDatabase(adminUrl);
+  const dataDir = `/tmp/bench-checkout-${Date.now()}`;
+  const host = await startProcess(
+    'scripts/start.ts',
+    { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: database.url },
+    /Shop ready in [\d.]+s: (http:\/\/[^/ ]+)\//,
+  );
+  const db = new pg.Client({ connectionString: database.url });
+  await db.connect();
+  try {
+    const base = host.match[1]!.replace('localhost', '127.0.0.1');
+    await db.query('update inventory set on_hand = 1000000, held = 0');
+    const { rows } = await db.query<{ sku: string; product_id: string }>(
+      'select sku, product_id from inventory order by sku limit 2000',
+    );
+    const issuer = await LocalIssuer.open(dataDir, 'storefront-api');
+    // Shoppers with one unit in the cart each (their hold lapsed: checkout re-acquires stock).
+    const prepare = async (
+      prefix: string,
+      count: number,
+      productOf: (i: number) => { sku: string; product_id: string },
+    ) => {
+      const tokens: string[] = [];
+      for (let start = 0; start < count; start += 500) {
+        const ids = Array.from({ length: Math.min(500, count - start) }, (_, k) => `${prefix}${start + k}`);
+        await db.query(
+          `insert into users (id, email, display_name, created_at) select x, x || '@example.test', x, now() from unnest($1::text[]) as x`,
+          [ids],
+        );
+        const products = ids.map((_, k) => productOf(start + k));
+        await db.query(
+          `insert into cart_lines (user_id, product_id, sku, name, unit_price_minor, currency, quantity, held_quantity, hold_expires_at, added_at)
+           select u, p, s, 'Bench item', 1999, 'USD', 1, 0, now(), now() from unnest($1::text[], $2::text[], $3::text[]) as t(u, p, s)`,
+          [ids, products.map((p) => p.product_id), products.map((p) => p.sku)],
+        );
+        for (const id of ids)
+          tokens.push(
+            (await issuer.issue({ sub: id, email: `${id}@example.test`, name: id, roles: ['shopper'] }))
+              .token,
+          );
+      }
+      return tokens;
+    };
+    const requestsFor = (tokens: string[]) => {
+      let n = 0;
+      return [
+        {
+          method: 'POST',
+          setupRequest: (req: Record<string, unknown>) => ({
+            ...req,
+            path: '/api/checkout',
+            headers: {
+              authorization: `Bearer ${tokens[n++ % tokens.length]}`,
+              'content-type': 'application/json',
+              'idempotency-key': randomUUID(),
+            },
+            body: JSON.stringify({
+              shippingAddress: {
+                name: 'Bench',
+                line1: '1 Load St',
+                city: 'Leeds',
+                postalCode: 'LS1 1AA',
+                country: 'GB',
+              },
+              payment: { provider: 'stripe', paymentMethodId: 'pm_card_visa' },
+            }),
+          }),
+        },
+      ];
+    };
+    const warm = await prepare('warm', 1500, (i) => rows[i % rows.length]!);
+    await load('warm-up', base, {
+      connections: 50,
+      durationSeconds: 3,
+      requests: requestsFor(warm) as never,
+    });
+    const spreadTokens = await prepare('spread', 12_000, (i) => rows[i % rows.length]!);
+    const spread = await load('POST /api/checkout (2,000 SKUs)', base, {
+      connections: 50,
+      requests: requestsFor(spreadTokens) as never,
+    });
+    const hotTokens = await prepare('hot', 12_000, () => rows[0]!);
+    const hot = await load('POST /api/checkout (one hot SKU)', base, {
+      connections: 50,
+      requests: requestsFor(hotTokens) as never,
+    });
+    const rawSpread = await rawCheckouts(
+      database.url,
+      rows.map((r) => r.sku),
+      10,
+    );
+    const rawHot = await rawCheckouts(database.url, [rows[0]!.sku], 10);
+    const { rows: paid } = await db.query<{ n: string }>(
+      "select count(*) as n from orders where status = 'paid'",
+    );
+    const { rows: bad } = await db.query<{ n: string }>(
+      'select count(*) as n from inventory where held < 0 or held > on_hand or on_hand < 0',
+    );
+    const out: Array<LoadResult & { rawPerSecond: number; ratioToRaw: number }> = [
+      {
+        ...spread,
+        rawPerSecond: rawSpread,
+        ratioToRaw: Math.round((spread.requestsPerSecond / rawSpread) * 1000) / 1000,
+      },
+      {
+        ...hot,
+        rawPerSecond: rawHot,
+        ratioToRaw: Math.round((hot.requestsPerSecond / rawHot) * 1000) / 1000,
+      },
+    ];
+    console.log('| what | orders/s | p50 ms | p99 ms | raw checkout-like tx/s (pg) | ratio | non-2xx |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    for (const r of out)
+      console.log(
+        `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.rawPerSecond} | ${r.ratioToRaw} | ${r.non2xx} |`,
+      );
+    console.log(`paid orders: ${paid[0]!.n}; inventory invariant violations: ${bad[0]!.n}`);
+    return {
+      database: 'PostgreSQL 15 (machine server)',
+      gateway: 'sandbox',
+      connections: 50,
+      durationSeconds: 10,
+      rows: out,
+      paidOrders: Number(paid[0]!.n),
+      invariantViolations: Number(bad[0]!.n),
+    };
+  } finally {
+    await db.end();
+    await stopProcess(host.child);
+    await database.drop();
+  }
+}
