@@ -1,6 +1,6 @@
 import { applyAftermath, checkoutDeps } from '../../shared/checkout/checkout-deps';
 import { recoverStuckPayments } from '../../shared/checkout/payment-recovery';
-import { relayOutbox } from '../../shared/messaging/outbox';
+import { nudgeRelay } from '../../shared/messaging/outbox';
 import { timerFunction } from '../../shared/platform/function-definition';
 import { services } from '../../shared/platform/services';
 
@@ -10,8 +10,7 @@ export const relayOutboxFunction = timerFunction({
   schedule: '*/5 * * * * *',
   handler: async (_timer, context) => {
     const s = await services();
-    const published = await relayOutbox(s.sql.db, s.bus);
-    if (published > 0) context.log(`published ${published} outbox events`);
+    await nudgeRelay(s.sql.db, s.bus, (error) => context.warn(`outbox relay failed: ${String(error)}`));
   },
 });
 

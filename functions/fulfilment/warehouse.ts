@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { listPickRequests, markShipped } from '../../shared/fulfilment/warehouse.service';
 import { signedIn } from '../../shared/identity/require-principal';
-import { relayOutbox } from '../../shared/messaging/outbox';
+import { nudgeRelay } from '../../shared/messaging/outbox';
 import { httpFunction } from '../../shared/platform/function-definition';
 import { json, parseWith, queryObject, readOptionalJson } from '../../shared/platform/http';
 import { services } from '../../shared/platform/services';
@@ -28,7 +28,7 @@ export const markShippedFunction = httpFunction({
     const s = await services();
     await signedIn(request, s, 'warehouse');
     const result = await markShipped(s.sql.db, request.params.id ?? '', await readOptionalJson(request));
-    await relayOutbox(s.sql.db, s.bus).catch((error) => context.warn(`relay deferred: ${String(error)}`));
+    void nudgeRelay(s.sql.db, s.bus, (error) => context.warn(`relay deferred: ${String(error)}`));
     return json(200, result);
   },
 });

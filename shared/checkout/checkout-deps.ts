@@ -1,6 +1,6 @@
 import { notifierDeps } from '../cart/cart-deps';
 import { announceStockChange } from '../inventory/availability-notifier';
-import { relayOutbox } from '../messaging/outbox';
+import { nudgeRelay } from '../messaging/outbox';
 import type { Services } from '../platform/services';
 import type { Aftermath, CheckoutDeps } from './checkout.service';
 
@@ -19,8 +19,7 @@ export async function applyAftermath(
 ): Promise<void> {
   await announceStockChange(notifierDeps(s, log), aftermath.changedSkus);
   if (aftermath.eventsWritten) {
-    await relayOutbox(s.sql.db, s.bus).catch((error) =>
-      log(`outbox relay deferred to the timer: ${String(error)}`),
-    );
+    // Not awaited: the shopper's answer does not wait for the bus.
+    void nudgeRelay(s.sql.db, s.bus, (error) => log(`outbox relay deferred to the timer: ${String(error)}`));
   }
 }

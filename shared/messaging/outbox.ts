@@ -114,3 +114,31 @@ export async function alreadyHandled(db: Db, consumer: string, messageId: string
     .executeTakeFirst();
   return row !== undefined;
 }
+
+// One relay per bus at a time: a nudge during a run asks that run to go round once more,
+// instead of starting a second relay that would publish the same rows again.
+const relays = new WeakMap<EventBus, { running: Promise<void>; again: boolean }>();
+
+/** Starts (or re-arms) the relay without waiting for it; the relay timer is the safety net. */
+export function nudgeRelay(db: Db, bus: EventBus, onError: (error: unknown) => void): Promise<void> {
+  const current = relays.get(bus);
+  if (current) {
+    current.again = true;
+    return current.running;
+  }
+  const state = { running: Promise.resolve(), again: false };
+  state.running = (async () => {
+    try {
+      do {
+        state.again = false;
+        await relayOutbox(db, bus);
+      } while (state.again);
+    } catch (error) {
+      onError(error);
+    } finally {
+      relays.delete(bus);
+    }
+  })();
+  relays.set(bus, state);
+  return state.running;
+}

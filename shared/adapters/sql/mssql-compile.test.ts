@@ -26,6 +26,17 @@ import {
   sellHeldStock,
   setOnHand,
 } from '../../inventory/inventory.repository';
+import { addToOutbox, alreadyHandled, newEvent, relayOutbox } from '../../messaging/outbox';
+import {
+  findOrder,
+  findOrderIdByPaymentReference,
+  findStuckOrders,
+  findUserOrder,
+  listUserOrders,
+  markReceiptSent,
+  returnSoldUnitsToHolds,
+  transitionOrder,
+} from '../../orders/orders.repository';
 import { allMigrations } from './migrations';
 
 /** Every store query, run against the recorder. Later stores add their calls here. */
@@ -70,6 +81,18 @@ async function runEveryStoreQuery(db: ReturnType<typeof mssqlRecorder>['db']) {
   await refreshHolds(db, 'u', new Date());
   await findExpiredHolds(db, new Date(), 100);
   await markHoldReleased(db, line, new Date());
+  // orders, outbox, inbox
+  await findUserOrder(db, 'u', 'o-1');
+  await findOrder(db, 'o-1');
+  await findOrderIdByPaymentReference(db, 'pi_1');
+  await listUserOrders(db, 'u', { limit: 21, before: { createdAt: new Date(), id: 'o-1' } });
+  await transitionOrder(db, 'o-1', ['pending_payment'], { status: 'paid', paid_at: new Date() });
+  await markReceiptSent(db, 'o-1');
+  await findStuckOrders(db, new Date(), 200);
+  await returnSoldUnitsToHolds(db, 'SKU-1', 1);
+  await addToOutbox(db, newEvent('orders', 'OrderPaid', 'o-1', { orderId: 'o-1' }));
+  await alreadyHandled(db, 'receipts', 'm-1');
+  await relayOutbox(db, { publish: async () => {}, close: async () => {} });
 }
 
 describe('Azure SQL (MSSQL dialect; no SQL Server here, so compiled and syntax-checked)', () => {
