@@ -93,7 +93,14 @@ export async function checkout(
   const hash = requestHash(request);
 
   const replay = await replayed(deps.db, shopper.userId, idempotencyKey, hash);
-  if (replay) return { ...replay, aftermath: none };
+  // A 202 may mean the first request is still charging: wait (briefly) for its final answer.
+  if (replay)
+    return {
+      ...(replay.status === 202
+        ? await waitForAnswer(deps.db, shopper.userId, idempotencyKey, hash)
+        : replay),
+      aftermath: none,
+    };
 
   let reserved: { orderId: string; amountMinor: number; currency: string; skus: string[] };
   try {
