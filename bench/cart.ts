@@ -1,27 +1,8 @@
 import pg from 'pg';
 import WebSocket from 'ws';
+import { createScratchDatabase } from '../test/support/scratch-database';
 import { type LoadResult, load } from './support/load';
 import { startProcess, stopProcess } from './support/processes';
-
-/** A fresh database on the machine's PostgreSQL for one bench run. */
-export async function benchDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `shop_bench_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    },
-  };
-}
 
 /** Raw conditional updates through a pg Pool(10), 50 callers: the ceiling for a hold. */
 async function rawHolds(url: string, skus: string[], seconds: number): Promise<number> {
@@ -50,7 +31,7 @@ async function rawHolds(url: string, skus: string[], seconds: number): Promise<n
 }
 
 export async function runCartBench(adminUrl: string) {
-  const database = await benchDatabase(adminUrl);
+  const database = await createScratchDatabase(adminUrl, 'shop_bench');
   const dataDir = `/tmp/bench-cart-${Date.now()}`;
   const host = await startProcess(
     'scripts/start.ts',

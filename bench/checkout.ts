@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { LocalIssuer } from '../shared/adapters/identity/local-issuer';
-import { benchDatabase } from './cart';
+import { createScratchDatabase } from '../test/support/scratch-database';
 import { type LoadResult, load } from './support/load';
 import { startProcess, stopProcess } from './support/processes';
 
@@ -40,7 +40,7 @@ async function rawCheckouts(url: string, skus: string[], seconds: number): Promi
 }
 
 export async function runCheckoutBench(adminUrl: string) {
-  const database = await benchDatabase(adminUrl);
+  const database = await createScratchDatabase(adminUrl, 'shop_bench');
   const dataDir = `/tmp/bench-checkout-${Date.now()}`;
   const host = await startProcess(
     'scripts/start.ts',

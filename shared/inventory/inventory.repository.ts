@@ -10,11 +10,15 @@ export interface Availability {
   updatedAt: Date;
 }
 
-export async function findAvailability(db: Db, sku: string): Promise<Availability | undefined> {
+async function availabilityBy(
+  db: Db,
+  column: 'sku' | 'product_id',
+  value: string,
+): Promise<Availability | undefined> {
   const row = await db
     .selectFrom('inventory')
     .select(['sku', 'on_hand', 'held', 'updated_at'])
-    .where('sku', '=', sku)
+    .where(column, '=', value)
     .executeTakeFirst();
   if (!row) return undefined;
   return {
@@ -26,23 +30,12 @@ export async function findAvailability(db: Db, sku: string): Promise<Availabilit
   };
 }
 
-export async function findAvailabilityOfProduct(
-  db: Db,
-  productId: string,
-): Promise<Availability | undefined> {
-  const row = await db
-    .selectFrom('inventory')
-    .select(['sku', 'on_hand', 'held', 'updated_at'])
-    .where('product_id', '=', productId)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  return {
-    sku: row.sku,
-    onHand: row.on_hand,
-    held: row.held,
-    available: row.on_hand - row.held,
-    updatedAt: row.updated_at,
-  };
+export function findAvailability(db: Db, sku: string): Promise<Availability | undefined> {
+  return availabilityBy(db, 'sku', sku);
+}
+
+export function findAvailabilityOfProduct(db: Db, productId: string): Promise<Availability | undefined> {
+  return availabilityBy(db, 'product_id', productId);
 }
 
 export async function countInventory(db: Db): Promise<number> {
