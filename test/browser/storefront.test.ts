@@ -95,7 +95,10 @@ describe.skipIf(!hasChromium)(
       await page.getByTestId('available').waitFor();
       await page.getByLabel('Quantity').selectOption(String(quantity));
       await page.getByRole('button', { name: 'Add to cart' }).click();
-      await page.getByText(`Added ${quantity} × ${product.name} to your cart.`).waitFor();
+      await page
+        .locator('.notice-success')
+        .getByText(`Added ${quantity} × ${product.name} to your cart.`)
+        .waitFor();
     }
 
     async function fillShipping(page: Page): Promise<void> {
@@ -165,7 +168,7 @@ describe.skipIf(!hasChromium)(
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.waitForURL(`**/p/${book.id}`);
       await page.getByRole('button', { name: 'Add to cart' }).click();
-      await page.getByText(`Added 1 × ${book.name} to your cart.`).waitFor();
+      await page.locator('.notice-success').getByText(`Added 1 × ${book.name} to your cart.`).waitFor();
       await expect.poll(() => page.getByTestId('cart-count').textContent()).toBe('1');
       await expect.poll(() => shownCount(page)).toBe(before - 1);
 
@@ -479,7 +482,7 @@ describe.skipIf(!hasChromium)(
       await page.getByTestId('available').waitFor();
       await tabTo(/^BUTTON\|Add to cart/);
       await page.keyboard.press('Enter');
-      await page.getByText(`Added 1 × ${product.name} to your cart.`).waitFor();
+      await page.locator('.notice-success').getByText(`Added 1 × ${product.name} to your cart.`).waitFor();
 
       await page.goto(`/p/${product.id}`); // a fresh tab order from the top
       await page.getByTestId('available').waitFor();
