@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { replayProperties } from '../shared/messaging/dead-letters.port';
+import { shopTopology } from '../shared/messaging/event-bus.port';
 import { settingDefaults } from '../shared/platform/config';
 import { parseCalendar } from '../shared/scaling/sales-calendar';
 import {
@@ -181,6 +183,33 @@ describe('key properties', () => {
     ).not.toHaveProperty('subscriptionNames');
     expect(get(subscriptions.body, 'properties', 'maxDeliveryCount')).toBe(3);
     expect(get(subscriptions.body, 'properties', 'deadLetteringOnMessageExpiration')).toBe(true);
+  });
+
+  it('Service Bus: every subscription replaces $Default with a rule admitting normal messages and its own replays only', () => {
+    const serviceBus = files.get('modules/service-bus.bicep')!;
+    // The subscriptions Bicep creates are the ones the dead-letter adapter lists and replays to.
+    expect(serviceBus.params.get('subscriptionNames')?.defaultValue).toEqual(
+      Object.keys(shopTopology.orders!),
+    );
+    const rules = only('Microsoft.ServiceBus/namespaces/topics/subscriptions/rules');
+    expect(rules.file).toBe('modules/service-bus.bicep');
+    expect(rules.loop).toBe(true);
+    // One rule per subscription: the loop runs over the same names, each rule's parent is the
+    // subscription at the same index.
+    const loop = /resource replayRules [^\n]+\n\s*for \((\w+), (\w+)\) in (\w+):/.exec(serviceBus.source);
+    expect(loop?.[3]).toBe('subscriptionNames');
+    const [, item, index] = loop!;
+    expect(text(rules.body.parent)).toBe(`subscriptions[${index}]`);
+    // Named $Default so it replaces the implicit TrueFilter (which would pass every replay to every subscription).
+    expect(rules.body.name).toBe('$Default');
+    expect(get(rules.body, 'properties', 'filterType')).toBe('SqlFilter');
+    // The expression as Service Bus gets it for each subscription: escapes resolved, name interpolated.
+    const source = get(rules.body, 'properties', 'sqlFilter', 'sqlExpression') as string;
+    const expressionFor = (name: string) => source.replaceAll("\\'", "'").replaceAll(`\${${item}}`, name);
+    const { replayFor } = replayProperties;
+    for (const name of Object.keys(shopTopology.orders!)) {
+      expect(expressionFor(name)).toBe(`${replayFor} IS NULL OR ${replayFor} = '${name}'`);
+    }
   });
 
   it('Azure SQL: Entra-only auth; read scale-out in prod on a tier that has a readable replica', () => {

@@ -78,7 +78,9 @@ resource storageAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   }
 ]
 
-// Service Bus: the outbox relay sends, the three subscriptions' triggers receive.
+// Service Bus: the outbox relay sends, the three subscriptions' triggers receive. The
+// dead-letter admin API needs no more: Receiver covers peeking, receiving and completing in a
+// subscription's dead-letter queue, Sender covers re-sending a replay to the topic.
 var serviceBusRoles = [
   roles.serviceBusDataSender
   roles.serviceBusDataReceiver

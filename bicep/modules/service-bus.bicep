@@ -1,5 +1,8 @@
 // Service Bus: topic `orders` (OrderPaid events from the outbox relay) with one
 // subscription per consumer. Local (SAS key) auth is disabled: identity only.
+// Dead-letter replays (POST /api/admin/dead-letters/{id}/replay) are re-sent to the topic with
+// a new message id and `replayFor = '<subscription>'`; each subscription's rule lets through
+// normal messages and its own replays only (shared/adapters/bus/service-bus-dead-letters.ts).
 
 param location string
 param baseName string
@@ -43,13 +46,28 @@ resource subscriptions 'Microsoft.ServiceBus/namespaces/topics/subscriptions@202
     parent: orders
     name: name
     properties: {
-      // Three tries, then the dead-letter queue: the alert fires and on-call replays
-      // through POST /api/admin/dead-letters/{id}/replay.
+      // Three tries, then the dead-letter queue: the alert fires and on-call lists and replays
+      // through GET /api/admin/dead-letters and POST /api/admin/dead-letters/{id}/replay.
       maxDeliveryCount: 3
       deadLetteringOnMessageExpiration: true
       deadLetteringOnFilterEvaluationExceptions: true
       lockDuration: 'PT1M'
       defaultMessageTimeToLive: 'P14D'
+    }
+  }
+]
+
+// Replaces the implicit `$Default` rule (a TrueFilter, which would hand every replay to every
+// subscription). A missing user property IS NULL, so normal messages still reach all of them.
+resource replayRules 'Microsoft.ServiceBus/namespaces/topics/subscriptions/rules@2022-10-01-preview' = [
+  for (name, i) in subscriptionNames: {
+    parent: subscriptions[i]
+    name: '$Default'
+    properties: {
+      filterType: 'SqlFilter'
+      sqlFilter: {
+        sqlExpression: 'replayFor IS NULL OR replayFor = \'${name}\''
+      }
     }
   }
 ]

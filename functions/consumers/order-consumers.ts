@@ -4,6 +4,7 @@ import {
   isOrderPaid,
   refreshInventoryAfterSale,
 } from '../../shared/fulfilment/order-consumers';
+import { inboxKey } from '../../shared/messaging/inbox-key';
 import { topicFunction } from '../../shared/platform/function-definition';
 import { services } from '../../shared/platform/services';
 import { metrics } from '../../shared/platform/telemetry';
@@ -24,7 +25,7 @@ export const inventoryConsumerFunction = topicFunction({
         lowStockThreshold: s.config.lowStockThreshold,
         alert: (m) => context.warn(m),
       },
-      String(context.triggerMetadata?.messageId ?? message.eventId),
+      inboxKey(context, message.eventId),
       message,
     );
   },
@@ -38,7 +39,7 @@ export const fulfilmentConsumerFunction = topicFunction({
   handler: async (message, context) => {
     if (!isOrderPaid(message)) return;
     const s = await services();
-    await createPickRequest(s.sql.db, String(context.triggerMetadata?.messageId ?? message.eventId), message);
+    await createPickRequest(s.sql.db, inboxKey(context, message.eventId), message);
     metrics.ordersPaid.add(1);
   },
 });

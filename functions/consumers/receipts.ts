@@ -1,3 +1,4 @@
+import { inboxKey } from '../../shared/messaging/inbox-key';
 import { sendOrderEmail } from '../../shared/notifications/order-emails.service';
 import { topicFunction } from '../../shared/platform/function-definition';
 import { services } from '../../shared/platform/services';
@@ -12,7 +13,7 @@ export const receiptsConsumerFunction = topicFunction({
     const event = (message ?? {}) as { eventId?: string };
     await sendOrderEmail(
       { db: s.sql.db, email: s.email },
-      String(context.triggerMetadata?.messageId ?? event.eventId),
+      inboxKey(context, event.eventId),
       message as never,
     );
   },

@@ -134,17 +134,17 @@ afterAll(async () => {
   await database?.drop();
 });
 
-function messageContext(name: string, messageId: string) {
+function messageContext(name: string, messageId: string, applicationProperties: Record<string, string> = {}) {
   return new InvocationContext({
     invocationId: randomUUID(),
     functionName: name,
     logHandler: () => {},
-    triggerMetadata: { messageId, deliveryCount: 1 },
+    triggerMetadata: { messageId, deliveryCount: 1, applicationProperties },
   });
 }
 
 describe('consumers under duplicate delivery and failure', () => {
-  it('an event delivered 3 times makes one email, one pick request, one availability refresh', async () => {
+  it('an event delivered 3 times, then replayed from a Service Bus dead-letter queue, makes one email, one pick request, one availability refresh', async () => {
     const shop = await startTestShop({ products: 4, host: false });
     try {
       const db = shop.services.sql.db;
@@ -188,6 +188,14 @@ describe('consumers under duplicate delivery and failure', () => {
       ]) {
         await Promise.all(
           [1, 2, 3].map(() => consumer.handler(body, messageContext(consumer.name, event.id))),
+        );
+        // A Service Bus replay carries a new message id and the original in its properties.
+        await consumer.handler(
+          body,
+          messageContext(consumer.name, `${event.id}.replay.${consumer.subscription}.7`, {
+            replayFor: consumer.subscription,
+            originalMessageId: event.id,
+          }),
         );
       }
       expect((await listOutbox(shop.services.emailOutboxDir!)).map((m) => m.name)).toEqual([
@@ -277,6 +285,11 @@ describe('consumers under duplicate delivery and failure', () => {
         headers: { authorization: `Bearer ${admin}` },
       });
       expect(replay.status).toBe(202);
+      const again = await fetch(`${shop.url}/api/admin/dead-letters/${dead!.id}/replay`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}` },
+      });
+      expect(again.status).toBe(404);
       await until(
         async () =>
           (

@@ -10,6 +10,7 @@ import type { LocalRealtimeHub } from '../adapters/realtime/local-realtime-hub';
 import { openRelationalStore, type RelationalStore } from '../adapters/sql/database';
 import type { ProductStore } from '../catalogue/product-store.port';
 import { createTokenVerifier, type TokenVerifier } from '../identity/token-verifier';
+import type { DeadLetterQueue } from '../messaging/dead-letters.port';
 import { type EventBus, shopTopology, type Topology } from '../messaging/event-bus.port';
 import type { EmailSender } from '../notifications/email-sender.port';
 import type { RealtimeHub } from '../realtime/realtime-hub.port';
@@ -34,6 +35,8 @@ export interface Services {
   bus: EventBus;
   /** Present when the durable local bus is the event bus (local host, tests). */
   localBus?: LocalBus;
+  /** The bus's dead letters: the local bus's, or the Service Bus subscriptions' dead-letter queues. */
+  deadLetters: DeadLetterQueue;
   verifyToken: TokenVerifier;
   /** Present only when no Entra issuer is configured. */
   localIssuer?: LocalIssuer;
@@ -121,14 +124,21 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     const topology = options.topology ?? shopTopology;
     let bus: EventBus;
     let localBus: LocalBus | undefined;
+    let deadLetters: DeadLetterQueue;
     if (config.serviceBusNamespace) {
       const { ServiceBusEventBus } = await import('../adapters/bus/service-bus-event-bus');
-      bus = ServiceBusEventBus.connect(config.serviceBusNamespace);
+      const { ServiceBusDeadLetterQueue } = await import('../adapters/bus/service-bus-dead-letters');
+      const serviceBus = ServiceBusEventBus.connect(config.serviceBusNamespace);
+      bus = serviceBus;
+      // The same client (connection, managed identity); the bus closes it.
+      deadLetters = new ServiceBusDeadLetterQueue(serviceBus.client, topology);
     } else {
       if (sqlStore.dialect !== 'postgres') throw new Error('The local bus needs PostgreSQL or PGlite.');
       const { LocalBus } = await import('../adapters/bus/local-bus');
+      const { LocalBusDeadLetterQueue } = await import('../adapters/bus/local-bus-dead-letters');
       localBus = await LocalBus.open(sqlStore.db, topology, { lockDurationMs: options.busLockDurationMs });
       bus = localBus;
+      deadLetters = new LocalBusDeadLetterQueue(localBus);
     }
     closers.push(() => bus.close());
 
@@ -165,6 +175,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
       localRealtime,
       bus,
       localBus,
+      deadLetters,
       verifyToken,
       localIssuer,
       close: closeAll,

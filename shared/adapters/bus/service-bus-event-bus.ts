@@ -18,7 +18,8 @@ export function toServiceBusMessage(message: OutgoingMessage): ServiceBusMessage
 export class ServiceBusEventBus implements EventBus {
   private readonly senders = new Map<string, ServiceBusSender>();
 
-  private constructor(private readonly client: ServiceBusClient) {}
+  /** Also serves the dead-letter API (service-bus-dead-letters.ts): one connection, one identity. */
+  private constructor(readonly client: ServiceBusClient) {}
 
   static connect(fullyQualifiedNamespace: string): ServiceBusEventBus {
     return new ServiceBusEventBus(
