@@ -16,18 +16,19 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+/** Vite's CLI file: `vite/bin/vite.js` itself is not in the package's exports. */
+function viteCli(): string {
+  return path.join(path.dirname(require.resolve('vite/package.json')), 'bin/vite.js');
+}
+
 /** Builds the SPA when its sources are newer than the build; returns the folder to serve. */
 export async function ensureWebBuilt(logger: Logger): Promise<string | undefined> {
   if (!fs.existsSync(path.join(webRoot, 'index.html'))) return undefined;
   const built = path.join(distDir, 'index.html');
   if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= newestMtime(webRoot)) return distDir;
   logger('info', 'building the storefront (web/) ...');
-  execFileSync(
-    process.execPath,
-    [require.resolve('vite/bin/vite.js'), 'build', webRoot, '--logLevel', 'warn'],
-    {
-      stdio: 'inherit',
-    },
-  );
+  execFileSync(process.execPath, [viteCli(), 'build', webRoot, '--logLevel', 'warn'], {
+    stdio: 'inherit',
+  });
   return distDir;
 }

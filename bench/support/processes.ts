@@ -11,7 +11,12 @@ export function startProcess(
   timeoutMs = 120_000,
 ): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tsx, script], {
+    // BENCH_PROFILE_DIR=/some/dir writes a CPU profile of each started process there.
+    // (tsx's CLI would run the script in a second, unprofiled process: load tsx as a hook.)
+    const args = process.env.BENCH_PROFILE_DIR
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, '--import', 'tsx', script]
+      : [tsx, script];
+    const child = spawn(process.execPath, args, {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -13,6 +13,8 @@ import { addToOutbox, newEvent } from '../messaging/outbox';
 import {
   findOrder,
   insertOrder,
+  type OrderLineRow,
+  type OrderRow,
   type OrderView,
   orderView,
   returnSoldUnitsToHolds,
@@ -92,22 +94,15 @@ export async function checkout(
   const request = parseWith(checkoutRequestSchema, body);
   const hash = requestHash(request);
 
-  const replay = await replayed(deps.db, shopper.userId, idempotencyKey, hash);
-  // A 202 may mean the first request is still charging: wait (briefly) for its final answer.
-  if (replay)
-    return {
-      ...(replay.status === 202
-        ? await waitForAnswer(deps.db, shopper.userId, idempotencyKey, hash)
-        : replay),
-      aftermath: none,
-    };
-
-  let reserved: { orderId: string; amountMinor: number; currency: string; skus: string[] };
+  // No read of the key first: claiming it is the first statement of the reservation, and a
+  // used key fails that claim. A replay is rarer than a first attempt, so it pays the detour.
+  let reserved: Reservation;
   try {
     reserved = await reserve(deps, shopper, idempotencyKey, hash, request);
   } catch (error) {
     if (isUniqueViolation(error)) {
-      // The same key is being (or was just) used by a concurrent request: answer as it does.
+      // The key was used before, or is in use by a concurrent request: answer as that one does
+      // (a 202 may mean it is still charging, so wait briefly for its final answer).
       const answer = await waitForAnswer(deps.db, shopper.userId, idempotencyKey, hash);
       return { ...answer, aftermath: none };
     }
@@ -142,10 +137,25 @@ export async function checkout(
     throw error;
   }
   await deps.hooks?.afterCharge?.(reserved.orderId);
-  const settled = await settlePayment(deps, reserved.orderId, outcome);
-  const answer = await answerFor(deps.db, reserved.orderId, outcome);
-  if (answer.status !== 202) {
-    // A final answer is kept as sent; a 202 is answered from the order's state on replay.
+  let answer: CheckoutResponse | undefined;
+  const settled = await settlePayment(deps, reserved.orderId, outcome, {
+    known: { order: reserved.order, lines: reserved.lines },
+    // A final answer is kept as sent, in the settling transaction; a 202 is answered from the
+    // order's state on replay.
+    async onSettled(trx, order) {
+      answer = responseForOrder(orderView(order, reserved.lines), outcome);
+      if (answer.status === 202) return;
+      await trx
+        .updateTable('idempotency_keys')
+        .set({ response_status: answer.status, response_body: JSON.stringify(answer.body) })
+        .where('user_id', '=', shopper.userId)
+        .where('idempotency_key', '=', idempotencyKey)
+        .execute();
+    },
+  });
+  // Someone else (a webhook, the recovery timer) settled it first: answer from its state.
+  answer ??= await answerFor(deps.db, reserved.orderId, outcome);
+  if (answer.status !== 202 && !settled.answerStored) {
     await deps.db
       .updateTable('idempotency_keys')
       .set({ response_status: answer.status, response_body: JSON.stringify(answer.body) })
@@ -162,13 +172,24 @@ export async function checkout(
   };
 }
 
+/** A reserved order: stock sold, order written `pending_payment`, as it was inserted. */
+interface Reservation {
+  orderId: string;
+  amountMinor: number;
+  currency: string;
+  /** SKUs whose availability moved (lapsed holds re-acquired). */
+  skus: string[];
+  order: OrderRow;
+  lines: OrderLineRow[];
+}
+
 async function reserve(
   deps: CheckoutDeps,
   shopper: Principal,
   idempotencyKey: string,
   hash: string,
   request: CheckoutRequest,
-): Promise<{ orderId: string; amountMinor: number; currency: string; skus: string[] }> {
+): Promise<Reservation> {
   const orderId = newOrderId();
   return deps.db.transaction().execute(async (trx) => {
     // First: claim the key. A concurrent request with the same key waits here, then fails.
@@ -227,50 +248,50 @@ async function reserve(
     const now = new Date();
     const amountMinor = lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0);
     const address = request.shippingAddress;
-    await insertOrder(
-      trx,
-      {
-        id: orderId,
-        user_id: shopper.userId,
-        status: 'pending_payment',
-        total_minor: amountMinor,
-        currency,
-        email: shopper.email.slice(0, 200),
-        ship_name: address.name,
-        ship_line1: address.line1,
-        ship_line2: address.line2,
-        ship_city: address.city,
-        ship_postal_code: address.postalCode,
-        ship_country: address.country,
-        payment_provider: request.payment.provider,
-        // The PayPal order id (needed to look the payment up) or the Stripe PaymentMethod id.
-        payment_method_ref:
-          request.payment.provider === 'stripe' ? request.payment.paymentMethodId : request.payment.orderId,
-        payment_reference: null,
-        card_brand: null,
-        card_last4: null,
-        decline_reason: null,
-        created_at: now,
-        updated_at: now,
-        paid_at: null,
-        receipt_sent_at: null,
-        shipped_at: null,
-      },
-      lines.map((line, i) => ({
-        order_id: orderId,
-        line_no: i + 1,
-        product_id: line.productId,
-        sku: line.sku,
-        name: line.name,
-        quantity: line.quantity,
-        unit_price_minor: line.unitPriceMinor,
-      })),
-    );
+    const order: OrderRow = {
+      id: orderId,
+      user_id: shopper.userId,
+      status: 'pending_payment',
+      total_minor: amountMinor,
+      currency,
+      email: shopper.email.slice(0, 200),
+      ship_name: address.name,
+      ship_line1: address.line1,
+      ship_line2: address.line2,
+      ship_city: address.city,
+      ship_postal_code: address.postalCode,
+      ship_country: address.country,
+      payment_provider: request.payment.provider,
+      // The PayPal order id (needed to look the payment up) or the Stripe PaymentMethod id.
+      payment_method_ref:
+        request.payment.provider === 'stripe' ? request.payment.paymentMethodId : request.payment.orderId,
+      payment_reference: null,
+      card_brand: null,
+      card_last4: null,
+      decline_reason: null,
+      created_at: now,
+      updated_at: now,
+      paid_at: null,
+      receipt_sent_at: null,
+      shipped_at: null,
+    };
+    const orderLines: OrderLineRow[] = lines.map((line, i) => ({
+      order_id: orderId,
+      line_no: i + 1,
+      product_id: line.productId,
+      sku: line.sku,
+      name: line.name,
+      quantity: line.quantity,
+      unit_price_minor: line.unitPriceMinor,
+    }));
+    await insertOrder(trx, order, orderLines);
     return {
       orderId,
       amountMinor,
       currency,
       skus: lines.filter((l) => l.heldQuantity !== l.quantity).map((l) => l.sku),
+      order,
+      lines: orderLines,
     };
   });
 }
@@ -284,22 +305,25 @@ export async function settlePayment(
   deps: Pick<CheckoutDeps, 'db' | 'holdMinutes'>,
   orderId: string,
   outcome: ChargeOutcome | LookupOutcome,
-): Promise<Aftermath> {
-  const found = await findOrder(deps.db, orderId);
+  options: SettleOptions = {},
+): Promise<Aftermath & { answerStored?: boolean }> {
+  const found = options.known ?? (await findOrder(deps.db, orderId));
   if (!found) return none;
   const { order, lines } = found;
   switch (outcome.status) {
     case 'succeeded': {
       const paid = await deps.db.transaction().execute(async (trx) => {
         const now = new Date();
-        const moved = await transitionOrder(trx, orderId, ['pending_payment', 'requires_action'], {
+        const change = {
           status: 'paid',
           payment_reference: outcome.reference,
           card_brand: outcome.cardBrand?.slice(0, 20) ?? null,
           card_last4: outcome.last4 && /^\d{4}$/.test(outcome.last4) ? outcome.last4 : null,
           paid_at: now,
-        });
+        } as const;
+        const moved = await transitionOrder(trx, orderId, ['pending_payment', 'requires_action'], change);
         if (!moved) return false;
+        await options.onSettled?.(trx, { ...order, ...change, updated_at: now });
         await addToOutbox(
           trx,
           newEvent('orders', 'OrderPaid', orderId, {
@@ -317,13 +341,12 @@ export async function settlePayment(
         );
         return true;
       });
-      return paid ? { changedSkus: [], eventsWritten: true } : none;
+      return paid ? { changedSkus: [], eventsWritten: true, answerStored: true } : none;
     }
     case 'requires_action': {
-      await transitionOrder(deps.db, orderId, ['pending_payment'], {
-        status: 'requires_action',
-        payment_reference: outcome.reference,
-      });
+      const change = { status: 'requires_action', payment_reference: outcome.reference } as const;
+      if (await transitionOrder(deps.db, orderId, ['pending_payment'], change))
+        await options.onSettled?.(deps.db, { ...order, ...change, updated_at: new Date() });
       return none;
     }
     case 'declined':
@@ -331,12 +354,14 @@ export async function settlePayment(
       const reason =
         outcome.status === 'declined' ? outcome.reason : 'The payment never reached the payment provider.';
       const failed = await deps.db.transaction().execute(async (trx) => {
-        const moved = await transitionOrder(trx, orderId, ['pending_payment', 'requires_action'], {
+        const change = {
           status: 'payment_failed',
           decline_reason: reason.slice(0, 200),
           payment_reference: outcome.status === 'declined' ? (outcome.reference ?? null) : null,
-        });
+        } as const;
+        const moved = await transitionOrder(trx, orderId, ['pending_payment', 'requires_action'], change);
         if (!moved) return false;
+        await options.onSettled?.(trx, { ...order, ...change, updated_at: new Date() });
         const expires = new Date(Date.now() + deps.holdMinutes * 60_000);
         for (const line of lines) {
           // The sold units become held again, in the shopper's cart, so a retry can pay for them.
@@ -367,11 +392,20 @@ export async function settlePayment(
         }
         return true;
       });
-      return failed ? { changedSkus: lines.map((l) => l.sku), eventsWritten: false } : none;
+      return failed
+        ? { changedSkus: lines.map((l) => l.sku), eventsWritten: false, answerStored: true }
+        : none;
     }
     default:
       return none;
   }
+}
+
+export interface SettleOptions {
+  /** The order and its lines when the caller has them (checkout just wrote them): no read. */
+  known?: { order: OrderRow; lines: OrderLineRow[] };
+  /** Runs in the settling transaction, with the order as it now is, when this call moved it. */
+  onSettled?(trx: Db, order: OrderRow): Promise<void>;
 }
 
 /** The response Pay Now gives for an order in its current state. */
