@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { HttpRequest, type HttpResponseInit } from '@azure/functions';
+import type { HttpResponseInit } from '@azure/functions';
 import { AppError } from '../errors';
 import type { HttpFunction } from '../function-definition';
 import { problemResponse } from '../http';
 import { invocationContext, type Logger } from '../logging';
+import { LocalHttpRequest } from './local-http-request';
 import { compileRoute } from './route-template';
 
 export interface HttpHostOptions {
@@ -106,7 +107,8 @@ function serveStatic(staticDir: string, urlPath: string, res: ServerResponse): b
 
 /**
  * Serves HTTP functions the way the Functions host does: `/api/<route>`, each request
- * turned into `new HttpRequest(...)` + an InvocationContext, the handler's response sent.
+ * turned into an `HttpRequest` (see LocalHttpRequest) + an InvocationContext, the handler's
+ * response sent.
  */
 export async function startHttpServer(
   options: HttpHostOptions,
@@ -147,13 +149,13 @@ export async function startHttpServer(
         for (const [name, value] of Object.entries(req.headers)) {
           if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
         }
-        const request = new HttpRequest({
+        const request = new LocalHttpRequest(
           method,
-          url: url.toString(),
+          url.toString(),
           headers,
           params,
-          body: body && body.length > 0 ? { bytes: body } : undefined,
-        });
+          body && body.length > 0 ? body : undefined,
+        );
         const context = invocationContext(route.fn.name, options.logger);
         await send(res, await route.fn.handler(request, context));
         return;

@@ -1,0 +1,75 @@
+import { HttpRequest } from '@azure/functions';
+import { describe, expect, it } from 'vitest';
+import { LocalHttpRequest } from './local-http-request';
+
+// The local host's lazy request must answer exactly as the runtime's HttpRequest does.
+function both(method: string, url: string, headers: Record<string, string>, body?: string) {
+  const bytes = body === undefined ? undefined : Buffer.from(body);
+  const params = { id: 'p-000001' };
+  return {
+    local: new LocalHttpRequest(method, url, headers, params, bytes),
+    real: new HttpRequest({ method, url, headers, params, body: bytes ? { bytes } : undefined }),
+  };
+}
+
+const easyAuthPrincipal = Buffer.from(
+  JSON.stringify({
+    auth_typ: 'aad',
+    name_typ: 'name',
+    role_typ: 'roles',
+    claims: [{ typ: 'name', val: 'Ada' }],
+  }),
+).toString('base64');
+
+describe('LocalHttpRequest (parity with @azure/functions HttpRequest)', () => {
+  it('method, url, params, headers (case-insensitive) and repeated query keys', () => {
+    const { local, real } = both('GET', 'http://localhost/api/search?q=red+shoe&brand=A&brand=B&empty=', {
+      'content-type': 'application/json',
+      'if-none-match': '"abc"',
+    });
+    for (const request of [local, real]) {
+      expect(request.method).toBe('GET');
+      expect(request.url).toBe('http://localhost/api/search?q=red+shoe&brand=A&brand=B&empty=');
+      expect(request.params).toEqual({ id: 'p-000001' });
+      expect(request.headers.get('If-None-Match')).toBe('"abc"');
+      expect(request.headers.get('x-missing')).toBeNull();
+      expect(request.query.get('q')).toBe('red shoe');
+      expect(request.query.getAll('brand')).toEqual(['A', 'B']);
+      expect(request.query.get('empty')).toBe('');
+      expect(request.bodyUsed).toBe(false);
+    }
+    expect([...local.headers]).toEqual([...real.headers]);
+  });
+
+  it('json() and text() read the body once; a second read is refused as by fetch', async () => {
+    const { local, real } = both('POST', 'http://localhost/api/cart', {}, '{"quantity":2,"name":"Łódź"}');
+    expect(await local.json()).toEqual(await real.json());
+    expect(local.bodyUsed).toBe(real.bodyUsed);
+    await expect(local.text()).rejects.toThrow(TypeError);
+    await expect(real.text()).rejects.toThrow(TypeError);
+    const again = both('POST', 'http://localhost/api/cart', {}, 'not json');
+    await expect(again.local.json()).rejects.toThrow(SyntaxError);
+    await expect(again.real.json()).rejects.toThrow(SyntaxError);
+  });
+
+  it('arrayBuffer(), blob(), an empty body, and clone() before reading', async () => {
+    const { local, real } = both('PUT', 'http://localhost/api/x', {}, 'héllo');
+    const copy = local.clone();
+    expect(new Uint8Array(await local.arrayBuffer())).toEqual(new Uint8Array(await real.arrayBuffer()));
+    expect(await (await copy.blob()).text()).toBe('héllo');
+    const empty = both('POST', 'http://localhost/api/x', {});
+    expect(await empty.local.text()).toBe(await empty.real.text());
+  });
+
+  it('the Easy Auth user header is read as the runtime reads it', () => {
+    const { local, real } = both('GET', 'http://localhost/api/me', {
+      'x-ms-client-principal': easyAuthPrincipal,
+      'x-ms-client-principal-id': 'user-1',
+      'x-ms-client-principal-name': 'Ada',
+      'x-ms-client-principal-idp': 'aad',
+    });
+    expect(real.user).not.toBeNull();
+    expect(local.user).toEqual(real.user);
+    expect(both('GET', 'http://localhost/api/me', {}).local.user).toBeNull();
+  });
+});
