@@ -436,7 +436,10 @@ describe.skipIf(!hasChromium)(
       await page.waitForURL(`**${href}`);
       const productId = hoodie.id;
       await page.getByRole('button', { name: 'Add to cart' }).click();
-      await page.locator('.notice-success').getByText(/Added 1 × .* to your cart\./).waitFor();
+      await page
+        .locator('.notice-success')
+        .getByText(/Added 1 × .* to your cart\./)
+        .waitFor();
       await page.goto('/cart');
       await page.locator(`li.cart-line[data-product-id="${productId}"]`).waitFor();
       await screenshot(page, 'cart-phone');
