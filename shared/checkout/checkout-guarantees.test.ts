@@ -11,12 +11,35 @@ import { receiptsConsumerFunction } from '../../functions/consumers/receipts';
 import { createTestDatabase, postgresSkipReason } from '../../test/support/postgres';
 import { startTestShop, type TestShop, tempDir } from '../../test/support/test-shop';
 import { listOutbox } from '../adapters/email/outbox-folder-email-sender';
+import type { Db } from '../adapters/sql/schema';
 import { insertCartLine } from '../cart/cart.repository';
 import { ensureUser } from '../identity/users.repository';
 import { relayOutbox } from '../messaging/outbox';
 import type { EmailSender } from '../notifications/email-sender.port';
 import { checkoutDeps } from './checkout-deps';
 import { recoverStuckPayments } from './payment-recovery';
+
+/** A shopper with 1 unit of `product` in the cart whose hold has lapsed (checkout re-acquires). */
+async function shopperWithLapsedLine(
+  db: Db,
+  userId: string,
+  product: { id: string; sku: string; name: string },
+  unitPriceMinor: number,
+): Promise<void> {
+  await ensureUser(db, { userId, email: `${userId}@example.test`, name: userId, roles: [] });
+  await insertCartLine(db, {
+    userId,
+    productId: product.id,
+    sku: product.sku,
+    name: product.name,
+    unitPriceMinor,
+    currency: 'USD',
+    quantity: 1,
+    heldQuantity: 0,
+    holdExpiresAt: new Date(0),
+    addedAt: new Date(),
+  });
+}
 
 const address = {
   name: 'Buyer',
@@ -60,19 +83,7 @@ function flashSale(
         const buyers = Array.from({ length: 500 }, (_, i) => `buyer${i}`);
         // Each buyer has 1 unit in the cart; more carts than stock, so their holds had lapsed.
         for (const id of buyers) {
-          await ensureUser(db, { userId: id, email: `${id}@example.test`, name: id, roles: [] });
-          await insertCartLine(db, {
-            userId: id,
-            productId: product.id,
-            sku: product.sku,
-            name: product.name,
-            unitPriceMinor: product.priceMinor,
-            currency: 'USD',
-            quantity: 1,
-            heldQuantity: 0,
-            holdExpiresAt: new Date(0),
-            addedAt: new Date(),
-          });
+          await shopperWithLapsedLine(db, id, product, product.priceMinor);
         }
         const tokens = await Promise.all(buyers.map((id) => shop!.token(id)));
         const responses = await Promise.all(
@@ -148,20 +159,8 @@ describe('consumers under duplicate delivery and failure', () => {
     const shop = await startTestShop({ products: 4, host: false });
     try {
       const db = shop.services.sql.db;
-      await ensureUser(db, { userId: 'dup', email: 'dup@example.test', name: 'Dup', roles: [] });
       const product = shop.products[1]!;
-      await insertCartLine(db, {
-        userId: 'dup',
-        productId: product.id,
-        sku: product.sku,
-        name: product.name,
-        unitPriceMinor: 100,
-        currency: 'USD',
-        quantity: 1,
-        heldQuantity: 0,
-        holdExpiresAt: new Date(0),
-        addedAt: new Date(),
-      });
+      await shopperWithLapsedLine(db, 'dup', product, 100);
       const { checkout } = await import('./checkout.service');
       const result = await checkout(
         checkoutDeps(shop.services),
@@ -229,20 +228,8 @@ describe('consumers under duplicate delivery and failure', () => {
       };
       shop.services.email = broken;
       const db = shop.services.sql.db;
-      await ensureUser(db, { userId: 'dl', email: 'dl@example.test', name: 'DL', roles: [] });
       const product = shop.products[2]!;
-      await insertCartLine(db, {
-        userId: 'dl',
-        productId: product.id,
-        sku: product.sku,
-        name: product.name,
-        unitPriceMinor: 100,
-        currency: 'USD',
-        quantity: 1,
-        heldQuantity: 0,
-        holdExpiresAt: new Date(0),
-        addedAt: new Date(),
-      });
+      await shopperWithLapsedLine(db, 'dl', product, 100);
       const token = await shop.token('dl');
       const paid = await fetch(`${shop.url}/api/checkout`, {
         method: 'POST',

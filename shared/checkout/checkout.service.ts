@@ -137,31 +137,22 @@ export async function checkout(
     throw error;
   }
   await deps.hooks?.afterCharge?.(reserved.orderId);
+  // A final answer is kept as sent (in the settling transaction when this call settles the
+  // order); a 202 is answered from the order's state on replay.
+  const keep = (db: Db, answer: CheckoutResponse) =>
+    answer.status === 202 ? Promise.resolve() : keepAnswer(db, shopper.userId, idempotencyKey, answer);
   let answer: CheckoutResponse | undefined;
   const settled = await settlePayment(deps, reserved.orderId, outcome, {
     known: { order: reserved.order, lines: reserved.lines },
-    // A final answer is kept as sent, in the settling transaction; a 202 is answered from the
-    // order's state on replay.
     async onSettled(trx, order) {
       answer = responseForOrder(orderView(order, reserved.lines), outcome);
-      if (answer.status === 202) return;
-      await trx
-        .updateTable('idempotency_keys')
-        .set({ response_status: answer.status, response_body: JSON.stringify(answer.body) })
-        .where('user_id', '=', shopper.userId)
-        .where('idempotency_key', '=', idempotencyKey)
-        .execute();
+      await keep(trx, answer);
     },
   });
-  // Someone else (a webhook, the recovery timer) settled it first: answer from its state.
-  answer ??= await answerFor(deps.db, reserved.orderId, outcome);
-  if (answer.status !== 202 && !settled.answerStored) {
-    await deps.db
-      .updateTable('idempotency_keys')
-      .set({ response_status: answer.status, response_body: JSON.stringify(answer.body) })
-      .where('user_id', '=', shopper.userId)
-      .where('idempotency_key', '=', idempotencyKey)
-      .execute();
+  if (!answer) {
+    // Someone else (a webhook, the recovery timer) settled it first: answer from its state.
+    answer = await answerFor(deps.db, reserved.orderId, outcome);
+    await keep(deps.db, answer);
   }
   return {
     ...answer,
@@ -306,7 +297,7 @@ export async function settlePayment(
   orderId: string,
   outcome: ChargeOutcome | LookupOutcome,
   options: SettleOptions = {},
-): Promise<Aftermath & { answerStored?: boolean }> {
+): Promise<Aftermath> {
   const found = options.known ?? (await findOrder(deps.db, orderId));
   if (!found) return none;
   const { order, lines } = found;
@@ -341,7 +332,7 @@ export async function settlePayment(
         );
         return true;
       });
-      return paid ? { changedSkus: [], eventsWritten: true, answerStored: true } : none;
+      return paid ? { changedSkus: [], eventsWritten: true } : none;
     }
     case 'requires_action': {
       const change = { status: 'requires_action', payment_reference: outcome.reference } as const;
@@ -392,9 +383,7 @@ export async function settlePayment(
         }
         return true;
       });
-      return failed
-        ? { changedSkus: lines.map((l) => l.sku), eventsWritten: false, answerStored: true }
-        : none;
+      return failed ? { changedSkus: lines.map((l) => l.sku), eventsWritten: false } : none;
     }
     default:
       return none;
@@ -496,6 +485,15 @@ async function waitForAnswer(db: Db, userId: string, key: string, hash: string):
     'request_in_progress',
     'A request with this Idempotency-Key is still being processed.',
   );
+}
+
+async function keepAnswer(db: Db, userId: string, key: string, answer: CheckoutResponse): Promise<void> {
+  await db
+    .updateTable('idempotency_keys')
+    .set({ response_status: answer.status, response_body: JSON.stringify(answer.body) })
+    .where('user_id', '=', userId)
+    .where('idempotency_key', '=', key)
+    .execute();
 }
 
 /** Stores a refusal as the key's answer (or returns the answer a concurrent request stored). */
