@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateCatalogue } from '../../catalogue/demo-catalogue';
+import type { Product } from '../../catalogue/product';
 import { misspell, searchIndexContract } from '../../search/search-index.contract';
 import { parseSearchQuery } from '../../search/search-query';
 import { bruteForceFacet, bruteForceMatches } from '../../search/testing/brute-force-search';
@@ -72,6 +73,45 @@ describe('embedded engine on a 3,000-product demo catalogue', () => {
         );
       }
     }
+  });
+
+  it('orders and pages filtered results like brute force, for small and large result sets', async () => {
+    const index = await ready;
+    const byId = (a: Product, b: Product) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    const orders = {
+      price_asc: (a: Product, b: Product) => a.priceMinor - b.priceMinor || byId(a, b),
+      price_desc: (a: Product, b: Product) => b.priceMinor - a.priceMinor || byId(a, b),
+      newest: (a: Product, b: Product) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || byId(a, b),
+    };
+    const sizes: number[] = [];
+    const requests: Record<string, string>[] = [
+      { minPrice: '1500', maxPrice: '30000' }, // a price range alone: a slice of the price order
+      { maxPrice: '2500' },
+      { colour: 'black,navy,red,white' },
+      { category: 'apparel', size: 'M,L' },
+      { q: 'classic' },
+      { q: 'hoodie', minPrice: '2000' },
+    ];
+    for (const raw of requests) {
+      for (const sort of ['price_asc', 'price_desc', 'newest'] as const) {
+        for (const page of ['1', '4']) {
+          const request = parseSearchQuery({ ...raw, sort, page, pageSize: '25' });
+          const expected = bruteForceMatches(products, request).sort(orders[sort]);
+          const result = await index.search(request);
+          const label = `${JSON.stringify(raw)} ${sort} page ${page}`;
+          expect(result.total, label).toBe(expected.length);
+          const from = (request.page - 1) * request.pageSize;
+          expect(
+            result.items.map((item) => item.id),
+            label,
+          ).toEqual(expected.slice(from, from + request.pageSize).map((product) => product.id));
+          sizes.push(expected.length);
+        }
+      }
+    }
+    // Both ways of ordering are exercised: sorting a few matches, walking the presorted order for many.
+    expect(Math.min(...sizes)).toBeLessThan(512);
+    expect(Math.max(...sizes)).toBeGreaterThanOrEqual(512);
   });
 
   it('sorts the whole catalogue by price and newest, and pages without gaps', async () => {

@@ -45,6 +45,8 @@ const b = 0.75;
 /** A typo'd match counts this much of an exact one, so exact spellings rank first. */
 const fuzzyPenalty = 0.45;
 const maxQueryTerms = 10;
+/** Below this many matches a sort beats walking a presorted order of every document. */
+const smallResultSet = 512;
 
 /** A term's documents and their precomputed weights, in growable typed arrays. */
 class Postings {
@@ -93,6 +95,9 @@ class FieldIndex {
   readonly docsByValue: IntList[] = [];
   readonly offsets = new IntList();
   readonly flatValueIds = new IntList();
+  /** Each document's first value id (-1: none); enough on its own while no document has two. */
+  readonly firstValueIds = new IntList();
+  multiValued = false;
 
   constructor() {
     this.offsets.push(0);
@@ -116,6 +121,9 @@ class FieldIndex {
       this.flatValueIds.push(id);
       this.docsByValue[id]!.push(doc);
     }
+    const count = this.flatValueIds.length - start;
+    this.firstValueIds.push(count > 0 ? this.flatValueIds.data[start]! : -1);
+    if (count > 1) this.multiValued = true;
     this.offsets.push(this.flatValueIds.length);
   }
 }
@@ -144,6 +152,8 @@ export class EmbeddedSearchIndex implements SearchIndex {
   // Presorted ordinals for sorts, live ordinals and unfiltered facet counts: rebuilt lazily after changes.
   private sortedCache = new Map<string, Int32Array>();
   private liveCache: number[] | undefined;
+  /** Each live document's position in id order: the tie-break of every sort, as a number compare. */
+  private idRankCache: Int32Array | undefined;
   private allFacetCache = new Map<FacetField, FacetBucket[]>();
 
   // Scratch buffers reused across queries (sized to the ordinal space).
@@ -201,20 +211,17 @@ export class EmbeddedSearchIndex implements SearchIndex {
       matched = this.liveDocs();
     } else if (mask) {
       // Walk only the set bits of the filter mask.
-      matched = [];
-      for (let word = 0; word < mask.length; word++) {
-        let bits = mask[word]!;
-        while (bits !== 0) {
-          const low = bits & -bits;
-          const doc = (word << 5) + 31 - Math.clz32(low);
-          bits ^= low;
-          if (passes(doc)) matched.push(doc);
-        }
-      }
+      matched = setBits(mask, passes);
     } else {
-      matched = [];
-      const limit = this.docs.length;
-      for (let doc = 0; doc < limit; doc++) if (passes(doc)) matched.push(doc);
+      // Only a price range: it is a slice of the price order (found by binary search), not a scan.
+      const order = this.sortedOrder('price_asc', this.priceAscending());
+      const prices = this.prices;
+      const from = lowerBound(order.length, (i) => prices[order[i]!]! >= minPrice);
+      const to = lowerBound(order.length, (i) => prices[order[i]!]! > maxPrice);
+      // Back into document order through a bitset: facet counting then reads memory in sequence.
+      const members = new Uint32Array((this.docs.length >>> 5) + 1);
+      for (let i = from; i < to; i++) members[order[i]! >>> 5]! |= 1 << (order[i]! & 31);
+      matched = setBits(members);
     }
 
     const start = (request.page - 1) * request.pageSize;
@@ -242,6 +249,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
     this.fields = new Map(facetFields.map((name) => [name, new FieldIndex()]));
     this.sortedCache.clear();
     this.liveCache = undefined;
+    this.idRankCache = undefined;
     this.allFacetCache.clear();
   }
 
@@ -302,6 +310,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
   private afterChange(): void {
     this.sortedCache.clear();
     this.liveCache = undefined;
+    this.idRankCache = undefined;
     this.allFacetCache.clear();
     if (this.deadDocs >= this.compactAfterDeadDocs && this.deadDocs > this.ordinalById.size) {
       // Postings keep tombstoned ordinals; rebuilding drops them and their vocabulary.
@@ -362,17 +371,19 @@ export class EmbeddedSearchIndex implements SearchIndex {
     const termStamp = this.termStamp;
     const termHits = this.termHits;
 
-    for (let t = 0; t < queryTerms.length; t++) {
-      const variants = this.variantsOf(queryTerms[t]!);
-      if (variants.length === 0) {
-        // One term matches nothing: the AND is empty.
-        for (const doc of touched) termHits[doc] = 0;
-        for (const doc of touched) scores[doc] = 0;
-        return [];
-      }
+    const termVariants = queryTerms.map((term) => this.variantsOf(term));
+    // One term matching nothing empties the AND.
+    if (termVariants.some((variants) => variants.length === 0)) return [];
+    // Rarest term first: only its documents are scored from scratch and remembered; later
+    // (commoner) terms just skip every document that is no longer a candidate.
+    const postingsCount = (variants: [Postings, number][]) =>
+      variants.reduce((sum, [postings]) => sum + postings.length, 0);
+    termVariants.sort((x, y) => postingsCount(x) - postingsCount(y));
+
+    for (let t = 0; t < termVariants.length; t++) {
       this.stamp++;
       const stamp = this.stamp;
-      for (const [postings, penalty] of variants) {
+      for (const [postings, penalty] of termVariants[t]!) {
         const df = postings.length;
         const idf = Math.log(1 + (total - df + 0.5) / (df + 0.5));
         const factor = idf * penalty;
@@ -395,11 +406,18 @@ export class EmbeddedSearchIndex implements SearchIndex {
         }
       }
       // Promote this term's matches in one pass so a doc counts once per query term.
-      for (const doc of touched) if (termStamp[doc] === stamp && termHits[doc] === t) termHits[doc] = t + 1;
+      let candidates = 0;
+      for (const doc of touched) {
+        if (termStamp[doc] === stamp && termHits[doc] === t) {
+          termHits[doc] = t + 1;
+          candidates++;
+        }
+      }
+      if (candidates === 0) break; // no document has every term so far: skip the commoner ones
     }
 
     const matched: number[] = [];
-    const needed = queryTerms.length;
+    const needed = termVariants.length;
     for (const doc of touched) {
       if (termHits[doc] === needed && passes(doc)) matched.push(doc);
       else scores[doc] = 0;
@@ -446,12 +464,8 @@ export class EmbeddedSearchIndex implements SearchIndex {
     end: number,
   ): number[] {
     if (start >= matched.length) return [];
-    const ids = this.docs;
-    const byId = (a: number, c: number) => {
-      const x = ids[a]!.id;
-      const y = ids[c]!.id;
-      return x < y ? -1 : x > y ? 1 : 0;
-    };
+    const idRank = this.idRanks();
+    const byId = (a: number, c: number) => idRank[a]! - idRank[c]!;
     if (textual && request.sort === 'relevance') {
       const scores = this.scores;
       return topK(matched, end, (a, c) => scores[c]! - scores[a]! || byId(a, c)).slice(start, end);
@@ -459,25 +473,32 @@ export class EmbeddedSearchIndex implements SearchIndex {
     const sort = request.sort === 'relevance' ? 'newest' : request.sort;
     const compare =
       sort === 'price_asc'
-        ? (a: number, c: number) => this.prices[a]! - this.prices[c]! || byId(a, c)
+        ? this.priceAscending()
         : sort === 'price_desc'
           ? (a: number, c: number) => this.prices[c]! - this.prices[a]! || byId(a, c)
           : (a: number, c: number) => this.createdAtMs[c]! - this.createdAtMs[a]! || byId(a, c);
-    // Large result sets: walk the presorted order and keep members; small ones: sort them.
-    if (matched.length * 8 < this.docs.length) return topK(matched, end, compare).slice(start, end);
+    // Small result sets: sort them. Larger ones: walk the presorted order keeping members, which
+    // stops after about end × total / matched steps (a heap over thousands of matches costs more).
+    if (matched.length < smallResultSet) return topK(matched, end, compare).slice(start, end);
     const order = this.sortedOrder(sort, compare);
     if (matched.length === order.length) return Array.from(order.subarray(start, end));
-    const member = new Uint8Array(this.docs.length);
-    for (const doc of matched) member[doc] = 1;
+    const member = new Uint32Array((this.docs.length >>> 5) + 1);
+    for (const doc of matched) member[doc >>> 5]! |= 1 << (doc & 31);
     const page: number[] = [];
     let seen = 0;
     for (let i = 0; i < order.length && seen < end; i++) {
       const doc = order[i]!;
-      if (member[doc] === 0) continue;
+      if ((member[doc >>> 5]! & (1 << (doc & 31))) === 0) continue;
       if (seen >= start) page.push(doc);
       seen++;
     }
     return page;
+  }
+
+  private priceAscending(): (a: number, c: number) => number {
+    const prices = this.prices;
+    const idRank = this.idRanks();
+    return (a, c) => prices[a]! - prices[c]! || idRank[a]! - idRank[c]!;
   }
 
   private sortedOrder(key: string, compare: (a: number, c: number) => number): Int32Array {
@@ -487,6 +508,22 @@ export class EmbeddedSearchIndex implements SearchIndex {
       this.sortedCache.set(key, order);
     }
     return order;
+  }
+
+  private idRanks(): Int32Array {
+    if (!this.idRankCache) {
+      const docs = this.docs;
+      const byId = this.liveDocs().slice();
+      byId.sort((a, c) => {
+        const x = docs[a]!.id;
+        const y = docs[c]!.id;
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
+      const ranks = new Int32Array(docs.length);
+      for (let rank = 0; rank < byId.length; rank++) ranks[byId[rank]!] = rank;
+      this.idRankCache = ranks;
+    }
+    return this.idRankCache;
   }
 
   private liveDocs(): number[] {
@@ -510,11 +547,20 @@ export class EmbeddedSearchIndex implements SearchIndex {
   private countFacet(name: FacetField, matched: number[]): FacetBucket[] {
     const index = this.fields.get(name)!;
     const counts = new Int32Array(index.values.length);
-    const offsets = index.offsets.data;
-    const flat = index.flatValueIds.data;
-    for (const doc of matched) {
-      const end = offsets[doc + 1]!;
-      for (let i = offsets[doc]!; i < end; i++) counts[flat[i]!]!++;
+    if (index.multiValued) {
+      const offsets = index.offsets.data;
+      const flat = index.flatValueIds.data;
+      for (const doc of matched) {
+        const end = offsets[doc + 1]!;
+        for (let i = offsets[doc]!; i < end; i++) counts[flat[i]!]!++;
+      }
+    } else {
+      // One read per document instead of three.
+      const first = index.firstValueIds.data;
+      for (const doc of matched) {
+        const id = first[doc]!;
+        if (id >= 0) counts[id]!++;
+      }
     }
     const buckets: FacetBucket[] = [];
     for (let id = 0; id < counts.length; id++) {
@@ -538,6 +584,33 @@ export class EmbeddedSearchIndex implements SearchIndex {
     if (textual) hit.score = Math.round(this.scores[doc]! * 1000) / 1000;
     return hit;
   }
+}
+
+/** The positions of the set bits of `bits`, ascending, that `keep` (when given) accepts. */
+function setBits(bits: Uint32Array, keep?: (position: number) => boolean): number[] {
+  const positions: number[] = [];
+  for (let word = 0; word < bits.length; word++) {
+    let rest = bits[word]!;
+    while (rest !== 0) {
+      const low = rest & -rest;
+      const position = (word << 5) + 31 - Math.clz32(low);
+      rest ^= low;
+      if (keep === undefined || keep(position)) positions.push(position);
+    }
+  }
+  return positions;
+}
+
+/** The first index in [0, length) where `atOrAfter` turns true (it must be monotonic), or `length`. */
+function lowerBound(length: number, atOrAfter: (index: number) => boolean): number {
+  let low = 0;
+  let high = length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (atOrAfter(middle)) high = middle;
+    else low = middle + 1;
+  }
+  return low;
 }
 
 /** The first `k` items of `items` in `compare` order, without sorting everything when k is small. */
