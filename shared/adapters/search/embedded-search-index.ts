@@ -98,6 +98,28 @@ class FieldIndex {
   /** Each document's first value id (-1: none); enough on its own while no document has two. */
   readonly firstValueIds = new IntList();
   multiValued = false;
+  private compactFirst: Uint8Array | Uint16Array | Int32Array | undefined;
+
+  /**
+   * `firstValueIds` in the narrowest array that holds them (value id + 1; 0: none): a field
+   * with few values then takes a byte per document, and facet counting stays in cache.
+   */
+  firstValueIdsCompact(): Uint8Array | Uint16Array | Int32Array {
+    if (!this.compactFirst) {
+      const values = this.values.length + 1;
+      const length = this.firstValueIds.length;
+      const compact =
+        values <= 0xff
+          ? new Uint8Array(length)
+          : values <= 0xffff
+            ? new Uint16Array(length)
+            : new Int32Array(length);
+      const first = this.firstValueIds.data;
+      for (let doc = 0; doc < length; doc++) compact[doc] = first[doc]! + 1;
+      this.compactFirst = compact;
+    }
+    return this.compactFirst;
+  }
 
   constructor() {
     this.offsets.push(0);
@@ -105,6 +127,7 @@ class FieldIndex {
 
   /** Must be called for every document, in ordinal order (empty `values` allowed). */
   add(doc: number, values: string[]): void {
+    this.compactFirst = undefined;
     const start = this.flatValueIds.length;
     for (const value of values) {
       let id = this.valueIds.get(value);
@@ -158,10 +181,6 @@ export class EmbeddedSearchIndex implements SearchIndex {
 
   // Scratch buffers reused across queries (sized to the ordinal space).
   private scores = new Float64Array(0);
-  private termBest = new Float32Array(0);
-  private termStamp = new Int32Array(0);
-  private termHits = new Uint8Array(0);
-  private stamp = 0;
 
   constructor(options: EmbeddedSearchIndexOptions = {}) {
     this.compactAfterDeadDocs = options.compactAfterDeadDocs ?? 5000;
@@ -355,77 +374,54 @@ export class EmbeddedSearchIndex implements SearchIndex {
     if (this.scores.length >= size) return;
     const capacity = Math.max(1024, size * 2);
     this.scores = new Float64Array(capacity);
-    this.termBest = new Float32Array(capacity);
-    this.termStamp = new Int32Array(capacity);
-    this.termHits = new Uint8Array(capacity);
-    this.stamp = 0;
   }
 
-  /** Documents containing every query term (exactly or within one edit), scored into `this.scores`. */
+  /**
+   * Documents containing every query term (exactly or within one edit), scored into `this.scores`.
+   * Posting lists are sorted by document, so this is a sorted-list intersection: the rarest term's
+   * documents are the candidates, and each commoner term is merged against them (galloping over
+   * the long list). State lives in arrays the size of the candidate set; per-document arrays of
+   * the whole catalogue made every match a cache miss, several times slower.
+   */
   private textMatches(queryTerms: string[], passes: (doc: number) => boolean): number[] {
-    this.ensureScratch();
     const total = Math.max(1, this.ordinalById.size);
-    const touched: number[] = [];
-    const scores = this.scores;
-    const termBest = this.termBest;
-    const termStamp = this.termStamp;
-    const termHits = this.termHits;
-
+    const idf = (postings: Postings) =>
+      Math.log(1 + (total - postings.length + 0.5) / (postings.length + 0.5));
     const termVariants = queryTerms.map((term) => this.variantsOf(term));
     // One term matching nothing empties the AND.
     if (termVariants.some((variants) => variants.length === 0)) return [];
-    // Rarest term first: only its documents are scored from scratch and remembered; later
-    // (commoner) terms just skip every document that is no longer a candidate.
     const postingsCount = (variants: [Postings, number][]) =>
       variants.reduce((sum, [postings]) => sum + postings.length, 0);
     termVariants.sort((x, y) => postingsCount(x) - postingsCount(y));
 
-    for (let t = 0; t < termVariants.length; t++) {
-      this.stamp++;
-      const stamp = this.stamp;
+    // Candidates: the union of the rarest term's variants, each scored by its best variant.
+    let candidates: ScoredDocs = { docs: new Int32Array(0), scores: new Float64Array(0), length: 0 };
+    for (const [postings, penalty] of termVariants[0]!) {
+      candidates = unionBest(candidates, postings, idf(postings) * penalty);
+    }
+    for (let t = 1; t < termVariants.length && candidates.length > 0; t++) {
+      const best = new Float64Array(candidates.length).fill(-1);
       for (const [postings, penalty] of termVariants[t]!) {
-        const df = postings.length;
-        const idf = Math.log(1 + (total - df + 0.5) / (df + 0.5));
-        const factor = idf * penalty;
-        const docs = postings.docs;
-        const weights = postings.weights;
-        for (let i = 0; i < df; i++) {
-          const doc = docs[i]!;
-          // Only documents that matched every earlier term can still match them all.
-          if (termHits[doc] !== t) continue;
-          const score = weights[i]! * factor;
-          if (termStamp[doc] !== stamp) {
-            termStamp[doc] = stamp;
-            termBest[doc] = score;
-            scores[doc] = scores[doc]! + score;
-            if (t === 0) touched.push(doc);
-          } else if (score > termBest[doc]!) {
-            scores[doc] = scores[doc]! + score - termBest[doc]!;
-            termBest[doc] = score;
-          }
-        }
+        intersectBest(candidates, postings, idf(postings) * penalty, best);
       }
-      // Promote this term's matches in one pass so a doc counts once per query term.
-      let candidates = 0;
-      for (const doc of touched) {
-        if (termStamp[doc] === stamp && termHits[doc] === t) {
-          termHits[doc] = t + 1;
-          candidates++;
-        }
+      // Keep the candidates this term matched, adding its best variant's score.
+      let kept = 0;
+      for (let i = 0; i < candidates.length; i++) {
+        if (best[i]! < 0) continue;
+        candidates.docs[kept] = candidates.docs[i]!;
+        candidates.scores[kept] = candidates.scores[i]! + best[i]!;
+        kept++;
       }
-      if (candidates === 0) break; // no document has every term so far: skip the commoner ones
+      candidates.length = kept;
     }
 
+    this.ensureScratch();
     const matched: number[] = [];
-    const needed = termVariants.length;
-    for (const doc of touched) {
-      if (termHits[doc] === needed && passes(doc)) matched.push(doc);
-      else scores[doc] = 0;
-      termHits[doc] = 0;
-    }
-    if (this.stamp > 1_000_000_000) {
-      this.termStamp.fill(0);
-      this.stamp = 0;
+    for (let i = 0; i < candidates.length; i++) {
+      const doc = candidates.docs[i]!;
+      if (!passes(doc)) continue;
+      this.scores[doc] = candidates.scores[i]!;
+      matched.push(doc);
     }
     return matched;
   }
@@ -546,7 +542,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
 
   private countFacet(name: FacetField, matched: number[]): FacetBucket[] {
     const index = this.fields.get(name)!;
-    const counts = new Int32Array(index.values.length);
+    const counts = new Int32Array(index.values.length + 1);
     if (index.multiValued) {
       const offsets = index.offsets.data;
       const flat = index.flatValueIds.data;
@@ -555,16 +551,15 @@ export class EmbeddedSearchIndex implements SearchIndex {
         for (let i = offsets[doc]!; i < end; i++) counts[flat[i]!]!++;
       }
     } else {
-      // One read per document instead of three.
-      const first = index.firstValueIds.data;
-      for (const doc of matched) {
-        const id = first[doc]!;
-        if (id >= 0) counts[id]!++;
-      }
+      // One small read per document instead of three.
+      const first = index.firstValueIdsCompact();
+      for (const doc of matched) counts[first[doc]!]!++;
     }
     const buckets: FacetBucket[] = [];
-    for (let id = 0; id < counts.length; id++) {
-      if (counts[id]! > 0) buckets.push({ value: index.values[id]!, count: counts[id]! });
+    const shift = index.multiValued ? 0 : 1; // compact ids are one up (0 counts documents without a value)
+    for (let id = 0; id < index.values.length; id++) {
+      const count = counts[id + shift]!;
+      if (count > 0) buckets.push({ value: index.values[id]!, count });
     }
     buckets.sort((x, y) => y.count - x.count || (x.value < y.value ? -1 : x.value > y.value ? 1 : 0));
     return buckets.slice(0, maxFacetValues);
@@ -583,6 +578,64 @@ export class EmbeddedSearchIndex implements SearchIndex {
     };
     if (textual) hit.score = Math.round(this.scores[doc]! * 1000) / 1000;
     return hit;
+  }
+}
+
+/** Documents in ascending order with a score each (the first `length` entries are live). */
+interface ScoredDocs {
+  docs: Int32Array;
+  scores: Float64Array;
+  length: number;
+}
+
+/** `into` plus the postings' documents, a document in both keeping the higher score. */
+function unionBest(into: ScoredDocs, postings: Postings, factor: number): ScoredDocs {
+  const docs = new Int32Array(into.length + postings.length);
+  const scores = new Float64Array(docs.length);
+  let a = 0;
+  let b = 0;
+  let length = 0;
+  while (a < into.length || b < postings.length) {
+    const fromInto = a < into.length ? into.docs[a]! : Number.POSITIVE_INFINITY;
+    const fromPostings = b < postings.length ? postings.docs[b]! : Number.POSITIVE_INFINITY;
+    if (fromInto < fromPostings) {
+      docs[length] = fromInto;
+      scores[length++] = into.scores[a++]!;
+    } else if (fromPostings < fromInto) {
+      docs[length] = fromPostings;
+      scores[length++] = postings.weights[b++]! * factor;
+    } else {
+      docs[length] = fromInto;
+      scores[length++] = Math.max(into.scores[a++]!, postings.weights[b++]! * factor);
+    }
+  }
+  return { docs, scores, length };
+}
+
+/** For each candidate also in `postings`, raises `best[i]` to its score there. */
+function intersectBest(candidates: ScoredDocs, postings: Postings, factor: number, best: Float64Array): void {
+  const docs = postings.docs;
+  const length = postings.length;
+  let at = 0;
+  for (let i = 0; i < candidates.length && at < length; i++) {
+    const doc = candidates.docs[i]!;
+    if (docs[at]! < doc) {
+      // Gallop: double the step until past `doc`, then binary-search the last step.
+      let step = 1;
+      while (at + step < length && docs[at + step]! < doc) step *= 2;
+      let low = at + (step >>> 1);
+      let high = Math.min(at + step, length);
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (docs[middle]! < doc) low = middle + 1;
+        else high = middle;
+      }
+      at = low;
+    }
+    if (at < length && docs[at] === doc) {
+      const score = postings.weights[at]! * factor;
+      if (score > best[i]!) best[i] = score;
+    }
   }
 }
 
