@@ -153,8 +153,9 @@ const bundle: Scenario = async () => {
 
 /**
  * Issue 3: search through the local host at 10 connections, on 10,000 and 100,000 products.
- * Every request is a different query (a unique price floor), so results come from the engine,
- * not the cache; a second run repeats 32 queries to show the cached path.
+ * Every request is a different query (one of 32 shopper queries at one of 13k page and page-size
+ * combinations), so results come from the engine, not the cache; a second run repeats the 32
+ * queries to show the cached path.
  */
 const search: Scenario = async () => {
   const { runSearchInProcessBench, queryMix } = await import('./search-inprocess');
