@@ -43,7 +43,10 @@ function table(rows: Array<LoadResult & { ratio?: number }>): string {
   return lines.join('\n');
 }
 
-/** Issue 2: one product and a product page through the local host vs bare Node. */
+/**
+ * Issues 2 and 3: one product and a product page through the local host vs bare Node, then how
+ * long an admin change takes to show in product reads and search.
+ */
 const catalogue: Scenario = async () => {
   const bare = await startProcess('bench/support/bare-server.ts', {}, /LISTENING (\d+)/);
   const dataDir = await tempDataDir();
@@ -88,7 +91,18 @@ const catalogue: Scenario = async () => {
       ratio: ratio(r.requestsPerSecond, baseline),
     }));
     console.log(table(rows));
-    return { connections: 50, durationSeconds: 10, baselineRequestsPerSecond: Math.round(baseline), rows };
+    const { measureAdminChangeVisibility } = await import('./admin-change');
+    const adminChange = await measureAdminChangeVisibility(shopUrl);
+    console.log(
+      `admin change -> visible in product read and search: p50 ${adminChange.p50Ms} ms, p95 ${adminChange.p95Ms} ms, max ${adminChange.maxMs} ms over ${adminChange.changes} changes`,
+    );
+    return {
+      connections: 50,
+      durationSeconds: 10,
+      baselineRequestsPerSecond: Math.round(baseline),
+      rows,
+      adminChange,
+    };
   } finally {
     await stopProcess(host.child);
     await stopProcess(bare.child);
