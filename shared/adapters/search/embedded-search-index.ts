@@ -29,7 +29,9 @@ import { fuzzyEditsFor, isWithinOneEdit, oneDeleteVariants, tokenize } from '../
  * a one-deletion dictionary (SymSpell idea: candidates in O(term length), transpositions
  * included, which MiniSearch's Levenshtein misses); per-field value -> ordinal lists for
  * filters, a bitset to AND them, per-document value ids for facet counts, and presorted
- * orders for price/newest sorts. Queries run in well under a millisecond to a few ms.
+ * orders for price/newest sorts. Text matching intersects the (document-sorted) postings,
+ * rarest term first. At 100,000 products most queries take 0.1–0.6 ms, the heaviest ~1.5 ms
+ * (ten thousand matches with seven facets).
  */
 
 /** Assumed average field lengths for BM25 length normalisation (stable under upserts). */
