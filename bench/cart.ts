@@ -99,6 +99,43 @@ export async function runCartBench(adminUrl: string) {
       10,
     );
     const rawHot = await rawHolds(database.url, [rows[0]!.sku], 10);
+    // What any design with these round trips can reach here, whatever the app code costs.
+    const ceilings: LoadResult[] = [];
+    for (const roundTrips of [5, 1]) {
+      const bare = await startProcess(
+        'bench/support/bare-cart-server.ts',
+        { DATABASE_URL: database.url, ROUND_TRIPS: String(roundTrips) },
+        /LISTENING (\d+)/,
+      );
+      try {
+        let n = 0;
+        const bareRequests = [
+          {
+            setupRequest: (req: Record<string, unknown>) => {
+              const i = n++;
+              const user = i % users;
+              const round = Math.floor(i / users);
+              const sku = rows[(user * 4 + (round % 4)) % rows.length]!.sku;
+              return {
+                ...req,
+                path: `/bench${user}/${sku}/${Math.floor(round / 4) % 2 === 0 ? '+1' : '-1'}`,
+              };
+            },
+          },
+        ];
+        ceilings.push(
+          await load(
+            roundTrips === 1
+              ? 'ceiling: bare Node http + the conditional update alone'
+              : 'ceiling: bare Node http + the same 5 SQL round trips, no app code',
+            `http://127.0.0.1:${bare.match[1]}`,
+            { connections: 50, requests: bareRequests as never },
+          ),
+        );
+      } finally {
+        await stopProcess(bare.child);
+      }
+    }
 
     // Live update latency: one page subscribed, a shopper changes their hold 40 times.
     const negotiated = (await (await fetch(`${base}/api/realtime/negotiate?productIds=${hotId}`)).json()) as {
@@ -159,6 +196,11 @@ export async function runCartBench(adminUrl: string) {
         rawRequestsPerSecond: rawHot,
         ratioToRaw: Math.round((hot.requestsPerSecond / rawHot) * 1000) / 1000,
       },
+      ...ceilings.map((ceiling) => ({
+        ...ceiling,
+        rawRequestsPerSecond: rawSpread,
+        ratioToRaw: Math.round((ceiling.requestsPerSecond / rawSpread) * 1000) / 1000,
+      })),
     ];
     console.log('| what | req/s | p50 ms | p99 ms | raw conditional updates/s (pg) | ratio | non-2xx |');
     console.log('|---|---:|---:|---:|---:|---:|---:|');
