@@ -5,29 +5,38 @@ import type { Db, OrderLinesTable, OrderStatus, OrdersTable } from '../adapters/
 export type OrderRow = Selectable<OrdersTable>;
 export type OrderLineRow = Selectable<OrderLinesTable>;
 
-export interface OrderView {
+/** An order in a list (`GET /api/orders`). */
+export interface OrderSummary {
   id: string;
   status: OrderStatus;
   createdAt: string;
   totalMinor: number;
   currency: string;
   itemCount: number;
-  lines: Array<{
-    productId: string;
-    sku: string;
-    name: string;
-    quantity: number;
-    unitPriceMinor: number;
-    lineTotalMinor: number;
-  }>;
-  shippingAddress: {
-    name: string;
-    line1: string;
-    line2: string;
-    city: string;
-    postalCode: string;
-    country: string;
-  };
+}
+
+export interface OrderLineView {
+  productId: string;
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPriceMinor: number;
+  lineTotalMinor: number;
+}
+
+export interface ShippingAddressView {
+  name: string;
+  line1: string;
+  line2: string;
+  city: string;
+  postalCode: string;
+  country: string;
+}
+
+/** One order, whole (`GET /api/orders/{id}`, checkout answers). */
+export interface OrderView extends OrderSummary {
+  lines: OrderLineView[];
+  shippingAddress: ShippingAddressView;
   payment: { provider: string; brand?: string; last4?: string } | null;
   paidAt?: string;
   receiptSentAt?: string;
@@ -119,15 +128,6 @@ export async function findOrderIdByPaymentReference(db: Db, reference: string): 
     .where((eb) => eb.or([eb('payment_reference', '=', reference), eb('payment_method_ref', '=', reference)]))
     .executeTakeFirst();
   return row?.id;
-}
-
-export interface OrderSummary {
-  id: string;
-  status: OrderStatus;
-  createdAt: string;
-  totalMinor: number;
-  currency: string;
-  itemCount: number;
 }
 
 /** Newest first, keyset-paged on (created_at, id). */

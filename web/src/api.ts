@@ -1,4 +1,12 @@
-/** The storefront's view of the public API (docs/api.md). */
+// The storefront's view of the public API (docs/api.md).
+import type { CartLineView, CartView } from '../../shared/cart/cart.service';
+import type { CheckoutRequest } from '../../shared/checkout/checkout-request';
+import type {
+  OrderLineView,
+  OrderSummary,
+  OrderView,
+  ShippingAddressView,
+} from '../../shared/orders/orders.repository';
 
 export const API_BASE = '/api';
 
@@ -75,69 +83,16 @@ export interface Me {
   createdAt: string;
 }
 
-export interface CartLine {
-  productId: string;
-  sku: string;
-  name: string;
-  imageUrl: string;
-  unitPriceMinor: number;
-  currency: string;
-  quantity: number;
-  lineTotalMinor: number;
-  holdExpiresAt: string;
-  holdStatus: 'held' | 'lapsed';
-}
-
-export interface Cart {
-  lines: CartLine[];
-  itemCount: number;
-  totalMinor: number;
-  currency: string;
-  holdMinutes: number;
-}
-
-export interface ShippingAddress {
-  name: string;
-  line1: string;
-  line2: string;
-  city: string;
-  postalCode: string;
-  country: string;
-}
-
-export type PaymentInput =
-  | { provider: 'stripe'; paymentMethodId: string }
-  | { provider: 'paypal'; orderId: string };
-
-export type OrderStatus = 'pending_payment' | 'paid' | 'shipped' | 'payment_failed';
-
-export interface OrderSummary {
-  id: string;
-  status: OrderStatus;
-  createdAt: string;
-  totalMinor: number;
-  currency: string;
-  itemCount: number;
-}
-
-export interface OrderLine {
-  productId: string;
-  sku: string;
-  name: string;
-  quantity: number;
-  unitPriceMinor: number;
-  lineTotalMinor: number;
-}
-
-export interface Order extends OrderSummary {
-  lines: OrderLine[];
-  shippingAddress: ShippingAddress;
-  payment: { provider: string; brand?: string; last4?: string } | null;
-  paidAt?: string;
-  receiptSentAt?: string;
-  shippedAt?: string;
-  declineReason?: string;
-}
+// The API's shapes, taken from the server code that produces them (type-only imports: none of
+// that code is bundled), so the SPA and the API cannot drift apart.
+export type CartLine = CartLineView;
+export type Cart = CartView;
+export type ShippingAddress = ShippingAddressView;
+export type PaymentInput = CheckoutRequest['payment'];
+export type OrderStatus = OrderView['status'];
+export type { OrderSummary };
+export type OrderLine = OrderLineView;
+export type Order = OrderView;
 
 export interface RequiresAction {
   status: 'requires_action';

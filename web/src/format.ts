@@ -1,3 +1,5 @@
+import { categories as productCategories } from '../../shared/catalogue/product';
+
 const moneyFormats = new Map<string, Intl.NumberFormat>();
 
 /** Integer minor units + ISO currency -> "$37.99" (fraction digits from the currency). */
@@ -73,17 +75,8 @@ export function categoryLabel(category: string): string {
   return category.charAt(0).toUpperCase() + category.slice(1);
 }
 
-export const categories = [
-  'books',
-  'apparel',
-  'electronics',
-  'home',
-  'toys',
-  'sports',
-  'beauty',
-  'grocery',
-  'garden',
-] as const;
+/** The catalogue's categories, in menu order (the server's own list). */
+export const categories = productCategories;
 
 export const statusLabels: Record<string, string> = {
   pending_payment: 'Awaiting payment',

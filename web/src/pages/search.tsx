@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { facetFields } from '../../../shared/search/product-index-schema';
 import { api, type SearchResult } from '../api';
 import { Empty, ErrorBox, ProductGrid, SkeletonGrid, Spinner, useTitle } from '../components';
 import { attributeLabel, categoryLabel } from '../format';
@@ -6,29 +7,8 @@ import type { PageProps } from '../main';
 import { navigate } from '../router';
 
 const PAGE_SIZE = 20;
-/** Filterable fields from docs/api.md; anything else in the URL is not forwarded (it would be a 400). */
-const filterFields = [
-  'category',
-  'brand',
-  'colour',
-  'size',
-  'author',
-  'format',
-  'language',
-  'genre',
-  'material',
-  'fit',
-  'gender',
-  'connectivity',
-  'room',
-  'ageRange',
-  'sport',
-  'skinType',
-  'scent',
-  'origin',
-  'dietary',
-  'season',
-];
+/** What the API filters on (anything else in the URL is not forwarded: it would be a 400). */
+const filterFields = facetFields;
 const passThrough = ['q', 'sort', 'page', 'minPrice', 'maxPrice', ...filterFields];
 
 const sorts = [
