@@ -1,8 +1,8 @@
 import pg from 'pg';
 import WebSocket from 'ws';
-import { createScratchDatabase } from '../test/support/scratch-database';
 import { type LoadResult, load } from './support/load';
 import { startProcess, stopProcess } from './support/processes';
+import { startShopOnPostgres } from './support/shop-on-postgres';
 
 /** Raw conditional updates through a pg Pool(10), 50 callers: the ceiling for a hold. */
 async function rawHolds(url: string, skus: string[], seconds: number): Promise<number> {
@@ -31,21 +31,9 @@ async function rawHolds(url: string, skus: string[], seconds: number): Promise<n
 }
 
 export async function runCartBench(adminUrl: string) {
-  const database = await createScratchDatabase(adminUrl, 'shop_bench');
-  const dataDir = `/tmp/bench-cart-${Date.now()}`;
-  const host = await startProcess(
-    'scripts/start.ts',
-    { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: database.url },
-    /Shop ready in [\d.]+s: (http:\/\/[^/ ]+)\//,
-  );
-  const db = new pg.Client({ connectionString: database.url });
-  await db.connect();
+  const shop = await startShopOnPostgres(adminUrl, 'cart');
+  const { base, db, stock: rows } = shop;
   try {
-    const base = host.match[1]!.replace('localhost', '127.0.0.1');
-    await db.query('update inventory set on_hand = 1000000, held = 0');
-    const { rows } = await db.query<{ sku: string; product_id: string }>(
-      'select sku, product_id from inventory order by sku limit 2000',
-    );
     const users = 500;
     const tokens: string[] = [];
     for (let i = 0; i < users; i++) {
@@ -94,17 +82,17 @@ export async function runCartBench(adminUrl: string) {
       requests: cartRequests([hotId]) as never,
     });
     const rawSpread = await rawHolds(
-      database.url,
+      shop.databaseUrl,
       rows.map((r) => r.sku),
       10,
     );
-    const rawHot = await rawHolds(database.url, [rows[0]!.sku], 10);
+    const rawHot = await rawHolds(shop.databaseUrl, [rows[0]!.sku], 10);
     // What any design with these round trips can reach here, whatever the app code costs.
     const ceilings: LoadResult[] = [];
     for (const roundTrips of [5, 1]) {
       const bare = await startProcess(
         'bench/support/bare-cart-server.ts',
-        { DATABASE_URL: database.url, ROUND_TRIPS: String(roundTrips) },
+        { DATABASE_URL: shop.databaseUrl, ROUND_TRIPS: String(roundTrips) },
         /LISTENING (\d+)/,
       );
       try {
@@ -221,8 +209,6 @@ export async function runCartBench(adminUrl: string) {
       invariantViolations: Number(check[0]!.bad),
     };
   } finally {
-    await db.end();
-    await stopProcess(host.child);
-    await database.drop();
+    await shop.stop();
   }
 }

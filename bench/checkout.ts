@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { LocalIssuer } from '../shared/adapters/identity/local-issuer';
-import { createScratchDatabase } from '../test/support/scratch-database';
 import { type LoadResult, load } from './support/load';
-import { startProcess, stopProcess } from './support/processes';
+import { startShopOnPostgres } from './support/shop-on-postgres';
 
 /** The checkout-like transaction through pg directly: conditional stock update + order insert. */
 async function rawCheckouts(url: string, skus: string[], seconds: number): Promise<number> {
@@ -58,21 +57,9 @@ async function drainSeconds(db: pg.Client, timeoutSeconds = 300): Promise<number
 }
 
 export async function runCheckoutBench(adminUrl: string) {
-  const database = await createScratchDatabase(adminUrl, 'shop_bench');
-  const dataDir = `/tmp/bench-checkout-${Date.now()}`;
-  const host = await startProcess(
-    'scripts/start.ts',
-    { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: database.url },
-    /Shop ready in [\d.]+s: (http:\/\/[^/ ]+)\//,
-  );
-  const db = new pg.Client({ connectionString: database.url });
-  await db.connect();
+  const shop = await startShopOnPostgres(adminUrl, 'checkout');
+  const { base, db, dataDir, stock: rows } = shop;
   try {
-    const base = host.match[1]!.replace('localhost', '127.0.0.1');
-    await db.query('update inventory set on_hand = 1000000, held = 0');
-    const { rows } = await db.query<{ sku: string; product_id: string }>(
-      'select sku, product_id from inventory order by sku limit 2000',
-    );
     const issuer = await LocalIssuer.open(dataDir, 'storefront-api');
     // Shoppers with one unit in the cart each (their hold lapsed: checkout re-acquires stock).
     const prepare = async (
@@ -147,11 +134,11 @@ export async function runCheckoutBench(adminUrl: string) {
     });
     const hotDrain = await drainSeconds(db);
     const rawSpread = await rawCheckouts(
-      database.url,
+      shop.databaseUrl,
       rows.map((r) => r.sku),
       10,
     );
-    const rawHot = await rawCheckouts(database.url, [rows[0]!.sku], 10);
+    const rawHot = await rawCheckouts(shop.databaseUrl, [rows[0]!.sku], 10);
     const { rows: paid } = await db.query<{ n: string }>(
       "select count(*) as n from orders where status = 'paid'",
     );
@@ -202,8 +189,6 @@ export async function runCheckoutBench(adminUrl: string) {
       invariantViolations: Number(bad[0]!.n),
     };
   } finally {
-    await db.end();
-    await stopProcess(host.child);
-    await database.drop();
+    await shop.stop();
   }
 }
