@@ -204,15 +204,18 @@ function addressLines(address: OrderForEmail['shippingAddress']): string[] {
     .filter((line) => line.length > 0);
 }
 
+// Building an Intl.DateTimeFormat costs far more than formatting with one: one per locale.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
 function formatDate(iso: string, locale: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  const formatted = new Intl.DateTimeFormat(locale, {
-    dateStyle: 'long',
-    timeStyle: 'short',
-    timeZone: 'UTC',
-  });
-  return `${formatted.format(date)} UTC`;
+  let format = dateFormats.get(locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
+    dateFormats.set(locale, format);
+  }
+  return `${format.format(date)} UTC`;
 }
 
 function htmlDocument(title: string, body: string): string {

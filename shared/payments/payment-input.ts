@@ -36,12 +36,18 @@ export function validateChargeInput(input: ChargeInput): void {
     throw validationFailed(errors, 'The payment request has invalid fields.');
 }
 
-/** Digits after the decimal point for a currency (JPY 0, EUR 2, KWD 3), from ICU. */
+const exponents = new Map<string, number>();
+
+/** Digits after the decimal point for a currency (JPY 0, EUR 2, KWD 3), from ICU (asked once per currency). */
 export function currencyExponent(currency: string): number {
-  return new Intl.NumberFormat('en', {
-    style: 'currency',
-    currency: currency.toUpperCase(),
-  }).resolvedOptions().maximumFractionDigits as number;
+  const code = currency.toUpperCase();
+  let exponent = exponents.get(code);
+  if (exponent === undefined) {
+    exponent = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions()
+      .maximumFractionDigits as number;
+    exponents.set(code, exponent);
+  }
+  return exponent;
 }
 
 /** 1999 EUR -> "19.99"; 500 JPY -> "500". PayPal amounts are decimal strings. */

@@ -11,6 +11,30 @@ cacheContract(
   process.env.TEST_REDIS_URL ? undefined : 'TEST_REDIS_URL is not set (CI sets it to the machine Redis)',
 );
 
+describe('in-process LRU bounds', () => {
+  it('holds exactly maxEntries entries, evicting the least recently used', async () => {
+    const cache = new MemoryCache({ maxEntries: 3 });
+    for (const key of ['a', 'b', 'c']) await cache.set(key, key, 60);
+    await cache.get('a'); // now b is the least recently used
+    await cache.set('d', 'd', 60);
+    expect(await Promise.all(['a', 'b', 'c', 'd'].map((key) => cache.get(key)))).toEqual([
+      'a',
+      undefined,
+      'c',
+      'd',
+    ]);
+    // Emptied one entry at a time (the last delete included), it still fills to its bound.
+    await cache.delete(['a', 'c', 'd']);
+    for (const key of ['e', 'f', 'g', 'h']) await cache.set(key, key, 60);
+    expect(await Promise.all(['e', 'f', 'g', 'h'].map((key) => cache.get(key)))).toEqual([
+      undefined,
+      'f',
+      'g',
+      'h',
+    ]);
+  });
+});
+
 const deferred = <T>() => {
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => {
