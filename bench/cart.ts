@@ -89,10 +89,10 @@ export async function runCartBench(adminUrl: string) {
     const rawHot = await rawHolds(shop.databaseUrl, [rows[0]!.sku], 10);
     // What any design with these round trips can reach here, whatever the app code costs.
     const ceilings: LoadResult[] = [];
-    for (const roundTrips of [5, 1]) {
+    for (const roundTrips of ['5', 'function', '1']) {
       const bare = await startProcess(
         'bench/support/bare-cart-server.ts',
-        { DATABASE_URL: shop.databaseUrl, ROUND_TRIPS: String(roundTrips) },
+        { DATABASE_URL: shop.databaseUrl, ROUND_TRIPS: roundTrips },
         /LISTENING (\d+)/,
       );
       try {
@@ -113,9 +113,11 @@ export async function runCartBench(adminUrl: string) {
         ];
         ceilings.push(
           await load(
-            roundTrips === 1
-              ? 'ceiling: bare Node http + the conditional update alone'
-              : 'ceiling: bare Node http + the same 5 SQL round trips, no app code',
+            {
+              '5': 'ceiling: bare Node http + the same 5 SQL round trips, no app code',
+              function: 'ceiling: bare Node http + the same statements in one PL/pgSQL call',
+              '1': 'ceiling: bare Node http + the conditional update alone',
+            }[roundTrips]!,
             `http://127.0.0.1:${bare.match[1]}`,
             { connections: 50, requests: bareRequests as never },
           ),
