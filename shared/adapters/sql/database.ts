@@ -49,7 +49,9 @@ async function connect(config: SqlConfig): Promise<RelationalStore> {
     case 'postgres': {
       const { PostgresDialect } = await import('kysely');
       const pg = await import('pg');
-      const pool = (url: string) => new pg.default.Pool({ connectionString: url, max: 10 });
+      const { preparedStatementPool } = await import('./prepared-statements');
+      const pool = (url: string) =>
+        preparedStatementPool(new pg.default.Pool({ connectionString: url, max: 10 }));
       const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool(config.url) }) });
       const readDb = config.readUrl
         ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool(config.readUrl) }) })
