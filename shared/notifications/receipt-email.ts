@@ -1,3 +1,4 @@
+import type { OrderView, ShippingAddressView } from '../orders/orders.repository';
 import type { EmailMessage } from './email-sender.port';
 
 export interface OrderForEmail {
@@ -8,15 +9,8 @@ export interface OrderForEmail {
   totalMinor: number;
   currency: string;
   lines: Array<{ name: string; quantity: number; unitPriceMinor: number; lineTotalMinor: number }>;
-  shippingAddress: {
-    name: string;
-    line1: string;
-    line2: string;
-    city: string;
-    postalCode: string;
-    country: string;
-  };
-  payment: { provider: string; brand?: string; last4?: string } | null;
+  shippingAddress: ShippingAddressView;
+  payment: OrderView['payment'];
   carrier?: string;
   trackingNumber?: string;
 }
