@@ -297,10 +297,10 @@ describe('consumers under duplicate delivery and failure', () => {
 
 describe('crash injection (the process is SIGKILLed mid Pay Now)', () => {
   const worker = path.resolve('test/support/checkout-crash-worker.ts');
-  const tsx = path.resolve('node_modules/tsx/dist/cli.mjs');
   const runWorker = (dataDir: string, crashAt: string) =>
     new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, [tsx, worker, dataDir, crashAt], {
+      // One process (tsx as a loader): the crash must take down the process doing the work.
+      const child = spawn(process.execPath, ['--import', 'tsx', worker, dataDir, crashAt], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';

@@ -5,11 +5,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/test-shop';
 
 const worker = path.resolve('test/support/bus-worker.ts');
-const tsx = path.resolve('node_modules/tsx/dist/cli.mjs');
 const children: ChildProcess[] = [];
 
 function startWorker(dataDir: string, outFile: string, publish: number): ChildProcess {
-  const child = spawn(process.execPath, [tsx, worker, dataDir, outFile, String(publish)], { stdio: 'pipe' });
+  // One process (tsx as a loader, not its CLI): the CLI runs the script in a child of its own,
+  // which a SIGKILL of the CLI leaves running, so the "crashed" host kept working and outlived
+  // the test run.
+  const child = spawn(process.execPath, ['--import', 'tsx', worker, dataDir, outFile, String(publish)], {
+    stdio: 'pipe',
+  });
   children.push(child);
   return child;
 }
