@@ -25,6 +25,7 @@ describe('in-process LRU bounds', () => {
     ]);
     // Emptied one entry at a time (the last delete included), it still fills to its bound.
     await cache.delete(['a', 'c', 'd']);
+    expect(await cache.get('d')).toBeUndefined(); // the last one too
     for (const key of ['e', 'f', 'g', 'h']) await cache.set(key, key, 60);
     expect(await Promise.all(['e', 'f', 'g', 'h'].map((key) => cache.get(key)))).toEqual([
       undefined,
