@@ -30,6 +30,16 @@ async function rawHolds(url: string, skus: string[], seconds: number): Promise<n
   return Math.round(done / ((performance.now() - started) / 1000));
 }
 
+/**
+ * The n-th request of the load: each shopper works on 4 items of their own (or the one hot
+ * item), alternating quantity 1 and 2 so every request changes a hold.
+ */
+function shopperStep(n: number, users: number, items: number) {
+  const user = n % users;
+  const round = Math.floor(n / users);
+  return { user, item: (user * 4 + (round % 4)) % items, quantity: 1 + (Math.floor(round / 4) % 2) };
+}
+
 export async function runCartBench(adminUrl: string) {
   const shop = await startShopOnPostgres(adminUrl, 'cart');
   const { base, db, stock: rows } = shop;
@@ -50,17 +60,12 @@ export async function runCartBench(adminUrl: string) {
         {
           method: 'PUT',
           setupRequest: (req: Record<string, unknown>) => {
-            const i = n++;
-            const user = i % users;
-            const round = Math.floor(i / users);
-            // Each shopper works on 4 products of their own (spread) or the one hot product,
-            // alternating quantity 1 and 2 so every request changes a hold.
-            const product = productIds[(user * 4 + (round % 4)) % productIds.length]!;
+            const step = shopperStep(n++, users, productIds.length);
             return {
               ...req,
-              path: `/api/cart/items/${product}`,
-              headers: { authorization: `Bearer ${tokens[user]}`, 'content-type': 'application/json' },
-              body: JSON.stringify({ quantity: 1 + (Math.floor(round / 4) % 2) }),
+              path: `/api/cart/items/${productIds[step.item]}`,
+              headers: { authorization: `Bearer ${tokens[step.user]}`, 'content-type': 'application/json' },
+              body: JSON.stringify({ quantity: step.quantity }),
             };
           },
         },
@@ -102,14 +107,9 @@ export async function runCartBench(adminUrl: string) {
         const bareRequests = [
           {
             setupRequest: (req: Record<string, unknown>) => {
-              const i = n++;
-              const user = i % users;
-              const round = Math.floor(i / users);
-              const sku = rows[(user * 4 + (round % 4)) % rows.length]!.sku;
-              return {
-                ...req,
-                path: `/bench${user}/${sku}/${Math.floor(round / 4) % 2 === 0 ? '+1' : '-1'}`,
-              };
+              const step = shopperStep(n++, users, rows.length);
+              const sign = step.quantity === 1 ? '+1' : '-1';
+              return { ...req, path: `/bench${step.user}/${rows[step.item]!.sku}/${sign}` };
             },
           },
         ];

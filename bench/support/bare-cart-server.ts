@@ -12,7 +12,6 @@ import pg from 'pg';
  */
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
 const mode = process.env.ROUND_TRIPS ?? '5';
-const roundTrips = Number(mode);
 const hold =
   'update inventory set held = held + 1, version = version + 1 where sku = $1 and on_hand - held >= 1';
 const release = 'update inventory set held = held - 1, version = version + 1 where sku = $1 and held >= 1';
@@ -45,7 +44,7 @@ async function addToCart(user: string, sku: string, increase: boolean): Promise<
     ]);
     return;
   }
-  if (roundTrips === 1) {
+  if (mode === '1') {
     await pool.query(increase ? hold : release, [sku]);
     return;
   }

@@ -97,30 +97,33 @@ class FieldIndex {
   readonly docsByValue: IntList[] = [];
   readonly offsets = new IntList();
   readonly flatValueIds = new IntList();
-  /** Each document's first value id (-1: none); enough on its own while no document has two. */
-  readonly firstValueIds = new IntList();
+  /** True once a document holds two values; until then `singleValueIds` can count facets. */
   multiValued = false;
-  private compactFirst: Uint8Array | Uint16Array | Int32Array | undefined;
+  private singleValues: Uint8Array | Uint16Array | Int32Array | undefined;
 
   /**
-   * `firstValueIds` in the narrowest array that holds them (value id + 1; 0: none): a field
-   * with few values then takes a byte per document, and facet counting stays in cache.
+   * Each document's value id + 1 (0: none), from the compressed rows, in the narrowest array
+   * that holds them: a field with few values takes a byte per document and facet counting stays
+   * in cache. Built on first use after a change.
    */
-  firstValueIdsCompact(): Uint8Array | Uint16Array | Int32Array {
-    if (!this.compactFirst) {
+  singleValueIds(): Uint8Array | Uint16Array | Int32Array {
+    if (!this.singleValues) {
       const values = this.values.length + 1;
-      const length = this.firstValueIds.length;
-      const compact =
+      const documents = this.offsets.length - 1;
+      const ids =
         values <= 0xff
-          ? new Uint8Array(length)
+          ? new Uint8Array(documents)
           : values <= 0xffff
-            ? new Uint16Array(length)
-            : new Int32Array(length);
-      const first = this.firstValueIds.data;
-      for (let doc = 0; doc < length; doc++) compact[doc] = first[doc]! + 1;
-      this.compactFirst = compact;
+            ? new Uint16Array(documents)
+            : new Int32Array(documents);
+      const offsets = this.offsets.data;
+      const flat = this.flatValueIds.data;
+      for (let doc = 0; doc < documents; doc++) {
+        if (offsets[doc + 1]! > offsets[doc]!) ids[doc] = flat[offsets[doc]!]! + 1;
+      }
+      this.singleValues = ids;
     }
-    return this.compactFirst;
+    return this.singleValues;
   }
 
   constructor() {
@@ -129,7 +132,7 @@ class FieldIndex {
 
   /** Must be called for every document, in ordinal order (empty `values` allowed). */
   add(doc: number, values: string[]): void {
-    this.compactFirst = undefined;
+    this.singleValues = undefined;
     const start = this.flatValueIds.length;
     for (const value of values) {
       let id = this.valueIds.get(value);
@@ -146,9 +149,7 @@ class FieldIndex {
       this.flatValueIds.push(id);
       this.docsByValue[id]!.push(doc);
     }
-    const count = this.flatValueIds.length - start;
-    this.firstValueIds.push(count > 0 ? this.flatValueIds.data[start]! : -1);
-    if (count > 1) this.multiValued = true;
+    if (this.flatValueIds.length - start > 1) this.multiValued = true;
     this.offsets.push(this.flatValueIds.length);
   }
 }
@@ -240,9 +241,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
       const from = lowerBound(order.length, (i) => prices[order[i]!]! >= minPrice);
       const to = lowerBound(order.length, (i) => prices[order[i]!]! > maxPrice);
       // Back into document order through a bitset: facet counting then reads memory in sequence.
-      const members = new Uint32Array((this.docs.length >>> 5) + 1);
-      for (let i = from; i < to; i++) members[order[i]! >>> 5]! |= 1 << (order[i]! & 31);
-      matched = setBits(members);
+      matched = setBits(bitsetOf(order.subarray(from, Math.max(from, to)), this.docs.length));
     }
 
     const start = (request.page - 1) * request.pageSize;
@@ -480,8 +479,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
     if (matched.length < smallResultSet) return topK(matched, end, compare).slice(start, end);
     const order = this.sortedOrder(sort, compare);
     if (matched.length === order.length) return Array.from(order.subarray(start, end));
-    const member = new Uint32Array((this.docs.length >>> 5) + 1);
-    for (const doc of matched) member[doc >>> 5]! |= 1 << (doc & 31);
+    const member = bitsetOf(matched, this.docs.length);
     const page: number[] = [];
     let seen = 0;
     for (let i = 0; i < order.length && seen < end; i++) {
@@ -554,8 +552,8 @@ export class EmbeddedSearchIndex implements SearchIndex {
       }
     } else {
       // One small read per document instead of three.
-      const first = index.firstValueIdsCompact();
-      for (const doc of matched) counts[first[doc]!]!++;
+      const ids = index.singleValueIds();
+      for (const doc of matched) counts[ids[doc]!]!++;
     }
     const buckets: FacetBucket[] = [];
     const shift = index.multiValued ? 0 : 1; // compact ids are one up (0 counts documents without a value)
@@ -639,6 +637,16 @@ function intersectBest(candidates: ScoredDocs, postings: Postings, factor: numbe
       if (score > best[i]!) best[i] = score;
     }
   }
+}
+
+/** A bitset over `size` positions with `positions` set. */
+function bitsetOf(positions: ArrayLike<number>, size: number): Uint32Array {
+  const bits = new Uint32Array((size >>> 5) + 1);
+  for (let i = 0; i < positions.length; i++) {
+    const position = positions[i]!;
+    bits[position >>> 5]! |= 1 << (position & 31);
+  }
+  return bits;
 }
 
 /** The positions of the set bits of `bits`, ascending, that `keep` (when given) accepts. */
