@@ -96,7 +96,7 @@ export async function runCartBench(adminUrl: string) {
     const rawHot = await rawHolds(shop.databaseUrl, [rows[0]!.sku], 10);
     // What any design with these round trips can reach here, whatever the app code costs.
     const ceilings: LoadResult[] = [];
-    for (const roundTrips of ['5', 'function', '1']) {
+    for (const roundTrips of ['statement', '5', '1']) {
       const bare = await startProcess(
         'bench/support/bare-cart-server.ts',
         { DATABASE_URL: shop.databaseUrl, ROUND_TRIPS: roundTrips },
@@ -108,16 +108,15 @@ export async function runCartBench(adminUrl: string) {
           {
             setupRequest: (req: Record<string, unknown>) => {
               const step = shopperStep(n++, users, rows.length);
-              const sign = step.quantity === 1 ? '+1' : '-1';
-              return { ...req, path: `/bench${step.user}/${rows[step.item]!.sku}/${sign}` };
+              return { ...req, path: `/bench${step.user}/${rows[step.item]!.sku}/${step.quantity}` };
             },
           },
         ];
         ceilings.push(
           await load(
             {
-              '5': 'ceiling: bare Node http + the same 5 SQL round trips, no app code',
-              function: 'ceiling: bare Node http + the same statements in one PL/pgSQL call',
+              statement: "ceiling: bare Node http + the shop's one statement, no app code",
+              '5': "ceiling: bare Node http + the portable transaction's 5 round trips (the Azure SQL path)",
               '1': 'ceiling: bare Node http + the conditional update alone',
             }[roundTrips]!,
             `http://127.0.0.1:${bare.match[1]}`,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, postgresSkipReason } from '../../test/support/postgres';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 import { ensureUser } from '../identity/users.repository';
-import { releaseExpiredHolds, removeLine, setLineQuantity } from './cart.service';
+import { getCart, releaseExpiredHolds, removeLine, setLineQuantity } from './cart.service';
 import { cartDeps } from './cart-deps';
 
 /** held = the sum of what cart lines hold, and 0 <= held <= on_hand, for every SKU. */
@@ -19,16 +19,25 @@ async function assertInvariant(shop: TestShop) {
   }
 }
 
+/** PostgreSQL runs add-to-cart as one statement; Azure SQL's portable transaction runs here too. */
+const writePaths = [
+  { name: 'one statement', portableWrites: false },
+  { name: 'portable transaction (the Azure SQL path)', portableWrites: true },
+];
+
 function cartConcurrency(
   name: string,
   env: () => Promise<Record<string, string> | undefined>,
   skipReason?: string,
 ) {
-  describe.skipIf(skipReason !== undefined)(
-    `cart holds under concurrency: ${name}${skipReason ? ` (skipped: ${skipReason})` : ''}`,
-    () => {
+  describe.skipIf(skipReason !== undefined).each(writePaths)(
+    `cart holds under concurrency: ${name}, $name${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+    ({ portableWrites }) => {
+      const depsOf = (shop: TestShop) => {
+        const deps = cartDeps(shop.services);
+        return { ...deps, settings: { ...deps.settings, portableWrites } };
+      };
       let shop: TestShop;
-      let drop: (() => Promise<void>) | undefined;
       beforeAll(async () => {
         const extra = await env();
         shop = await startTestShop({ products: 12, host: false, env: extra });
@@ -43,7 +52,6 @@ function cartConcurrency(
       }, 180_000);
       afterAll(async () => {
         await shop?.close();
-        await drop?.();
       });
 
       it('200 shoppers race for 50 units: exactly 50 holds, 150 clean 409s, held = 50', async () => {
@@ -53,7 +61,7 @@ function cartConcurrency(
           .set({ on_hand: 50, held: 0 })
           .where('sku', '=', product.sku)
           .execute();
-        const deps = cartDeps(shop.services);
+        const deps = depsOf(shop);
         const outcomes = await Promise.allSettled(
           Array.from({ length: 200 }, (_, i) => setLineQuantity(deps, `u${i}`, product.id, { quantity: 1 })),
         );
@@ -72,7 +80,7 @@ function cartConcurrency(
       }, 120_000);
 
       it('a storm of adds, decreases and deletes keeps the invariant', async () => {
-        const deps = cartDeps(shop.services);
+        const deps = depsOf(shop);
         const hot = shop.products.slice(1, 4);
         for (const p of hot)
           await shop.services.sql.db
@@ -100,9 +108,54 @@ function cartConcurrency(
         await assertInvariant(shop);
       }, 120_000);
 
+      it('answers with the cart as stored, refreshes stale holds, and refuses a full cart or short stock without a trace', async () => {
+        const db = shop.services.sql.db;
+        const deps = { ...depsOf(shop), settings: { ...depsOf(shop).settings, maxLines: 3 } };
+        const [a, b, c, d] = shop.products.slice(6, 10);
+        await db
+          .updateTable('inventory')
+          .set({ on_hand: 5, held: 0 })
+          .where('sku', 'in', [a!.sku, b!.sku, c!.sku, d!.sku])
+          .execute();
+        await setLineQuantity(deps, 'u150', a!.id, { quantity: 2 });
+        await setLineQuantity(deps, 'u150', b!.id, { quantity: 1 });
+        // b's hold is about to lapse; activity on the cart keeps it.
+        await db
+          .updateTable('cart_lines')
+          .set({ hold_expires_at: new Date(Date.now() + 30_000) })
+          .where('user_id', '=', 'u150')
+          .where('product_id', '=', b!.id)
+          .execute();
+        const answered = await setLineQuantity(deps, 'u150', c!.id, { quantity: 3 });
+        const stored = await getCart(deps, 'u150');
+        expect(answered.cart).toEqual(stored);
+        expect(stored.lines.map((l) => [l.productId, l.quantity, l.holdStatus])).toEqual([
+          [a!.id, 2, 'held'],
+          [b!.id, 1, 'held'],
+          [c!.id, 3, 'held'],
+        ]);
+        expect(new Date(stored.lines[1]!.holdExpiresAt).getTime()).toBeGreaterThan(Date.now() + 60_000);
+        expect(answered.levels).toMatchObject([{ sku: c!.sku, available: 2 }]);
+
+        await expect(setLineQuantity(deps, 'u150', d!.id, { quantity: 1 })).rejects.toMatchObject({
+          status: 422,
+          code: 'cart_full',
+        });
+        await expect(setLineQuantity(deps, 'u150', a!.id, { quantity: 6 })).rejects.toMatchObject({
+          status: 409,
+          code: 'out_of_stock',
+          extra: { available: 5 },
+        });
+        expect(await getCart(deps, 'u150')).toEqual(stored);
+        const decreased = await setLineQuantity(deps, 'u150', a!.id, { quantity: 1 });
+        expect(decreased.levels).toMatchObject([{ sku: a!.sku, available: 4 }]);
+        expect(decreased.cart).toEqual(await getCart(deps, 'u150'));
+        await assertInvariant(shop);
+      }, 120_000);
+
       it('expiry releases exactly the lapsed holds, once, with two sweepers racing', async () => {
         const db = shop.services.sql.db;
-        const deps = cartDeps(shop.services);
+        const deps = depsOf(shop);
         const product = shop.products[5]!;
         await db
           .updateTable('inventory')
@@ -147,25 +200,20 @@ function cartConcurrency(
       }, 120_000);
     },
   );
-
-  return {
-    setDrop(fn: () => Promise<void>) {
-      void fn;
-    },
-  };
 }
 
 cartConcurrency('PGlite', async () => undefined);
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+const databases: Array<NonNullable<Awaited<ReturnType<typeof createTestDatabase>>>> = [];
 cartConcurrency(
   'PostgreSQL (real server, real concurrency)',
   async () => {
-    database = await createTestDatabase();
-    return { DATABASE_URL: database!.url };
+    const database = (await createTestDatabase())!;
+    databases.push(database);
+    return { DATABASE_URL: database.url };
   },
   process.env.TEST_DATABASE_URL ? undefined : postgresSkipReason,
 );
 afterAll(async () => {
-  await database?.drop();
+  for (const database of databases) await database.drop();
 });

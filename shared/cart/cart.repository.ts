@@ -1,5 +1,7 @@
+import { CompiledQuery } from 'kysely';
 import { firstRows, isMssql } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
+import type { StockLevel } from '../inventory/inventory.repository';
 
 export interface CartLineRow {
   userId: string;
@@ -188,4 +190,168 @@ export async function markHoldReleased(db: Db, line: CartLineRow, now: Date): Pr
     .where('hold_expires_at', '<', now)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/** What one `setLineInOneStatement` did, with the cart as the statement left it. */
+export interface LineWrite {
+  outcome: 'changed' | 'out_of_stock' | 'cart_full' | 'lost_race';
+  /** The cart's lines after the statement (before it, when nothing changed), in cart order. */
+  lines: CartLineRow[];
+  /** The new stock level, when the hold moved. */
+  level?: StockLevel;
+  /** What the line held before the statement. */
+  previouslyHeld: number;
+  /** Units of the SKU available before the statement (for the 409). */
+  availableBefore: number;
+}
+
+interface LineWriteRow {
+  delta: number;
+  line_count: string | number;
+  available_before: number | null;
+  level_sku: string | null;
+  level_product_id: string | null;
+  level_on_hand: number | null;
+  level_held: number | null;
+  level_version: number | null;
+  level_updated_at: Date | null;
+  state: 'new' | 'old' | null;
+  user_id: string | null;
+  product_id: string | null;
+  sku: string | null;
+  name: string | null;
+  unit_price_minor: number | null;
+  currency: string | null;
+  quantity: number | null;
+  held_quantity: number | null;
+  hold_expires_at: Date | null;
+  added_at: Date | null;
+}
+
+const lineColumns = columns.join(', ');
+
+/*
+ * $1 user, $2 product, $3 sku, $4 quantity, $5 name, $6 unit price, $7 currency,
+ * $8 hold expiry, $9 now, $10 max lines, $11 refresh holds expiring before this.
+ * One constant text, so it is parsed and planned once per connection (prepared statements).
+ */
+export const setLineStatement = `
+  with line as (
+    select held_quantity from cart_lines where user_id = $1::varchar and product_id = $2::varchar
+    for update
+  ), change as (
+    select $4::int - coalesce((select held_quantity from line), 0) as delta,
+           exists (select 1 from line) as has_line,
+           (select count(*) from cart_lines where user_id = $1::varchar) as line_count
+  ), stock as (
+    update inventory i
+    set held = i.held + c.delta, version = i.version + 1, updated_at = $9::timestamptz
+    from change c
+    where i.sku = $3::varchar and c.delta <> 0
+      and (c.delta > 0 and i.on_hand - i.held >= c.delta or c.delta < 0 and i.held >= -c.delta)
+      and (c.has_line or c.line_count < $10::int)
+    returning i.sku, i.product_id, i.on_hand, i.held, i.version, i.updated_at
+  ), allowed as (
+    select 1 from stock union all select 1 from change where delta = 0
+  ), changed_line as (
+    update cart_lines
+    set quantity = $4::int, held_quantity = $4::int, hold_expires_at = $8::timestamptz,
+        unit_price_minor = $6::int, name = $5::varchar
+    where user_id = $1::varchar and product_id = $2::varchar and exists (select 1 from allowed)
+    returning ${lineColumns}
+  ), new_line as (
+    insert into cart_lines (${lineColumns})
+    select $1::varchar, $2::varchar, $3::varchar, $5::varchar, $6::int, $7::char(3), $4::int, $4::int,
+           $8::timestamptz, $9::timestamptz
+    where not exists (select 1 from line) and exists (select 1 from allowed)
+    returning ${lineColumns}
+  ), refreshed as (
+    update cart_lines set hold_expires_at = $8::timestamptz
+    where user_id = $1::varchar and product_id <> $2::varchar
+      and held_quantity > 0 and hold_expires_at < $11::timestamptz and exists (select 1 from allowed)
+  )
+  select c.delta, c.line_count,
+         (select on_hand - held from inventory where sku = $3::varchar) as available_before,
+         s.sku as level_sku, s.product_id as level_product_id, s.on_hand as level_on_hand,
+         s.held as level_held, s.version as level_version, s.updated_at as level_updated_at,
+         l.*
+  from change c
+  left join stock s on true
+  left join (
+    select 'new' as state, ${lineColumns} from changed_line
+    union all select 'new', ${lineColumns} from new_line
+    union all select 'old', ${lineColumns} from cart_lines where user_id = $1::varchar
+  ) l on true
+  order by l.added_at, l.product_id, l.state`;
+
+/**
+ * Sets a cart line to `line.quantity` in ONE PostgreSQL statement (one round trip, its own
+ * transaction): lock the line, take or give back the difference with a conditional update of
+ * the inventory, write the line, refresh the cart's other stale holds, and return the cart.
+ * Nothing is written unless the stock moved (or did not need to). Same rules as the portable
+ * transaction in cart.service; two inserts of a new line racing end in a unique violation for
+ * one of them, which rolls its whole statement back (the caller retries).
+ */
+export async function setLineInOneStatement(
+  db: Db,
+  line: Omit<CartLineRow, 'heldQuantity'>,
+  options: { maxLines: number; refreshHoldsBefore: Date },
+): Promise<LineWrite> {
+  const { userId, productId, quantity, holdExpiresAt } = line;
+  const { rows } = await db.executeQuery<LineWriteRow>(
+    CompiledQuery.raw(setLineStatement, [
+      userId,
+      productId,
+      line.sku,
+      quantity,
+      line.name,
+      line.unitPriceMinor,
+      line.currency,
+      holdExpiresAt.toISOString(),
+      line.addedAt.toISOString(),
+      options.maxLines,
+      options.refreshHoldsBefore.toISOString(),
+    ]),
+  );
+  const first = rows[0]!;
+  const applied = first.level_sku !== null || first.delta === 0;
+  const previouslyHeld = quantity - first.delta;
+  const written = rows.find((r) => r.state === 'new');
+  const lines: CartLineRow[] = [];
+  for (const row of rows) {
+    if (row.state === null || (row.state === 'old' && written && row.product_id === productId)) continue;
+    const cartLine = toRow(row as Parameters<typeof toRow>[0]);
+    // The statement refreshed these; its snapshot still shows them as they were.
+    if (
+      written &&
+      row.product_id !== productId &&
+      cartLine.heldQuantity > 0 &&
+      cartLine.holdExpiresAt < options.refreshHoldsBefore
+    )
+      cartLine.holdExpiresAt = holdExpiresAt;
+    lines.push(cartLine);
+  }
+  const outcome = applied
+    ? 'changed'
+    : first.delta < 0
+      ? 'lost_race'
+      : !rows.some((r) => r.product_id === productId) && Number(first.line_count) >= options.maxLines
+        ? 'cart_full'
+        : 'out_of_stock';
+  return {
+    outcome,
+    lines,
+    previouslyHeld,
+    availableBefore: first.available_before ?? 0,
+    level:
+      first.level_sku === null
+        ? undefined
+        : {
+            sku: first.level_sku,
+            productId: first.level_product_id!,
+            available: first.level_on_hand! - first.level_held!,
+            version: first.level_version!,
+            updatedAt: first.level_updated_at!,
+          },
+  };
 }

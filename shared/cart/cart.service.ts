@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { isMssql } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
 import { type CatalogueDeps, getProduct } from '../catalogue/catalogue.service';
+import type { Product } from '../catalogue/product';
 import { holdStock, readStockLevel, releaseStock, type StockLevel } from '../inventory/inventory.repository';
 import { AppError } from '../platform/errors';
 import { parseWith } from '../platform/http';
@@ -13,6 +15,7 @@ import {
   listCartLines,
   markHoldReleased,
   refreshHolds,
+  setLineInOneStatement,
   updateCartLineIfHeld,
 } from './cart.repository';
 
@@ -20,6 +23,8 @@ export interface CartSettings {
   holdMinutes: number;
   maxLineQuantity: number;
   maxLines?: number;
+  /** Use the portable transaction (the Azure SQL path) on PostgreSQL too: tests run both. */
+  portableWrites?: boolean;
 }
 
 export interface CartDeps {
@@ -130,6 +135,7 @@ async function withRetries<T>(work: () => Promise<T>): Promise<T> {
 /**
  * `PUT /api/cart/items/{productId}`: sets the line to `quantity`, taking or giving back
  * exactly the difference from what the line holds now. Not enough stock: 409, nothing changes.
+ * On PostgreSQL this is one statement (one round trip); on Azure SQL, the portable transaction.
  */
 export async function setLineQuantity(
   deps: CartDeps,
@@ -140,73 +146,138 @@ export async function setLineQuantity(
   const { quantity } = parseWith(quantitySchema(deps.settings.maxLineQuantity), body);
   const product = await getProduct(deps.catalogue, productId); // 404 for an unknown product
   const now = (deps.now ?? (() => new Date()))();
-  const holdExpiresAt = new Date(now.getTime() + deps.settings.holdMinutes * 60_000);
-
-  let level: StockLevel | undefined;
-  const lines = await withRetries(() =>
-    deps.db.transaction().execute(async (trx) => {
-      level = undefined;
-      // One read gives this line, the line count and everything the response shows.
-      const lines = await listCartLines(trx, userId);
-      const line = lines.find((l) => l.productId === productId);
-      const currentlyHeld = line?.heldQuantity ?? 0;
-      const delta = quantity - currentlyHeld;
-      const maxLines = deps.settings.maxLines ?? defaultMaxLines;
-      if (!line && lines.length >= maxLines) {
-        throw new AppError(422, 'cart_full', `A cart holds at most ${maxLines} products.`);
-      }
-      const change = {
-        quantity,
-        heldQuantity: quantity,
-        holdExpiresAt,
-        unitPriceMinor: product.priceMinor,
-        name: product.name,
-      };
-      const updated: CartLineRow = line
-        ? { ...line, ...change }
-        : { userId, productId, sku: product.sku, currency: product.currency, addedAt: now, ...change };
-      if (line) {
-        if (!(await updateCartLineIfHeld(trx, userId, productId, currentlyHeld, change)))
-          throw new LostRace();
-      } else {
-        await insertCartLine(trx, updated);
-      }
-      // Activity keeps the other holds alive; refreshing more than once a minute buys nothing.
-      const others = lines.filter((l) => l.productId !== productId);
-      const stale = others.some(
-        (l) => l.heldQuantity > 0 && l.holdExpiresAt.getTime() < holdExpiresAt.getTime() - 60_000,
-      );
-      if (stale) await refreshHolds(trx, userId, holdExpiresAt);
-      // The inventory row is the contended one (a hot SKU): touch it last, so its lock is held
-      // only until the commit that follows.
-      if (delta > 0) level = await holdStock(trx, product.sku, delta);
-      if (delta > 0 && !level) {
-        const now = await readStockLevel(trx, product.sku);
-        const available = Math.max(0, (now?.available ?? 0) + currentlyHeld);
-        throw new AppError(
-          409,
-          'out_of_stock',
-          `Only ${available} of '${product.name}' can be in your cart now.`,
-          {
-            productId,
-            requested: quantity,
-            available,
-          },
-        );
-      }
-      if (delta < 0) {
-        level = await releaseStock(trx, product.sku, -delta);
-        if (!level) throw new LostRace();
-      }
-      const refreshed = others.map((l) => (stale && l.heldQuantity > 0 ? { ...l, holdExpiresAt } : l));
-      return line
-        ? lines.map((l) =>
-            l.productId === productId ? updated : refreshed.find((r) => r.productId === l.productId)!,
-          )
-        : [...refreshed, updated];
-    }),
-  );
+  const request: LineRequest = {
+    userId,
+    product,
+    quantity,
+    now,
+    holdExpiresAt: new Date(now.getTime() + deps.settings.holdMinutes * 60_000),
+    maxLines: deps.settings.maxLines ?? defaultMaxLines,
+  };
+  const write =
+    deps.settings.portableWrites || isMssql(deps.db) ? setLineInTransaction : setLineInOneRoundTrip;
+  const { lines, level } = await withRetries(() => write(deps.db, request));
   return { cart: cartView(lines, deps.settings, now), changedSkus: [], levels: level ? [level] : [] };
+}
+
+interface LineRequest {
+  userId: string;
+  product: Product;
+  quantity: number;
+  now: Date;
+  holdExpiresAt: Date;
+  maxLines: number;
+}
+
+interface LineResult {
+  lines: CartLineRow[];
+  level?: StockLevel;
+}
+
+function outOfStock(request: LineRequest, available: number): AppError {
+  const { product, quantity } = request;
+  return new AppError(
+    409,
+    'out_of_stock',
+    `Only ${available} of '${product.name}' can be in your cart now.`,
+    {
+      productId: product.id,
+      requested: quantity,
+      available,
+    },
+  );
+}
+
+function cartFull(maxLines: number): AppError {
+  return new AppError(422, 'cart_full', `A cart holds at most ${maxLines} products.`);
+}
+
+// Activity keeps the other holds alive; refreshing more than once a minute buys nothing.
+function refreshHoldsBefore(request: LineRequest): Date {
+  return new Date(request.holdExpiresAt.getTime() - 60_000);
+}
+
+async function setLineInOneRoundTrip(db: Db, request: LineRequest): Promise<LineResult> {
+  const { userId, product, quantity, now, holdExpiresAt, maxLines } = request;
+  const write = await setLineInOneStatement(
+    db,
+    {
+      userId,
+      productId: product.id,
+      sku: product.sku,
+      name: product.name,
+      unitPriceMinor: product.priceMinor,
+      currency: product.currency,
+      quantity,
+      holdExpiresAt,
+      addedAt: now,
+    },
+    { maxLines, refreshHoldsBefore: refreshHoldsBefore(request) },
+  );
+  switch (write.outcome) {
+    case 'changed':
+      return { lines: write.lines, level: write.level };
+    case 'cart_full':
+      throw cartFull(maxLines);
+    case 'out_of_stock':
+      throw outOfStock(request, Math.max(0, write.availableBefore + write.previouslyHeld));
+    case 'lost_race':
+      throw new LostRace();
+  }
+}
+
+/** The same change as portable Kysely statements in one transaction (the Azure SQL path). */
+function setLineInTransaction(db: Db, request: LineRequest): Promise<LineResult> {
+  const { userId, product, quantity, now, holdExpiresAt, maxLines } = request;
+  const productId = product.id;
+  return db.transaction().execute(async (trx) => {
+    let level: StockLevel | undefined;
+    // One read gives this line, the line count and everything the response shows.
+    const lines = await listCartLines(trx, userId);
+    const line = lines.find((l) => l.productId === productId);
+    const currentlyHeld = line?.heldQuantity ?? 0;
+    const delta = quantity - currentlyHeld;
+    if (!line && lines.length >= maxLines) throw cartFull(maxLines);
+    const change = {
+      quantity,
+      heldQuantity: quantity,
+      holdExpiresAt,
+      unitPriceMinor: product.priceMinor,
+      name: product.name,
+    };
+    const updated: CartLineRow = line
+      ? { ...line, ...change }
+      : { userId, productId, sku: product.sku, currency: product.currency, addedAt: now, ...change };
+    if (line) {
+      if (!(await updateCartLineIfHeld(trx, userId, productId, currentlyHeld, change))) throw new LostRace();
+    } else {
+      await insertCartLine(trx, updated);
+    }
+    const refreshBefore = refreshHoldsBefore(request);
+    const others = lines.filter((l) => l.productId !== productId);
+    const stale = others.some((l) => l.heldQuantity > 0 && l.holdExpiresAt < refreshBefore);
+    if (stale) await refreshHolds(trx, userId, holdExpiresAt);
+    // The inventory row is the contended one (a hot SKU): touch it last, so its lock is held
+    // only until the commit that follows.
+    if (delta > 0) {
+      level = await holdStock(trx, product.sku, delta);
+      if (!level) {
+        const stock = await readStockLevel(trx, product.sku);
+        throw outOfStock(request, Math.max(0, (stock?.available ?? 0) + currentlyHeld));
+      }
+    }
+    if (delta < 0) {
+      level = await releaseStock(trx, product.sku, -delta);
+      if (!level) throw new LostRace();
+    }
+    const refreshed = others.map((l) => (stale && l.heldQuantity > 0 ? { ...l, holdExpiresAt } : l));
+    const after = line
+      ? lines.map((l) =>
+          l.productId === productId ? updated : refreshed.find((r) => r.productId === l.productId)!,
+        )
+      : [...refreshed, updated];
+    return { lines: after, level };
+  });
 }
 
 /** `DELETE /api/cart/items/{productId}`: drops the line and gives its held units back. */
