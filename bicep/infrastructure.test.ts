@@ -337,6 +337,7 @@ describe('app settings', () => {
     PORT: 'the local host only; the Functions runtime owns the port in Azure',
     DATABASE_URL: 'local PostgreSQL only; Azure uses SQL_SERVER/SQL_DATABASE with Entra auth',
     DATABASE_READ_URL: 'local PostgreSQL only; Azure reads with ApplicationIntent=ReadOnly',
+    SQL_PORTABLE_WRITES: 'PostgreSQL only; Azure SQL always runs the portable statements',
   };
 
   it('sets every setting shared/platform/config.ts reads, except the documented local-only ones', () => {

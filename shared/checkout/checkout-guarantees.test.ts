@@ -63,16 +63,21 @@ function flashSale(
   env: () => Promise<Record<string, string> | undefined>,
   skipReason?: string,
 ) {
-  describe.skipIf(skipReason !== undefined)(
-    `flash sale: ${name}${skipReason ? ` (skipped: ${skipReason})` : ''}`,
-    () => {
+  // PostgreSQL reserves and settles in one statement each; Azure SQL's portable transactions
+  // run here too (SQL_PORTABLE_WRITES).
+  describe.skipIf(skipReason !== undefined).each([
+    { path: 'one statement', SQL_PORTABLE_WRITES: 'false' },
+    { path: 'portable transactions (the Azure SQL path)', SQL_PORTABLE_WRITES: 'true' },
+  ])(
+    `flash sale: ${name}, $path${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+    ({ SQL_PORTABLE_WRITES }) => {
       let shop: TestShop | undefined;
       afterAll(async () => {
         await shop?.close();
       });
 
       it('500 buyers, 50 units: exactly 50 paid, 450 clean 409s, stock 0/0, 50 receipts, 50 pick requests', async () => {
-        shop = await startTestShop({ products: 3, env: await env() });
+        shop = await startTestShop({ products: 3, env: { ...(await env()), SQL_PORTABLE_WRITES } });
         const db = shop.services.sql.db;
         const product = shop.products[1]!;
         await db
@@ -132,17 +137,18 @@ function flashSale(
 }
 
 flashSale('PGlite', async () => undefined);
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+const databases: Array<NonNullable<Awaited<ReturnType<typeof createTestDatabase>>>> = [];
 flashSale(
   'PostgreSQL (real server)',
   async () => {
-    database = await createTestDatabase();
-    return { DATABASE_URL: database!.url };
+    const database = (await createTestDatabase())!;
+    databases.push(database);
+    return { DATABASE_URL: database.url };
   },
   process.env.TEST_DATABASE_URL ? undefined : postgresSkipReason,
 );
 afterAll(async () => {
-  await database?.drop();
+  for (const database of databases) await database.drop();
 });
 
 function messageContext(name: string, messageId: string, applicationProperties: Record<string, string> = {}) {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { isMssql } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
 import {
   deleteCartLineIfHeld,
@@ -23,12 +24,15 @@ import {
 import type { ChargeOutcome, LookupOutcome, PaymentGateway } from '../payments/payment-gateway.port';
 import { AppError, isAppError } from '../platform/errors';
 import { type Problem, parseWith, problemResponse } from '../platform/http';
+import { type OrderDraft, reserveInOneStatement, settlePaidInOneStatement } from './checkout.repository';
 import { type CheckoutRequest, checkoutRequestSchema } from './checkout-request';
 
 export interface CheckoutDeps {
   db: Db;
   gateway: PaymentGateway;
   holdMinutes: number;
+  /** Use the portable transactions (the Azure SQL path) on PostgreSQL too: tests run both. */
+  portableWrites?: boolean;
   /** Test seam for crash injection: called between the steps. */
   hooks?: { afterReserve?(orderId: string): Promise<void>; afterCharge?(orderId: string): Promise<void> };
 }
@@ -137,22 +141,21 @@ export async function checkout(
     throw error;
   }
   await deps.hooks?.afterCharge?.(reserved.orderId);
-  // A final answer is kept as sent (in the settling transaction when this call settles the
-  // order); a 202 is answered from the order's state on replay.
-  const keep = (db: Db, answer: CheckoutResponse) =>
-    answer.status === 202 ? Promise.resolve() : keepAnswer(db, shopper.userId, idempotencyKey, answer);
-  let answer: CheckoutResponse | undefined;
+  // A final answer is kept as sent (with the settling change when this call settles the order);
+  // a 202 is answered from the order's state on replay.
   const settled = await settlePayment(deps, reserved.orderId, outcome, {
     known: { order: reserved.order, lines: reserved.lines },
-    async onSettled(trx, order) {
-      answer = responseForOrder(orderView(order, reserved.lines), outcome);
-      await keep(trx, answer);
+    answerTo: {
+      userId: shopper.userId,
+      key: idempotencyKey,
+      answerFor: (order) => responseForOrder(orderView(order, reserved.lines), outcome),
     },
   });
+  let answer = settled.answer;
   if (!answer) {
     // Someone else (a webhook, the recovery timer) settled it first: answer from its state.
     answer = await answerFor(deps.db, reserved.orderId, outcome);
-    await keep(deps.db, answer);
+    if (answer.status !== 202) await keepAnswer(deps.db, shopper.userId, idempotencyKey, answer);
   }
   return {
     ...answer,
@@ -181,31 +184,89 @@ async function reserve(
   hash: string,
   request: CheckoutRequest,
 ): Promise<Reservation> {
-  const orderId = newOrderId();
-  return deps.db.transaction().execute(async (trx) => {
-    // First: claim the key. A concurrent request with the same key waits here, then fails.
+  const now = new Date();
+  const address = request.shippingAddress;
+  const draft: OrderDraft = {
+    id: newOrderId(),
+    user_id: shopper.userId,
+    status: 'pending_payment',
+    email: shopper.email.slice(0, 200),
+    ship_name: address.name,
+    ship_line1: address.line1,
+    ship_line2: address.line2,
+    ship_city: address.city,
+    ship_postal_code: address.postalCode,
+    ship_country: address.country,
+    payment_provider: request.payment.provider,
+    payment_method_ref:
+      request.payment.provider === 'stripe' ? request.payment.paymentMethodId : request.payment.orderId,
+    payment_reference: null,
+    card_brand: null,
+    card_last4: null,
+    decline_reason: null,
+    created_at: now,
+    updated_at: now,
+    paid_at: null,
+    receipt_sent_at: null,
+    shipped_at: null,
+  };
+  if (deps.portableWrites || isMssql(deps.db))
+    return reserveInTransaction(deps.db, draft, idempotencyKey, hash);
+  const reserved = await reserveInOneStatement(deps.db, draft, { key: idempotencyKey, requestHash: hash });
+  switch (reserved.outcome) {
+    case 'reserved':
+      return {
+        orderId: draft.id,
+        amountMinor: reserved.order.total_minor,
+        currency: reserved.order.currency,
+        skus: reserved.relapsedSkus,
+        order: reserved.order,
+        lines: reserved.lines,
+      };
+    case 'cart_empty':
+      throw cartEmpty();
+    case 'mixed_currencies':
+      throw mixedCurrencies();
+    case 'out_of_stock':
+      throw outOfStock(reserved.short);
+  }
+}
+
+const cartEmpty = () => new AppError(422, 'cart_empty', 'Your cart is empty.');
+const mixedCurrencies = () => new AppError(422, 'mixed_currencies', 'A cart must be in one currency.');
+const outOfStock = (short: Array<{ productId: string; requested: number; available: number }>) =>
+  new AppError(409, 'out_of_stock', `Not enough stock for ${short.length} line(s); nothing was charged.`, {
+    lines: short,
+  });
+
+/** The reservation as portable Kysely statements in one transaction (the Azure SQL path). */
+function reserveInTransaction(
+  db: Db,
+  draft: OrderDraft,
+  idempotencyKey: string,
+  hash: string,
+): Promise<Reservation> {
+  const userId = draft.user_id;
+  return db.transaction().execute(async (trx) => {
     await trx
       .insertInto('idempotency_keys')
       .values({
-        user_id: shopper.userId,
+        user_id: userId,
         idempotency_key: idempotencyKey,
         request_hash: hash,
-        order_id: orderId,
+        order_id: draft.id,
         response_status: null,
         response_body: null,
-        created_at: new Date(),
+        created_at: draft.created_at,
       })
       .execute();
-    const lines = await listCartLines(trx, shopper.userId);
-    if (lines.length === 0) throw new AppError(422, 'cart_empty', 'Your cart is empty.');
+    const lines = await listCartLines(trx, userId);
+    if (lines.length === 0) throw cartEmpty();
     const currency = lines[0]!.currency;
-    if (lines.some((line) => line.currency !== currency))
-      throw new AppError(422, 'mixed_currencies', 'A cart must be in one currency.');
+    if (lines.some((line) => line.currency !== currency)) throw mixedCurrencies();
 
-    // The cart lines go first (compare-and-set against the expiry sweeper), stock last: the
-    // inventory rows are the contended ones and are locked only until the commit.
     for (const line of lines) {
-      if (!(await deleteCartLineIfHeld(trx, shopper.userId, line.productId, line.heldQuantity))) {
+      if (!(await deleteCartLineIfHeld(trx, userId, line.productId, line.heldQuantity))) {
         throw new AppError(409, 'cart_changed', 'Your cart changed while paying; please try again.');
       }
     }
@@ -228,46 +289,11 @@ async function reserve(
         });
       }
     }
-    if (short.length > 0) {
-      throw new AppError(
-        409,
-        'out_of_stock',
-        `Not enough stock for ${short.length} line(s); nothing was charged.`,
-        { lines: short },
-      );
-    }
-    const now = new Date();
+    if (short.length > 0) throw outOfStock(short);
     const amountMinor = lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0);
-    const address = request.shippingAddress;
-    const order: OrderRow = {
-      id: orderId,
-      user_id: shopper.userId,
-      status: 'pending_payment',
-      total_minor: amountMinor,
-      currency,
-      email: shopper.email.slice(0, 200),
-      ship_name: address.name,
-      ship_line1: address.line1,
-      ship_line2: address.line2,
-      ship_city: address.city,
-      ship_postal_code: address.postalCode,
-      ship_country: address.country,
-      payment_provider: request.payment.provider,
-      // The PayPal order id (needed to look the payment up) or the Stripe PaymentMethod id.
-      payment_method_ref:
-        request.payment.provider === 'stripe' ? request.payment.paymentMethodId : request.payment.orderId,
-      payment_reference: null,
-      card_brand: null,
-      card_last4: null,
-      decline_reason: null,
-      created_at: now,
-      updated_at: now,
-      paid_at: null,
-      receipt_sent_at: null,
-      shipped_at: null,
-    };
+    const order: OrderRow = { ...draft, total_minor: amountMinor, currency };
     const orderLines: OrderLineRow[] = lines.map((line, i) => ({
-      order_id: orderId,
+      order_id: draft.id,
       line_no: i + 1,
       product_id: line.productId,
       sku: line.sku,
@@ -277,7 +303,7 @@ async function reserve(
     }));
     await insertOrder(trx, order, orderLines);
     return {
-      orderId,
+      orderId: draft.id,
       amountMinor,
       currency,
       skus: lines.filter((l) => l.heldQuantity !== l.quantity).map((l) => l.sku),
@@ -293,52 +319,77 @@ async function reserve(
  * checkout, webhooks, 3-D Secure completion and the recovery timer alike.
  */
 export async function settlePayment(
-  deps: Pick<CheckoutDeps, 'db' | 'holdMinutes'>,
+  deps: Pick<CheckoutDeps, 'db' | 'holdMinutes' | 'portableWrites'>,
   orderId: string,
   outcome: ChargeOutcome | LookupOutcome,
   options: SettleOptions = {},
-): Promise<Aftermath> {
+): Promise<Settled> {
   const found = options.known ?? (await findOrder(deps.db, orderId));
   if (!found) return none;
   const { order, lines } = found;
+  const answerTo = options.answerTo;
+  // The answer for the order as this call leaves it; kept unless it is a 202.
+  const answering = (after: OrderRow) => {
+    const answer = answerTo?.answerFor(after);
+    const kept = answer && answer.status !== 202 ? answer : undefined;
+    return {
+      answer,
+      keep: (db: Db) => (answerTo && kept ? keepAnswer(db, answerTo.userId, answerTo.key, kept) : undefined),
+      kept:
+        answerTo && kept ? { ...answerTo, status: kept.status, body: JSON.stringify(kept.body) } : undefined,
+    };
+  };
   switch (outcome.status) {
     case 'succeeded': {
-      const paid = await deps.db.transaction().execute(async (trx) => {
-        const now = new Date();
-        const change = {
-          status: 'paid',
-          payment_reference: outcome.reference,
-          card_brand: outcome.cardBrand?.slice(0, 20) ?? null,
-          card_last4: outcome.last4 && /^\d{4}$/.test(outcome.last4) ? outcome.last4 : null,
-          paid_at: now,
-        } as const;
-        const moved = await transitionOrder(trx, orderId, ['pending_payment', 'requires_action'], change);
-        if (!moved) return false;
-        await options.onSettled?.(trx, { ...order, ...change, updated_at: now });
-        await addToOutbox(
-          trx,
-          newEvent('orders', 'OrderPaid', orderId, {
-            orderId,
-            userId: order.user_id,
-            totalMinor: order.total_minor,
-            currency: order.currency,
-            paidAt: now.toISOString(),
-            lines: lines.map((line) => ({
-              productId: line.product_id,
-              sku: line.sku,
-              quantity: line.quantity,
-            })),
-          }),
-        );
-        return true;
+      const now = new Date();
+      const change = {
+        status: 'paid',
+        payment_reference: outcome.reference,
+        card_brand: outcome.cardBrand?.slice(0, 20) ?? null,
+        card_last4: outcome.last4 && /^\d{4}$/.test(outcome.last4) ? outcome.last4 : null,
+        paid_at: now,
+      } as const;
+      const { answer, keep, kept } = answering({ ...order, ...change, updated_at: now });
+      const event = newEvent('orders', 'OrderPaid', orderId, {
+        orderId,
+        userId: order.user_id,
+        totalMinor: order.total_minor,
+        currency: order.currency,
+        paidAt: now.toISOString(),
+        lines: lines.map((line) => ({ productId: line.product_id, sku: line.sku, quantity: line.quantity })),
       });
-      return paid ? { changedSkus: [], eventsWritten: true } : none;
+      const paid =
+        deps.portableWrites || isMssql(deps.db)
+          ? await deps.db.transaction().execute(async (trx) => {
+              const moved = await transitionOrder(
+                trx,
+                orderId,
+                ['pending_payment', 'requires_action'],
+                change,
+              );
+              if (!moved) return false;
+              await keep(trx);
+              await addToOutbox(trx, event);
+              return true;
+            })
+          : await settlePaidInOneStatement(
+              deps.db,
+              {
+                orderId,
+                reference: change.payment_reference,
+                cardBrand: change.card_brand,
+                last4: change.card_last4,
+                paidAt: now,
+              },
+              event,
+              kept,
+            );
+      return paid ? { changedSkus: [], eventsWritten: true, answer } : none;
     }
     case 'requires_action': {
       const change = { status: 'requires_action', payment_reference: outcome.reference } as const;
-      if (await transitionOrder(deps.db, orderId, ['pending_payment'], change))
-        await options.onSettled?.(deps.db, { ...order, ...change, updated_at: new Date() });
-      return none;
+      if (!(await transitionOrder(deps.db, orderId, ['pending_payment'], change))) return none;
+      return { ...none, answer: answering({ ...order, ...change, updated_at: new Date() }).answer };
     }
     case 'declined':
     case 'not_found': {
@@ -351,8 +402,9 @@ export async function settlePayment(
           payment_reference: outcome.status === 'declined' ? (outcome.reference ?? null) : null,
         } as const;
         const moved = await transitionOrder(trx, orderId, ['pending_payment', 'requires_action'], change);
-        if (!moved) return false;
-        await options.onSettled?.(trx, { ...order, ...change, updated_at: new Date() });
+        if (!moved) return undefined;
+        const { answer, keep } = answering({ ...order, ...change, updated_at: new Date() });
+        await keep(trx);
         const expires = new Date(Date.now() + deps.holdMinutes * 60_000);
         for (const line of lines) {
           // The sold units become held again, in the shopper's cart, so a retry can pay for them.
@@ -381,9 +433,11 @@ export async function settlePayment(
             });
           }
         }
-        return true;
+        return { answer };
       });
-      return failed ? { changedSkus: lines.map((l) => l.sku), eventsWritten: false } : none;
+      return failed
+        ? { changedSkus: lines.map((l) => l.sku), eventsWritten: false, answer: failed.answer }
+        : none;
     }
     default:
       return none;
@@ -393,8 +447,13 @@ export async function settlePayment(
 export interface SettleOptions {
   /** The order and its lines when the caller has them (checkout just wrote them): no read. */
   known?: { order: OrderRow; lines: OrderLineRow[] };
-  /** Runs in the settling transaction, with the order as it now is, when this call moved it. */
-  onSettled?(trx: Db, order: OrderRow): Promise<void>;
+  /** Pay Now's Idempotency-Key: the answer for the order as this call settles it is kept with the change. */
+  answerTo?: { userId: string; key: string; answerFor(order: OrderRow): CheckoutResponse };
+}
+
+/** What settling did; `answer` when this call moved the order and was asked for one. */
+export interface Settled extends Aftermath {
+  answer?: CheckoutResponse;
 }
 
 /** The response Pay Now gives for an order in its current state. */

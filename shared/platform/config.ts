@@ -39,6 +39,8 @@ export interface AppConfig {
     paypalWebhookId: string;
   };
   cart: { holdMinutes: number; maxLineQuantity: number };
+  /** PostgreSQL runs the portable (Azure SQL) cart and checkout writes instead of its own. */
+  portableSqlWrites: boolean;
   lowStockThreshold: number;
   cacheTtlSeconds: number;
   appInsightsConnectionString: string;
@@ -67,6 +69,9 @@ export const settingDefaults = {
   SQL_SERVER: '',
   SQL_DATABASE: '',
   SQL_READ_SCALE_OUT: 'false',
+  // 'true' runs the portable statements Azure SQL runs on PostgreSQL too, instead of the
+  // one-statement cart and checkout writes (the tests run both).
+  SQL_PORTABLE_WRITES: 'false',
   REDIS_URL: '',
   SERVICEBUS_NAMESPACE: '',
   SEARCH_ENDPOINT: '',
@@ -195,6 +200,7 @@ export function parseConfig(env: Env = process.env): AppConfig {
       holdMinutes: integer(env, 'CART_HOLD_MINUTES', 1, 24 * 60),
       maxLineQuantity: integer(env, 'CART_MAX_LINE_QUANTITY', 1, 1000),
     },
+    portableSqlWrites: oneOf(env, 'SQL_PORTABLE_WRITES', ['true', 'false'] as const) === 'true',
     lowStockThreshold: integer(env, 'LOW_STOCK_THRESHOLD', 0, 1_000_000),
     cacheTtlSeconds: integer(env, 'CACHE_TTL_SECONDS', 1, 86_400),
     appInsightsConnectionString: setting(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),

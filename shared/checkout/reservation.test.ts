@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, postgresSkipReason } from '../../test/support/postgres';
+import { startTestShop, type TestShop } from '../../test/support/test-shop';
+import { insertCartLine } from '../cart/cart.repository';
+import type { Principal } from '../identity/principal';
+import { ensureUser } from '../identity/users.repository';
+import { checkout } from './checkout.service';
+import { checkoutDeps } from './checkout-deps';
+
+const address = {
+  name: 'Ada Lovelace',
+  line1: '1 Main St',
+  line2: '',
+  city: 'London',
+  postalCode: 'N1 9GU',
+  country: 'GB',
+};
+const visa = { provider: 'stripe', paymentMethodId: 'pm_card_visa' };
+
+/**
+ * Pay Now's reservation and settlement, checked row by row, on each write path: PostgreSQL's
+ * single statements and the portable transactions Azure SQL runs.
+ */
+function reservation(
+  name: string,
+  env: () => Promise<Record<string, string> | undefined>,
+  skipReason?: string,
+) {
+  describe.skipIf(skipReason !== undefined).each([
+    { path: 'one statement', portableWrites: false },
+    { path: 'portable transactions (the Azure SQL path)', portableWrites: true },
+  ])(
+    `Pay Now's writes: ${name}, $path${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+    ({ portableWrites }) => {
+      let shop: TestShop;
+      beforeAll(async () => {
+        shop = await startTestShop({ products: 8, host: false, env: await env() });
+      }, 120_000);
+      afterAll(async () => {
+        await shop?.close();
+      });
+
+      const deps = () => ({ ...checkoutDeps(shop.services), portableWrites });
+      const db = () => shop.services.sql.db;
+      async function shopper(userId: string): Promise<Principal> {
+        const principal = { userId, email: `${userId}@example.test`, name: userId, roles: [] };
+        await ensureUser(db(), principal);
+        return principal;
+      }
+      async function line(userId: string, index: number, quantity: number, held: boolean, currency = 'USD') {
+        const product = shop.products[index]!;
+        await insertCartLine(db(), {
+          userId,
+          productId: product.id,
+          sku: product.sku,
+          name: product.name,
+          unitPriceMinor: 100 * (index + 1),
+          currency,
+          quantity,
+          heldQuantity: held ? quantity : 0,
+          holdExpiresAt: new Date(Date.now() + (held ? 600_000 : -600_000)),
+          addedAt: new Date(Date.now() + index),
+        });
+        return product;
+      }
+      const setStock = (sku: string, onHand: number, held: number) =>
+        db().updateTable('inventory').set({ on_hand: onHand, held }).where('sku', '=', sku).execute();
+      const stock = (sku: string) =>
+        db()
+          .selectFrom('inventory')
+          .select(['on_hand', 'held'])
+          .where('sku', '=', sku)
+          .executeTakeFirstOrThrow();
+
+      it('sells held and lapsed lines, empties the cart, writes the order, its event and the kept answer', async () => {
+        const ada = await shopper(`ada-${portableWrites}`);
+        const held = await line(ada.userId, 0, 2, true);
+        const lapsed = await line(ada.userId, 1, 1, false);
+        await setStock(held.sku, 10, 2);
+        await setStock(lapsed.sku, 5, 0);
+        const key = randomUUID();
+        const paid = await checkout(deps(), ada, key, { shippingAddress: address, payment: visa });
+        expect(paid.status).toBe(201);
+        const order = paid.body as { id: string; totalMinor: number; lines: Array<{ productId: string }> };
+        expect(order.totalMinor).toBe(2 * 100 + 1 * 200);
+        expect(order.lines.map((l) => l.productId)).toEqual([held.id, lapsed.id]);
+        expect(paid.aftermath).toEqual({ changedSkus: [lapsed.sku], eventsWritten: true });
+        expect(await stock(held.sku)).toEqual({ on_hand: 8, held: 0 });
+        expect(await stock(lapsed.sku)).toEqual({ on_hand: 4, held: 0 });
+        expect(
+          await db()
+            .selectFrom('cart_lines')
+            .select('product_id')
+            .where('user_id', '=', ada.userId)
+            .execute(),
+        ).toEqual([]);
+        const rows = await db()
+          .selectFrom('order_lines')
+          .select(['line_no', 'sku', 'quantity', 'unit_price_minor'])
+          .where('order_id', '=', order.id)
+          .orderBy('line_no')
+          .execute();
+        expect(rows).toEqual([
+          { line_no: 1, sku: held.sku, quantity: 2, unit_price_minor: 100 },
+          { line_no: 2, sku: lapsed.sku, quantity: 1, unit_price_minor: 200 },
+        ]);
+        expect(
+          await db()
+            .selectFrom('orders')
+            .select(['status', 'total_minor', 'currency', 'ship_city'])
+            .where('id', '=', order.id)
+            .executeTakeFirstOrThrow(),
+        ).toEqual({ status: 'paid', total_minor: 400, currency: 'USD', ship_city: 'London' });
+        const events = await db()
+          .selectFrom('outbox')
+          .select(['type', 'body'])
+          .where('correlation_id', '=', order.id)
+          .execute();
+        expect(events.map((e) => e.type)).toEqual(['OrderPaid']);
+        expect(JSON.parse(events[0]!.body)).toMatchObject({
+          orderId: order.id,
+          totalMinor: 400,
+          lines: [
+            { sku: held.sku, quantity: 2 },
+            { sku: lapsed.sku, quantity: 1 },
+          ],
+        });
+        const kept = await db()
+          .selectFrom('idempotency_keys')
+          .select(['order_id', 'response_status', 'response_body'])
+          .where('idempotency_key', '=', key)
+          .executeTakeFirstOrThrow();
+        expect(kept.order_id).toBe(order.id);
+        expect(kept.response_status).toBe(201);
+        expect(JSON.parse(kept.response_body!)).toEqual(paid.body);
+
+        // The same key replays the answer and writes nothing more.
+        const again = await checkout(deps(), ada, key, { shippingAddress: address, payment: visa });
+        expect({ status: again.status, body: again.body }).toEqual({ status: 201, body: paid.body });
+        expect(
+          await db().selectFrom('orders').select('id').where('user_id', '=', ada.userId).execute(),
+        ).toHaveLength(1);
+      });
+
+      it('refuses a short line with 409 naming it, and changes nothing', async () => {
+        const bo = await shopper(`bo-${portableWrites}`);
+        const plenty = await line(bo.userId, 2, 1, true);
+        const scarce = await line(bo.userId, 3, 3, false);
+        await setStock(plenty.sku, 10, 1);
+        await setStock(scarce.sku, 4, 2);
+        const refused = await checkout(deps(), bo, randomUUID(), { shippingAddress: address, payment: visa });
+        expect(refused.status).toBe(409);
+        expect(refused.body).toMatchObject({
+          code: 'out_of_stock',
+          lines: [{ productId: scarce.id, requested: 3, available: 2 }],
+        });
+        expect(await stock(plenty.sku)).toEqual({ on_hand: 10, held: 1 });
+        expect(await stock(scarce.sku)).toEqual({ on_hand: 4, held: 2 });
+        expect(
+          await db().selectFrom('cart_lines').select('product_id').where('user_id', '=', bo.userId).execute(),
+        ).toHaveLength(2);
+        expect(
+          await db().selectFrom('orders').select('id').where('user_id', '=', bo.userId).execute(),
+        ).toEqual([]);
+      });
+
+      it('refuses an empty cart and a cart in two currencies with 422', async () => {
+        const cy = await shopper(`cy-${portableWrites}`);
+        const empty = await checkout(deps(), cy, randomUUID(), { shippingAddress: address, payment: visa });
+        expect({ status: empty.status, code: (empty.body as { code: string }).code }).toEqual({
+          status: 422,
+          code: 'cart_empty',
+        });
+        const dollars = await line(cy.userId, 4, 1, true);
+        const euros = await line(cy.userId, 5, 1, true, 'EUR');
+        await setStock(dollars.sku, 5, 1);
+        await setStock(euros.sku, 5, 1);
+        const mixed = await checkout(deps(), cy, randomUUID(), { shippingAddress: address, payment: visa });
+        expect({ status: mixed.status, code: (mixed.body as { code: string }).code }).toEqual({
+          status: 422,
+          code: 'mixed_currencies',
+        });
+        expect(await stock(dollars.sku)).toEqual({ on_hand: 5, held: 1 });
+        expect(
+          await db().selectFrom('orders').select('id').where('user_id', '=', cy.userId).execute(),
+        ).toEqual([]);
+      });
+    },
+  );
+}
+
+reservation('PGlite', async () => undefined);
+const databases: Array<NonNullable<Awaited<ReturnType<typeof createTestDatabase>>>> = [];
+reservation(
+  'PostgreSQL (real server)',
+  async () => {
+    const database = (await createTestDatabase())!;
+    databases.push(database);
+    return { DATABASE_URL: database.url };
+  },
+  process.env.TEST_DATABASE_URL ? undefined : postgresSkipReason,
+);
+afterAll(async () => {
+  for (const database of databases) await database.drop();
+});
