@@ -3,8 +3,8 @@ import type { CacheAside } from '../adapters/cache/cache-aside';
 import type { Db } from '../adapters/sql/schema';
 import { invalidateProduct } from '../catalogue/catalogue.service';
 import type { ProductStore } from '../catalogue/product-store.port';
-import { announceStockChange, type NotifierDeps } from '../inventory/availability-notifier';
-import { readStockLevel } from '../inventory/inventory.repository';
+import { announceStockLevels, type NotifierDeps } from '../inventory/availability-notifier';
+import { readStockLevel, type StockLevel } from '../inventory/inventory.repository';
 import { handleOnce } from '../messaging/outbox';
 
 export interface OrderPaidEvent {
@@ -35,11 +35,12 @@ export async function refreshInventoryAfterSale(
   messageId: string,
   event: OrderPaidEvent,
 ): Promise<'handled' | 'duplicate'> {
-  const skus = event.lines.map((line) => line.sku);
+  const levels: StockLevel[] = [];
   const outcome = await handleOnce(deps.db, 'inventory', messageId, async (trx) => {
     for (const line of event.lines) {
       const level = await readStockLevel(trx, line.sku);
       if (!level) continue;
+      levels.push(level);
       const lowStock = level.available <= deps.lowStockThreshold;
       await deps.products.setDisplayedAvailability(line.productId, {
         available: level.available,
@@ -57,8 +58,8 @@ export async function refreshInventoryAfterSale(
       }
     }
   });
-  // After the commit (PGlite has one connection: a read on `db` inside would wait forever).
-  if (outcome === 'handled') await announceStockChange(deps, skus);
+  // After the commit, with the levels just read (no second read).
+  if (outcome === 'handled') await announceStockLevels(deps, levels);
   return outcome;
 }
 

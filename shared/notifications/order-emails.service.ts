@@ -1,16 +1,19 @@
 import type { Db } from '../adapters/sql/schema';
 import { alreadyHandled, handleOnce } from '../messaging/outbox';
-import { findOrder, markReceiptSent, orderView } from '../orders/orders.repository';
+import {
+  findOrder,
+  markReceiptSent,
+  type OrderLineRow,
+  type OrderRow,
+  orderView,
+} from '../orders/orders.repository';
 import type { EmailSender } from './email-sender.port';
 import { type OrderForEmail, receiptEmail, shippingEmail } from './receipt-email';
 
-async function orderForEmail(
-  db: Db,
-  orderId: string,
+function orderForEmail(
+  found: { order: OrderRow; lines: OrderLineRow[] },
   extra: Partial<OrderForEmail> = {},
-): Promise<OrderForEmail | undefined> {
-  const found = await findOrder(db, orderId);
-  if (!found) return undefined;
+): OrderForEmail {
   const view = orderView(found.order, found.lines);
   return {
     id: view.id,
@@ -43,15 +46,16 @@ export async function sendOrderEmail(
 ): Promise<'handled' | 'duplicate' | 'ignored'> {
   if (typeof event.orderId !== 'string') return 'ignored';
   if (event.type !== 'OrderPaid' && event.type !== 'OrderShipped') return 'ignored';
+  // Checked before sending: a redelivered message must not send the email again.
   if (await alreadyHandled(deps.db, 'receipts', messageId)) return 'duplicate';
-  const order = await orderForEmail(deps.db, event.orderId, {
+  const found = await findOrder(deps.db, event.orderId);
+  if (!found?.order.email) return 'ignored';
+  const order = orderForEmail(found, {
     ...(typeof event.carrier === 'string' ? { carrier: event.carrier } : {}),
     ...(typeof event.trackingNumber === 'string' ? { trackingNumber: event.trackingNumber } : {}),
   });
-  if (!order || !order.email) return 'ignored';
-  const found = await findOrder(deps.db, event.orderId);
   const paid = event.type === 'OrderPaid';
-  if (!(paid && found?.order.receipt_sent_at))
+  if (!(paid && found.order.receipt_sent_at))
     await deps.email.send(paid ? receiptEmail(order) : shippingEmail(order));
   return handleOnce(deps.db, 'receipts', messageId, async (trx) => {
     if (paid) await markReceiptSent(trx, event.orderId as string);
