@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, postgresSkipReason } from '../../test/support/postgres';
+import { pgliteAndPostgres } from '../../test/support/postgres';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 import { ensureUser } from '../identity/users.repository';
 import { getCart, releaseExpiredHolds, removeLine, setLineQuantity } from './cart.service';
@@ -202,18 +202,4 @@ function cartConcurrency(
   );
 }
 
-cartConcurrency('PGlite', async () => undefined);
-
-const databases: Array<NonNullable<Awaited<ReturnType<typeof createTestDatabase>>>> = [];
-cartConcurrency(
-  'PostgreSQL (real server, real concurrency)',
-  async () => {
-    const database = (await createTestDatabase())!;
-    databases.push(database);
-    return { DATABASE_URL: database.url };
-  },
-  process.env.TEST_DATABASE_URL ? undefined : postgresSkipReason,
-);
-afterAll(async () => {
-  for (const database of databases) await database.drop();
-});
+for (const target of pgliteAndPostgres()) cartConcurrency(target.name, target.env, target.skipReason);

@@ -8,7 +8,7 @@ import {
   inventoryConsumerFunction,
 } from '../../functions/consumers/order-consumers';
 import { receiptsConsumerFunction } from '../../functions/consumers/receipts';
-import { createTestDatabase, postgresSkipReason } from '../../test/support/postgres';
+import { pgliteAndPostgres } from '../../test/support/postgres';
 import { startTestShop, type TestShop, tempDir } from '../../test/support/test-shop';
 import { listOutbox } from '../adapters/email/outbox-folder-email-sender';
 import type { Db } from '../adapters/sql/schema';
@@ -136,20 +136,7 @@ function flashSale(
   );
 }
 
-flashSale('PGlite', async () => undefined);
-const databases: Array<NonNullable<Awaited<ReturnType<typeof createTestDatabase>>>> = [];
-flashSale(
-  'PostgreSQL (real server)',
-  async () => {
-    const database = (await createTestDatabase())!;
-    databases.push(database);
-    return { DATABASE_URL: database.url };
-  },
-  process.env.TEST_DATABASE_URL ? undefined : postgresSkipReason,
-);
-afterAll(async () => {
-  for (const database of databases) await database.drop();
-});
+for (const target of pgliteAndPostgres()) flashSale(target.name, target.env, target.skipReason);
 
 function messageContext(name: string, messageId: string, applicationProperties: Record<string, string> = {}) {
   return new InvocationContext({

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, postgresSkipReason } from '../../test/support/postgres';
+import { pgliteAndPostgres } from '../../test/support/postgres';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 import { insertCartLine } from '../cart/cart.repository';
 import type { Principal } from '../identity/principal';
@@ -190,17 +190,4 @@ function reservation(
   );
 }
 
-reservation('PGlite', async () => undefined);
-const databases: Array<NonNullable<Awaited<ReturnType<typeof createTestDatabase>>>> = [];
-reservation(
-  'PostgreSQL (real server)',
-  async () => {
-    const database = (await createTestDatabase())!;
-    databases.push(database);
-    return { DATABASE_URL: database.url };
-  },
-  process.env.TEST_DATABASE_URL ? undefined : postgresSkipReason,
-);
-afterAll(async () => {
-  for (const database of databases) await database.drop();
-});
+for (const target of pgliteAndPostgres()) reservation(target.name, target.env, target.skipReason);
