@@ -157,13 +157,19 @@ export async function deleteCartLineIfHeld(
   return Number(result.numDeletedRows) === 1;
 }
 
-/** Cart activity keeps every live hold of the cart alive. */
-export async function refreshHolds(db: Db, userId: string, holdExpiresAt: Date): Promise<void> {
+/** Cart activity keeps the cart's live holds alive: those expiring before `staleBefore` move on. */
+export async function refreshHolds(
+  db: Db,
+  userId: string,
+  holdExpiresAt: Date,
+  staleBefore: Date,
+): Promise<void> {
   await db
     .updateTable('cart_lines')
     .set({ hold_expires_at: holdExpiresAt })
     .where('user_id', '=', userId)
     .where('held_quantity', '>', 0)
+    .where('hold_expires_at', '<', staleBefore)
     .execute();
 }
 

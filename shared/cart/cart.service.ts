@@ -254,9 +254,9 @@ function setLineInTransaction(db: Db, request: LineRequest): Promise<LineResult>
       await insertCartLine(trx, updated);
     }
     const refreshBefore = refreshHoldsBefore(request);
+    const isStale = (l: CartLineRow) => l.heldQuantity > 0 && l.holdExpiresAt < refreshBefore;
     const others = lines.filter((l) => l.productId !== productId);
-    const stale = others.some((l) => l.heldQuantity > 0 && l.holdExpiresAt < refreshBefore);
-    if (stale) await refreshHolds(trx, userId, holdExpiresAt);
+    if (others.some(isStale)) await refreshHolds(trx, userId, holdExpiresAt, refreshBefore);
     // The inventory row is the contended one (a hot SKU): touch it last, so its lock is held
     // only until the commit that follows.
     if (delta > 0) {
@@ -270,7 +270,7 @@ function setLineInTransaction(db: Db, request: LineRequest): Promise<LineResult>
       level = await releaseStock(trx, product.sku, -delta);
       if (!level) throw new LostRace();
     }
-    const refreshed = others.map((l) => (stale && l.heldQuantity > 0 ? { ...l, holdExpiresAt } : l));
+    const refreshed = others.map((l) => (isStale(l) ? { ...l, holdExpiresAt } : l));
     const after = line
       ? lines.map((l) =>
           l.productId === productId ? updated : refreshed.find((r) => r.productId === l.productId)!,

@@ -98,8 +98,9 @@ export async function checkout(
   const request = parseWith(checkoutRequestSchema, body);
   const hash = requestHash(request);
 
-  // No read of the key first: claiming it is the first statement of the reservation, and a
-  // used key fails that claim. A replay is rarer than a first attempt, so it pays the detour.
+  // No read of the key first: the reservation claims it (with the order it writes), and a used
+  // key fails that claim; a refusal claims it when storing its answer, with the same effect. A
+  // replay is rarer than a first attempt, so it pays the detour.
   let reserved: Reservation;
   try {
     reserved = await reserve(deps, shopper, idempotencyKey, hash, request);
@@ -198,6 +199,7 @@ async function reserve(
     ship_postal_code: address.postalCode,
     ship_country: address.country,
     payment_provider: request.payment.provider,
+    // The PayPal order id (needed to look the payment up) or the Stripe PaymentMethod id.
     payment_method_ref:
       request.payment.provider === 'stripe' ? request.payment.paymentMethodId : request.payment.orderId,
     payment_reference: null,
@@ -248,6 +250,7 @@ function reserveInTransaction(
 ): Promise<Reservation> {
   const userId = draft.user_id;
   return db.transaction().execute(async (trx) => {
+    // First: claim the key. A concurrent request with the same key waits here, then fails.
     await trx
       .insertInto('idempotency_keys')
       .values({
@@ -265,6 +268,8 @@ function reserveInTransaction(
     const currency = lines[0]!.currency;
     if (lines.some((line) => line.currency !== currency)) throw mixedCurrencies();
 
+    // The cart lines go first (compare-and-set against the expiry sweeper), stock last: the
+    // inventory rows are the contended ones and are locked only until the commit.
     for (const line of lines) {
       if (!(await deleteCartLineIfHeld(trx, userId, line.productId, line.heldQuantity))) {
         throw new AppError(409, 'cart_changed', 'Your cart changed while paying; please try again.');

@@ -78,7 +78,7 @@ async function runEveryStoreQuery(db: ReturnType<typeof mssqlRecorder>['db']) {
   await insertCartLine(db, line);
   await updateCartLineIfHeld(db, 'u', 'p-1', 1, { ...line });
   await deleteCartLineIfHeld(db, 'u', 'p-1', 1);
-  await refreshHolds(db, 'u', new Date());
+  await refreshHolds(db, 'u', new Date(), new Date());
   await findExpiredHolds(db, new Date(), 100);
   await markHoldReleased(db, line, new Date());
   // orders, outbox, inbox
