@@ -1,5 +1,5 @@
 import { notifierDeps } from '../cart/cart-deps';
-import { announceStockChange } from '../inventory/availability-notifier';
+import { announceStockChange, announceStockLevels } from '../inventory/availability-notifier';
 import { nudgeRelay } from '../messaging/outbox';
 import type { Services } from '../platform/services';
 import type { Aftermath, CheckoutDeps } from './checkout.service';
@@ -22,7 +22,11 @@ export async function applyAftermath(
   aftermath: Aftermath,
   log: (message: string) => void,
 ): Promise<void> {
-  await announceStockChange(notifierDeps(s, log), aftermath.changedSkus);
+  const deps = notifierDeps(s, log);
+  await Promise.all([
+    announceStockChange(deps, aftermath.changedSkus),
+    announceStockLevels(deps, aftermath.levels ?? []),
+  ]);
   if (aftermath.eventsWritten) {
     // Not awaited: the shopper's answer does not wait for the bus.
     void nudgeRelay(s.sql.db, s.bus, (error) => log(`outbox relay deferred to the timer: ${String(error)}`));

@@ -148,63 +148,69 @@ function messageContext(name: string, messageId: string, applicationProperties: 
 }
 
 describe('consumers under duplicate delivery and failure', () => {
-  it('an event delivered 3 times, then replayed from a Service Bus dead-letter queue, makes one email, one pick request, one availability refresh', async () => {
-    const shop = await startTestShop({ products: 4, host: false });
-    try {
-      const db = shop.services.sql.db;
-      const product = shop.products[1]!;
-      await shopperWithLapsedLine(db, 'dup', product, 100);
-      const { checkout } = await import('./checkout.service');
-      const result = await checkout(
-        checkoutDeps(shop.services),
-        { userId: 'dup', email: 'dup@example.test', name: 'Dup', roles: ['shopper'] },
-        'dup-key-0001',
-        {
-          shippingAddress: address,
-          payment: { provider: 'stripe', paymentMethodId: 'pm_card_visa' },
-        },
-      );
-      expect(result.status).toBe(201);
-      const event = await db.selectFrom('outbox').selectAll().executeTakeFirstOrThrow();
-      const body = JSON.parse(event.body);
-      let broadcasts = 0;
-      const broadcast = shop.services.realtime.broadcast.bind(shop.services.realtime);
-      shop.services.realtime.broadcast = async (group, message) => {
-        broadcasts++;
-        await broadcast(group, message);
-      };
-      for (const consumer of [
-        receiptsConsumerFunction,
-        inventoryConsumerFunction,
-        fulfilmentConsumerFunction,
-      ]) {
-        await Promise.all(
-          [1, 2, 3].map(() => consumer.handler(body, messageContext(consumer.name, event.id))),
+  it.each([
+    { path: 'one statement per consumer', SQL_PORTABLE_WRITES: 'false' },
+    { path: 'portable transactions (the Azure SQL path)', SQL_PORTABLE_WRITES: 'true' },
+  ])(
+    'an event delivered 3 times, then replayed from a Service Bus dead-letter queue, makes one email, one pick request, one availability refresh ($path)',
+    async ({ SQL_PORTABLE_WRITES }) => {
+      const shop = await startTestShop({ products: 4, host: false, env: { SQL_PORTABLE_WRITES } });
+      try {
+        const db = shop.services.sql.db;
+        const product = shop.products[1]!;
+        await shopperWithLapsedLine(db, 'dup', product, 100);
+        const { checkout } = await import('./checkout.service');
+        const result = await checkout(
+          checkoutDeps(shop.services),
+          { userId: 'dup', email: 'dup@example.test', name: 'Dup', roles: ['shopper'] },
+          'dup-key-0001',
+          {
+            shippingAddress: address,
+            payment: { provider: 'stripe', paymentMethodId: 'pm_card_visa' },
+          },
         );
-        // A Service Bus replay carries a new message id and the original in its properties.
-        await consumer.handler(
-          body,
-          messageContext(consumer.name, `${event.id}.replay.${consumer.subscription}.7`, {
-            replayFor: consumer.subscription,
-            originalMessageId: event.id,
-          }),
-        );
+        expect(result.status).toBe(201);
+        const event = await db.selectFrom('outbox').selectAll().executeTakeFirstOrThrow();
+        const body = JSON.parse(event.body);
+        let broadcasts = 0;
+        const broadcast = shop.services.realtime.broadcast.bind(shop.services.realtime);
+        shop.services.realtime.broadcast = async (group, message) => {
+          broadcasts++;
+          await broadcast(group, message);
+        };
+        for (const consumer of [
+          receiptsConsumerFunction,
+          inventoryConsumerFunction,
+          fulfilmentConsumerFunction,
+        ]) {
+          await Promise.all(
+            [1, 2, 3].map(() => consumer.handler(body, messageContext(consumer.name, event.id))),
+          );
+          // A Service Bus replay carries a new message id and the original in its properties.
+          await consumer.handler(
+            body,
+            messageContext(consumer.name, `${event.id}.replay.${consumer.subscription}.7`, {
+              replayFor: consumer.subscription,
+              originalMessageId: event.id,
+            }),
+          );
+        }
+        expect((await listOutbox(shop.services.emailOutboxDir!)).map((m) => m.name)).toEqual([
+          `receipt-${body.orderId}.eml`,
+        ]);
+        expect(await db.selectFrom('fulfilment_requests').select('id').execute()).toHaveLength(1);
+        expect(broadcasts).toBe(1);
+        const inbox = await db
+          .selectFrom('inbox')
+          .select(['consumer'])
+          .where('message_id', '=', event.id)
+          .execute();
+        expect(inbox.map((r) => r.consumer).sort()).toEqual(['fulfilment', 'inventory', 'receipts']);
+      } finally {
+        await shop.close();
       }
-      expect((await listOutbox(shop.services.emailOutboxDir!)).map((m) => m.name)).toEqual([
-        `receipt-${body.orderId}.eml`,
-      ]);
-      expect(await db.selectFrom('fulfilment_requests').select('id').execute()).toHaveLength(1);
-      expect(broadcasts).toBe(1);
-      const inbox = await db
-        .selectFrom('inbox')
-        .select(['consumer'])
-        .where('message_id', '=', event.id)
-        .execute();
-      expect(inbox.map((r) => r.consumer).sort()).toEqual(['fulfilment', 'inventory', 'receipts']);
-    } finally {
-      await shop.close();
-    }
-  });
+    },
+  );
 
   it('a consumer that keeps throwing is dead-lettered after 3 attempts, listed, and replayed once fixed', async () => {
     const shop = await startTestShop({ products: 4 });

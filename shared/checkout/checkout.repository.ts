@@ -1,5 +1,6 @@
 import { CompiledQuery } from 'kysely';
 import type { Db } from '../adapters/sql/schema';
+import type { StockLevel } from '../inventory/inventory.repository';
 import type { DomainEvent } from '../messaging/outbox';
 import type { OrderLineRow, OrderRow } from '../orders/orders.repository';
 
@@ -7,7 +8,7 @@ import type { OrderLineRow, OrderRow } from '../orders/orders.repository';
 export type OrderDraft = Omit<OrderRow, 'total_minor' | 'currency'>;
 
 export type ReserveOutcome =
-  | { outcome: 'reserved'; order: OrderRow; lines: OrderLineRow[]; relapsedSkus: string[] }
+  | { outcome: 'reserved'; order: OrderRow; lines: OrderLineRow[]; relapsedLevels: StockLevel[] }
   | { outcome: 'cart_empty' | 'mixed_currencies' }
   | { outcome: 'out_of_stock'; short: Array<{ productId: string; requested: number; available: number }> };
 
@@ -26,6 +27,11 @@ interface ReserveRow {
   line_no: string | number | null;
   on_hand: number | null;
   held: number | null;
+  level_product_id: string | null;
+  level_on_hand: number | null;
+  level_held: number | null;
+  level_version: number | null;
+  level_updated_at: Date | null;
 }
 
 /*
@@ -69,6 +75,7 @@ export const reserveStatement = `
         on_hand = i.on_hand - l.quantity, version = i.version + 1, updated_at = $5::timestamptz
     from lines l
     where i.sku = l.sku and exists (select 1 from go)
+    returning i.sku, i.product_id, i.on_hand, i.held, i.version, i.updated_at
   ), emptied as (
     delete from cart_lines c using lines l
     where c.user_id = $1::varchar and c.product_id = l.product_id and exists (select 1 from go)
@@ -90,10 +97,13 @@ export const reserveStatement = `
   )
   select v.line_count, v.currencies, v.all_available, v.total_minor, v.currency,
          n.product_id, n.sku, n.name, n.unit_price_minor, n.quantity, n.held_quantity, n.line_no,
-         s.on_hand, s.held
+         s.on_hand, s.held,
+         sold.product_id as level_product_id, sold.on_hand as level_on_hand, sold.held as level_held,
+         sold.version as level_version, sold.updated_at as level_updated_at
   from verdict v
   left join numbered n on true
   left join stock s on s.sku = n.sku
+  left join sold on sold.sku = n.sku
   order by n.line_no`;
 
 /**
@@ -154,8 +164,18 @@ export async function reserveInOneStatement(
     quantity: row.quantity!,
     unit_price_minor: row.unit_price_minor!,
   }));
-  const relapsedSkus = rows.filter((row) => row.held_quantity !== row.quantity).map((row) => row.sku!);
-  return { outcome: 'reserved', order, lines, relapsedSkus };
+  // A re-acquired line's sale moved the SKU's availability (a held one's did not: the units had
+  // already left it).
+  const relapsedLevels: StockLevel[] = rows
+    .filter((row) => row.held_quantity !== row.quantity && row.level_product_id !== null)
+    .map((row) => ({
+      sku: row.sku!,
+      productId: row.level_product_id!,
+      available: row.level_on_hand! - row.level_held!,
+      version: row.level_version!,
+      updatedAt: row.level_updated_at!,
+    }));
+  return { outcome: 'reserved', order, lines, relapsedLevels };
 }
 
 /*

@@ -9,7 +9,7 @@ import {
   updateCartLineIfHeld,
 } from '../cart/cart.repository';
 import type { Principal } from '../identity/principal';
-import { sellAvailableStock, sellHeldStock } from '../inventory/inventory.repository';
+import { type StockLevel, sellAvailableStock, sellHeldStock } from '../inventory/inventory.repository';
 import { addToOutbox, newEvent } from '../messaging/outbox';
 import {
   findOrder,
@@ -47,6 +47,8 @@ export interface CheckoutResponse {
 export interface Aftermath {
   /** SKUs whose availability moved. */
   changedSkus: string[];
+  /** New stock levels, when the statement that moved them returned them (no read needed). */
+  levels?: StockLevel[];
   /** An OrderPaid (or other) event is waiting in the outbox. */
   eventsWritten: boolean;
 }
@@ -136,7 +138,7 @@ export async function checkout(
       // Unknown outcome: the order stays pending_payment and the recovery timer asks the gateway.
       return {
         ...(await answerFor(deps.db, reserved.orderId)),
-        aftermath: { changedSkus: reserved.skus, eventsWritten: false },
+        aftermath: { changedSkus: reserved.skus, levels: reserved.levels, eventsWritten: false },
       };
     }
     throw error;
@@ -162,6 +164,7 @@ export async function checkout(
     ...answer,
     aftermath: {
       changedSkus: [...new Set([...reserved.skus, ...settled.changedSkus])],
+      levels: reserved.levels,
       eventsWritten: settled.eventsWritten,
     },
   };
@@ -174,6 +177,8 @@ interface Reservation {
   currency: string;
   /** SKUs whose availability moved (lapsed holds re-acquired). */
   skus: string[];
+  /** The new levels of re-acquired SKUs, when the reservation returned them (instead of `skus`). */
+  levels?: StockLevel[];
   order: OrderRow;
   lines: OrderLineRow[];
 }
@@ -221,7 +226,8 @@ async function reserve(
         orderId: draft.id,
         amountMinor: reserved.order.total_minor,
         currency: reserved.order.currency,
-        skus: reserved.relapsedSkus,
+        skus: [],
+        levels: reserved.relapsedLevels,
         order: reserved.order,
         lines: reserved.lines,
       };

@@ -85,7 +85,13 @@ function reservation(
         const order = paid.body as { id: string; totalMinor: number; lines: Array<{ productId: string }> };
         expect(order.totalMinor).toBe(2 * 100 + 1 * 200);
         expect(order.lines.map((l) => l.productId)).toEqual([held.id, lapsed.id]);
-        expect(paid.aftermath).toEqual({ changedSkus: [lapsed.sku], eventsWritten: true });
+        // Only the re-acquired line moved availability: announced by SKU, or with its new level.
+        const { changedSkus, levels = [], eventsWritten } = paid.aftermath;
+        expect({ eventsWritten, announced: [...changedSkus, ...levels.map((l) => l.sku)] }).toEqual({
+          eventsWritten: true,
+          announced: [lapsed.sku],
+        });
+        for (const level of levels) expect(level).toMatchObject({ productId: lapsed.id, available: 4 });
         expect(await stock(held.sku)).toEqual({ on_hand: 8, held: 0 });
         expect(await stock(lapsed.sku)).toEqual({ on_hand: 4, held: 0 });
         expect(

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { CacheAside } from '../adapters/cache/cache-aside';
+import { isMssql } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
 import { invalidateProduct } from '../catalogue/catalogue.service';
 import type { ProductStore } from '../catalogue/product-store.port';
 import { announceStockLevels, type NotifierDeps } from '../inventory/availability-notifier';
 import { readStockLevel, type StockLevel } from '../inventory/inventory.repository';
-import { handleOnce } from '../messaging/outbox';
+import { claimedInOneStatement, handleOnce, inboxClaim } from '../messaging/outbox';
 
 export interface OrderPaidEvent {
   eventId: string;
@@ -63,13 +64,34 @@ export async function refreshInventoryAfterSale(
   return outcome;
 }
 
+/** PostgreSQL: the inbox claim and the pick request in one statement ($4 request id, $5 order id). */
+const pickRequestStatement = `
+  with ${inboxClaim}, requested as (
+    insert into fulfilment_requests (id, order_id, status, carrier, tracking_number, created_at, shipped_at)
+    select $4::varchar, $5::varchar, 'pending', null, null, $3::timestamptz, null
+    where exists (select 1 from claimed)
+    on conflict (order_id) do nothing
+  )
+  select count(*) as claimed from claimed`;
+
 /** The `fulfilment` subscription: one warehouse pick request per paid order. */
 export async function createPickRequest(
-  db: Db,
+  deps: { db: Db; portableWrites?: boolean },
   messageId: string,
   event: OrderPaidEvent,
 ): Promise<'handled' | 'duplicate'> {
-  return handleOnce(db, 'fulfilment', messageId, async (trx) => {
+  const id = `fr_${randomBytes(8).toString('hex')}`;
+  const now = new Date();
+  if (!deps.portableWrites && !isMssql(deps.db)) {
+    return claimedInOneStatement(deps.db, pickRequestStatement, [
+      'fulfilment',
+      messageId,
+      now.toISOString(),
+      id,
+      event.orderId,
+    ]);
+  }
+  return handleOnce(deps.db, 'fulfilment', messageId, async (trx) => {
     const existing = await trx
       .selectFrom('fulfilment_requests')
       .select('id')
@@ -79,12 +101,12 @@ export async function createPickRequest(
     await trx
       .insertInto('fulfilment_requests')
       .values({
-        id: `fr_${randomBytes(8).toString('hex')}`,
+        id,
         order_id: event.orderId,
         status: 'pending',
         carrier: null,
         tracking_number: null,
-        created_at: new Date(),
+        created_at: now,
         shipped_at: null,
       })
       .execute();

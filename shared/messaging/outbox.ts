@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { CompiledQuery } from 'kysely';
 import { firstRows, isMssql } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
 import type { EventBus } from './event-bus.port';
@@ -143,3 +144,28 @@ export function nudgeRelay(db: Db, bus: EventBus, onError: (error: unknown) => v
   relays.set(bus, state);
   return state.running;
 }
+
+/**
+ * PostgreSQL: the inbox claim as the first step of a consumer's one statement. `work` is the
+ * rest of the statement's CTEs; it must write only `where exists (select 1 from claimed)`.
+ * Returns 'duplicate' when the message id was already claimed (a concurrent duplicate waits
+ * for the first claim's commit, then finds it).
+ */
+export async function claimedInOneStatement(
+  db: Db,
+  statement: string,
+  parameters: unknown[],
+): Promise<'handled' | 'duplicate'> {
+  const { rows } = await db.executeQuery<{ claimed: string | number }>(
+    CompiledQuery.raw(statement, parameters),
+  );
+  return Number(rows[0]!.claimed) === 1 ? 'handled' : 'duplicate';
+}
+
+/** The claim CTE: $1 consumer, $2 message id, $3 now. */
+export const inboxClaim = `claimed as (
+    insert into inbox (consumer, message_id, processed_at)
+    values ($1::varchar, $2::varchar, $3::timestamptz)
+    on conflict do nothing
+    returning 1
+  )`;

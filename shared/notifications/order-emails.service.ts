@@ -1,5 +1,6 @@
+import { isMssql } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
-import { alreadyHandled, handleOnce } from '../messaging/outbox';
+import { alreadyHandled, claimedInOneStatement, handleOnce, inboxClaim } from '../messaging/outbox';
 import {
   findOrder,
   markReceiptSent,
@@ -40,7 +41,7 @@ function orderForEmail(
  * redelivery finds the inbox row and sends nothing.
  */
 export async function sendOrderEmail(
-  deps: { db: Db; email: EmailSender },
+  deps: { db: Db; email: EmailSender; portableWrites?: boolean },
   messageId: string,
   event: { type?: unknown; orderId?: unknown; carrier?: unknown; trackingNumber?: unknown },
 ): Promise<'handled' | 'duplicate' | 'ignored'> {
@@ -57,7 +58,24 @@ export async function sendOrderEmail(
   const paid = event.type === 'OrderPaid';
   if (!(paid && found.order.receipt_sent_at))
     await deps.email.send(paid ? receiptEmail(order) : shippingEmail(order));
+  if (!deps.portableWrites && !isMssql(deps.db)) {
+    return claimedInOneStatement(deps.db, receiptSentStatement, [
+      'receipts',
+      messageId,
+      new Date().toISOString(),
+      event.orderId,
+      paid,
+    ]);
+  }
   return handleOnce(deps.db, 'receipts', messageId, async (trx) => {
     if (paid) await markReceiptSent(trx, event.orderId as string);
   });
 }
+
+/** PostgreSQL: the inbox claim and `receipt_sent_at` in one statement ($4 order id, $5 a receipt). */
+const receiptSentStatement = `
+  with ${inboxClaim}, marked as (
+    update orders set receipt_sent_at = $3::timestamptz
+    where id = $4::varchar and $5::boolean and receipt_sent_at is null and exists (select 1 from claimed)
+  )
+  select count(*) as claimed from claimed`;

@@ -150,6 +150,16 @@ describe('OutboxFolderEmailSender', () => {
     expect(parseEml((await readOutboxFile(folder, 'receipt-race.eml'))!).parts).toHaveLength(2);
   });
 
+  it('makes its folder, and makes it again when it is removed while running (the send after the failure works)', async () => {
+    const outbox = path.join(folder, 'mail', 'outbox');
+    const sender = new OutboxFolderEmailSender({ folder: outbox, from: 'shop@storefront.test' });
+    await sender.send(message({ id: 'receipt-a' }));
+    await rm(path.join(folder, 'mail'), { recursive: true });
+    await expect(sender.send(message({ id: 'receipt-b' }))).rejects.toMatchObject({ code: 'ENOENT' });
+    await sender.send(message({ id: 'receipt-b' })); // the consumer's redelivery
+    expect(await readdir(outbox)).toEqual(['receipt-b.eml']);
+  });
+
   it('ids are sanitised to [A-Za-z0-9_-], without letting two ids share a file', async () => {
     expect(outboxFileId('receipt-ord_1')).toBe('receipt-ord_1');
     const dotted = outboxFileId('receipt-a.b');

@@ -38,6 +38,8 @@ export class OutboxFolderEmailSender implements EmailSender {
   private readonly folder: string;
   private readonly from: string;
   private readonly now: () => Date;
+  // Made on the first send; a folder removed while running is made again after the ENOENT.
+  private folderMade?: Promise<unknown>;
 
   constructor(options: OutboxFolderEmailSenderOptions) {
     if (!options.folder) throw new Error('OutboxFolderEmailSender: folder is required.');
@@ -50,7 +52,11 @@ export class OutboxFolderEmailSender implements EmailSender {
     const fileId = outboxFileId(message.id);
     const name = `${fileId}.eml`;
     const target = path.join(this.folder, name);
-    await mkdir(this.folder, { recursive: true });
+    this.folderMade ??= mkdir(this.folder, { recursive: true }).catch((error: unknown) => {
+      this.folderMade = undefined;
+      throw error;
+    });
+    await this.folderMade;
     if (await exists(target)) return; // already "sent"
     const eml = buildEml(message, { from: this.from, date: this.now(), messageId: fileId });
     // Same folder, so the rename is atomic: readers see no file or the whole file, never a partial one.
@@ -60,6 +66,7 @@ export class OutboxFolderEmailSender implements EmailSender {
       await rename(temp, target);
     } catch (error) {
       await unlink(temp).catch(() => {});
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') this.folderMade = undefined;
       throw error;
     }
   }
