@@ -45,6 +45,23 @@ function localBusContract(name: string, open: () => Promise<RelationalStore>, sk
         expect((await bus.depth())['t/a']).toBeUndefined();
       });
 
+      it('settles a batch in one call, and never a message whose lock passed to another receive', async () => {
+        await bus.publish('t', [
+          { messageId: 'y1', subject: 'S', body: {} },
+          { messageId: 'y2', subject: 'S', body: {} },
+          { messageId: 'y3', subject: 'S', body: {} },
+        ]);
+        const batch = await bus.receive('t', 'a', 3);
+        await new Promise((resolve) => setTimeout(resolve, 350));
+        const relocked = await bus.receive('t', 'a', 1); // y1's lock expired and was taken again
+        expect(relocked.map((m) => m.messageId)).toEqual(['y1']);
+        await bus.completeAll(batch);
+        expect((await bus.depth())['t/a']).toBe(1); // y2 and y3 settled; y1 belongs to the new lock
+        await bus.completeAll(relocked);
+        expect((await bus.depth())['t/a']).toBeUndefined();
+        for (const m of await bus.receive('t', 'b', 10)) await bus.complete(m);
+      });
+
       it('dead-letters at maxDeliveryCount and replays on request', async () => {
         await bus.publish('t', [{ messageId: 'x3', subject: 'S', body: { n: 3 } }]);
         const first = (await bus.receive('t', 'a', 1))[0]!;

@@ -162,12 +162,22 @@ export class LocalBus implements EventBus {
   }
 
   /** Settles a processed message. A lost lock (it expired and was redelivered) is a no-op. */
-  async complete(message: ReceivedMessage): Promise<void> {
-    await this.db
-      .deleteFrom('local_bus_messages')
-      .where('seq', '=', message.seq)
-      .where('lock_token', '=', message.lockToken)
-      .execute();
+  complete(message: ReceivedMessage): Promise<void> {
+    return this.completeAll([message]);
+  }
+
+  /** Settles processed messages, one statement per receive they came from (its lock token). */
+  async completeAll(messages: ReceivedMessage[]): Promise<void> {
+    const byLock = new Map<string, number[]>();
+    for (const message of messages)
+      byLock.set(message.lockToken, [...(byLock.get(message.lockToken) ?? []), message.seq]);
+    for (const [lockToken, seqs] of byLock) {
+      await this.db
+        .deleteFrom('local_bus_messages')
+        .where('seq', 'in', seqs)
+        .where('lock_token', '=', lockToken)
+        .execute();
+    }
   }
 
   /** Gives a failed message back, or dead-letters it when its deliveries are used up. */

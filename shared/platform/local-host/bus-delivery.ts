@@ -37,7 +37,17 @@ export function startBusDelivery(
           if (!stopped)
             logger('error', 'local bus receive failed', { subscription: key, error: String(error) });
         }
-        await Promise.all(messages.map((message) => deliver(bus, fn, message, logger)));
+        const outcomes = await Promise.all(messages.map((message) => deliver(bus, fn, message, logger)));
+        // One statement settles the batch's processed messages (a crash before it redelivers
+        // them, which idempotent consumers absorb).
+        const processed = messages.filter((_, i) => outcomes[i]);
+        if (processed.length > 0) {
+          try {
+            await bus.completeAll(processed);
+          } catch (error) {
+            logger('error', 'local bus complete failed', { subscription: key, error: String(error) });
+          }
+        }
         if (messages.length === 0 && !stopped) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, idlePollMs);
@@ -63,12 +73,13 @@ export function startBusDelivery(
   };
 }
 
+/** Runs the handler; true when it succeeded (the caller completes it), false when abandoned. */
 async function deliver(
   bus: LocalBus,
   fn: TopicFunction,
   message: ReceivedMessage,
   logger: Logger,
-): Promise<void> {
+): Promise<boolean> {
   const context = invocationContext(fn.name, logger, {
     messageId: message.messageId,
     deliveryCount: message.deliveryCount,
@@ -78,7 +89,7 @@ async function deliver(
   });
   try {
     await fn.handler(message.body, context);
-    await bus.complete(message);
+    return true;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     try {
@@ -95,5 +106,6 @@ async function deliver(
       // Settling failed (e.g. the store is closing): the lock expires and the message returns.
       context.error(`Could not abandon ${message.messageId}`, settleError);
     }
+    return false;
   }
 }
