@@ -1,17 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { address, visa } from '../../test/support/pay-now';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 
 let shop: TestShop;
-const address = {
-  name: 'Ada Lovelace',
-  line1: '1 Main St',
-  line2: '',
-  city: 'London',
-  postalCode: 'N1 9GU',
-  country: 'GB',
-};
-const visa = { provider: 'stripe', paymentMethodId: 'pm_card_visa' };
 
 function client(token: string) {
   const call = (path: string, init: RequestInit = {}) =>

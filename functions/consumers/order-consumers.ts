@@ -39,11 +39,7 @@ export const fulfilmentConsumerFunction = topicFunction({
   handler: async (message, context) => {
     if (!isOrderPaid(message)) return;
     const s = await services();
-    await createPickRequest(
-      { db: s.sql.db, portableWrites: s.config.portableSqlWrites },
-      inboxKey(context, message.eventId),
-      message,
-    );
+    await createPickRequest(s.sql.db, inboxKey(context, message.eventId), message);
     metrics.ordersPaid.add(1);
   },
 });

@@ -12,7 +12,7 @@ export const receiptsConsumerFunction = topicFunction({
     const s = await services();
     const event = (message ?? {}) as { eventId?: string };
     await sendOrderEmail(
-      { db: s.sql.db, email: s.email, portableWrites: s.config.portableSqlWrites },
+      { db: s.sql.db, email: s.email },
       inboxKey(context, event.eventId),
       message as never,
     );

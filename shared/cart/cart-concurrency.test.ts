@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgliteAndPostgres } from '../../test/support/postgres';
+import { type DatabaseTarget, pgliteAndPostgres, writePaths } from '../../test/support/postgres';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 import { ensureUser } from '../identity/users.repository';
 import { getCart, releaseExpiredHolds, removeLine, setLineQuantity } from './cart.service';
@@ -19,28 +19,14 @@ async function assertInvariant(shop: TestShop) {
   }
 }
 
-/** PostgreSQL runs add-to-cart as one statement; Azure SQL's portable transaction runs here too. */
-const writePaths = [
-  { name: 'one statement', portableWrites: false },
-  { name: 'portable transaction (the Azure SQL path)', portableWrites: true },
-];
-
-function cartConcurrency(
-  name: string,
-  env: () => Promise<Record<string, string> | undefined>,
-  skipReason?: string,
-) {
+function cartConcurrency({ name, env, skipReason }: DatabaseTarget) {
   describe.skipIf(skipReason !== undefined).each(writePaths)(
-    `cart holds under concurrency: ${name}, $name${skipReason ? ` (skipped: ${skipReason})` : ''}`,
-    ({ portableWrites }) => {
-      const depsOf = (shop: TestShop) => {
-        const deps = cartDeps(shop.services);
-        return { ...deps, settings: { ...deps.settings, portableWrites } };
-      };
+    `cart holds under concurrency: ${name}, $path${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+    ({ SQL_PORTABLE_WRITES }) => {
       let shop: TestShop;
       beforeAll(async () => {
         const extra = await env();
-        shop = await startTestShop({ products: 12, host: false, env: extra });
+        shop = await startTestShop({ products: 12, host: false, env: { ...extra, SQL_PORTABLE_WRITES } });
         for (let i = 0; i < 200; i++) {
           await ensureUser(shop.services.sql.db, {
             userId: `u${i}`,
@@ -61,7 +47,7 @@ function cartConcurrency(
           .set({ on_hand: 50, held: 0 })
           .where('sku', '=', product.sku)
           .execute();
-        const deps = depsOf(shop);
+        const deps = cartDeps(shop.services);
         const outcomes = await Promise.allSettled(
           Array.from({ length: 200 }, (_, i) => setLineQuantity(deps, `u${i}`, product.id, { quantity: 1 })),
         );
@@ -80,7 +66,7 @@ function cartConcurrency(
       }, 120_000);
 
       it('a storm of adds, decreases and deletes keeps the invariant', async () => {
-        const deps = depsOf(shop);
+        const deps = cartDeps(shop.services);
         const hot = shop.products.slice(1, 4);
         for (const p of hot)
           await shop.services.sql.db
@@ -110,7 +96,10 @@ function cartConcurrency(
 
       it('answers with the cart as stored, refreshes stale holds, and refuses a full cart or short stock without a trace', async () => {
         const db = shop.services.sql.db;
-        const deps = { ...depsOf(shop), settings: { ...depsOf(shop).settings, maxLines: 3 } };
+        const deps = {
+          ...cartDeps(shop.services),
+          settings: { ...cartDeps(shop.services).settings, maxLines: 3 },
+        };
         const [a, b, c, d] = shop.products.slice(6, 10);
         await db
           .updateTable('inventory')
@@ -155,7 +144,7 @@ function cartConcurrency(
 
       it('expiry releases exactly the lapsed holds, once, with two sweepers racing', async () => {
         const db = shop.services.sql.db;
-        const deps = depsOf(shop);
+        const deps = cartDeps(shop.services);
         const product = shop.products[5]!;
         await db
           .updateTable('inventory')
@@ -202,4 +191,4 @@ function cartConcurrency(
   );
 }
 
-for (const target of pgliteAndPostgres()) cartConcurrency(target.name, target.env, target.skipReason);
+for (const target of pgliteAndPostgres()) cartConcurrency(target);

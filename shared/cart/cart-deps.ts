@@ -6,11 +6,7 @@ export function cartDeps(s: Services): CartDeps {
   return {
     db: s.sql.db,
     catalogue: { products: s.products, db: s.sql.db, cache: s.cache },
-    settings: {
-      holdMinutes: s.config.cart.holdMinutes,
-      maxLineQuantity: s.config.cart.maxLineQuantity,
-      portableWrites: s.config.portableSqlWrites,
-    },
+    settings: { holdMinutes: s.config.cart.holdMinutes, maxLineQuantity: s.config.cart.maxLineQuantity },
   };
 }
 

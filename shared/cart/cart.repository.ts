@@ -1,7 +1,7 @@
 import { CompiledQuery } from 'kysely';
 import { firstRows, isMssql } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
-import type { StockLevel } from '../inventory/inventory.repository';
+import { type LevelColumns, levelFromColumns, type StockLevel } from '../inventory/inventory.repository';
 
 export interface CartLineRow {
   userId: string;
@@ -211,16 +211,10 @@ export interface LineWrite {
   availableBefore: number;
 }
 
-interface LineWriteRow {
+interface LineWriteRow extends LevelColumns {
   delta: number;
   line_count: string | number;
   available_before: number | null;
-  level_sku: string | null;
-  level_product_id: string | null;
-  level_on_hand: number | null;
-  level_held: number | null;
-  level_version: number | null;
-  level_updated_at: Date | null;
   state: 'new' | 'old' | null;
   user_id: string | null;
   product_id: string | null;
@@ -278,7 +272,7 @@ export const setLineStatement = `
   )
   select c.delta, c.line_count,
          (select on_hand - held from inventory where sku = $3::varchar) as available_before,
-         s.sku as level_sku, s.product_id as level_product_id, s.on_hand as level_on_hand,
+         s.product_id as level_product_id, s.on_hand as level_on_hand,
          s.held as level_held, s.version as level_version, s.updated_at as level_updated_at,
          l.*
   from change c
@@ -320,7 +314,8 @@ export async function setLineInOneStatement(
     ]),
   );
   const first = rows[0]!;
-  const applied = first.level_sku !== null || first.delta === 0;
+  const level = levelFromColumns(line.sku, first);
+  const applied = level !== undefined || first.delta === 0;
   const previouslyHeld = quantity - first.delta;
   const written = rows.find((r) => r.state === 'new');
   const lines: CartLineRow[] = [];
@@ -349,15 +344,6 @@ export async function setLineInOneStatement(
     lines,
     previouslyHeld,
     availableBefore: first.available_before ?? 0,
-    level:
-      first.level_sku === null
-        ? undefined
-        : {
-            sku: first.level_sku,
-            productId: first.level_product_id!,
-            available: first.level_on_hand! - first.level_held!,
-            version: first.level_version!,
-            updatedAt: first.level_updated_at!,
-          },
+    level,
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isMssql } from '../adapters/sql/dialect';
+import { writesInOneStatement } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
 import { type CatalogueDeps, getProduct } from '../catalogue/catalogue.service';
 import type { Product } from '../catalogue/product';
@@ -23,8 +23,6 @@ export interface CartSettings {
   holdMinutes: number;
   maxLineQuantity: number;
   maxLines?: number;
-  /** Use the portable transaction (the Azure SQL path) on PostgreSQL too: tests run both. */
-  portableWrites?: boolean;
 }
 
 export interface CartDeps {
@@ -154,8 +152,7 @@ export async function setLineQuantity(
     holdExpiresAt: new Date(now.getTime() + deps.settings.holdMinutes * 60_000),
     maxLines: deps.settings.maxLines ?? defaultMaxLines,
   };
-  const write =
-    deps.settings.portableWrites || isMssql(deps.db) ? setLineInTransaction : setLineInOneRoundTrip;
+  const write = writesInOneStatement(deps.db) ? setLineInOneRoundTrip : setLineInTransaction;
   const { lines, level } = await withRetries(() => write(deps.db, request));
   return { cart: cartView(lines, deps.settings, now), changedSkus: [], levels: level ? [level] : [] };
 }

@@ -5,12 +5,7 @@ import type { Services } from '../platform/services';
 import type { Aftermath, CheckoutDeps } from './checkout.service';
 
 export function checkoutDeps(s: Services): CheckoutDeps {
-  return {
-    db: s.sql.db,
-    gateway: s.payments,
-    holdMinutes: s.config.cart.holdMinutes,
-    portableWrites: s.config.portableSqlWrites,
-  };
+  return { db: s.sql.db, gateway: s.payments, holdMinutes: s.config.cart.holdMinutes };
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   inventoryConsumerFunction,
 } from '../../functions/consumers/order-consumers';
 import { receiptsConsumerFunction } from '../../functions/consumers/receipts';
-import { pgliteAndPostgres } from '../../test/support/postgres';
+import { type DatabaseTarget, pgliteAndPostgres, writePaths } from '../../test/support/postgres';
 import { startTestShop, type TestShop, tempDir } from '../../test/support/test-shop';
 import { listOutbox } from '../adapters/email/outbox-folder-email-sender';
 import type { Db } from '../adapters/sql/schema';
@@ -58,17 +58,10 @@ async function until(probe: () => Promise<boolean>, timeoutMs = 60_000): Promise
   }
 }
 
-function flashSale(
-  name: string,
-  env: () => Promise<Record<string, string> | undefined>,
-  skipReason?: string,
-) {
+function flashSale({ name, env, skipReason }: DatabaseTarget) {
   // PostgreSQL reserves and settles in one statement each; Azure SQL's portable transactions
   // run here too (SQL_PORTABLE_WRITES).
-  describe.skipIf(skipReason !== undefined).each([
-    { path: 'one statement', SQL_PORTABLE_WRITES: 'false' },
-    { path: 'portable transactions (the Azure SQL path)', SQL_PORTABLE_WRITES: 'true' },
-  ])(
+  describe.skipIf(skipReason !== undefined).each(writePaths)(
     `flash sale: ${name}, $path${skipReason ? ` (skipped: ${skipReason})` : ''}`,
     ({ SQL_PORTABLE_WRITES }) => {
       let shop: TestShop | undefined;
@@ -136,7 +129,7 @@ function flashSale(
   );
 }
 
-for (const target of pgliteAndPostgres()) flashSale(target.name, target.env, target.skipReason);
+for (const target of pgliteAndPostgres()) flashSale(target);
 
 function messageContext(name: string, messageId: string, applicationProperties: Record<string, string> = {}) {
   return new InvocationContext({
@@ -148,10 +141,7 @@ function messageContext(name: string, messageId: string, applicationProperties: 
 }
 
 describe('consumers under duplicate delivery and failure', () => {
-  it.each([
-    { path: 'one statement per consumer', SQL_PORTABLE_WRITES: 'false' },
-    { path: 'portable transactions (the Azure SQL path)', SQL_PORTABLE_WRITES: 'true' },
-  ])(
+  it.each(writePaths)(
     'an event delivered 3 times, then replayed from a Service Bus dead-letter queue, makes one email, one pick request, one availability refresh ($path)',
     async ({ SQL_PORTABLE_WRITES }) => {
       const shop = await startTestShop({ products: 4, host: false, env: { SQL_PORTABLE_WRITES } });

@@ -1,6 +1,6 @@
 import { CompiledQuery } from 'kysely';
 import type { Db } from '../adapters/sql/schema';
-import type { StockLevel } from '../inventory/inventory.repository';
+import { type LevelColumns, levelFromColumns, type StockLevel } from '../inventory/inventory.repository';
 import type { DomainEvent } from '../messaging/outbox';
 import type { OrderLineRow, OrderRow } from '../orders/orders.repository';
 
@@ -12,7 +12,7 @@ export type ReserveOutcome =
   | { outcome: 'cart_empty' | 'mixed_currencies' }
   | { outcome: 'out_of_stock'; short: Array<{ productId: string; requested: number; available: number }> };
 
-interface ReserveRow {
+interface ReserveRow extends LevelColumns {
   line_count: string | number;
   currencies: string | number;
   all_available: boolean;
@@ -27,11 +27,6 @@ interface ReserveRow {
   line_no: string | number | null;
   on_hand: number | null;
   held: number | null;
-  level_product_id: string | null;
-  level_on_hand: number | null;
-  level_held: number | null;
-  level_version: number | null;
-  level_updated_at: Date | null;
 }
 
 /*
@@ -166,16 +161,18 @@ export async function reserveInOneStatement(
   }));
   // A re-acquired line's sale moved the SKU's availability (a held one's did not: the units had
   // already left it).
-  const relapsedLevels: StockLevel[] = rows
-    .filter((row) => row.held_quantity !== row.quantity && row.level_product_id !== null)
-    .map((row) => ({
-      sku: row.sku!,
-      productId: row.level_product_id!,
-      available: row.level_on_hand! - row.level_held!,
-      version: row.level_version!,
-      updatedAt: row.level_updated_at!,
-    }));
+  const relapsedLevels = rows.flatMap((row) => {
+    const level = row.held_quantity !== row.quantity ? levelFromColumns(row.sku!, row) : undefined;
+    return level ? [level] : [];
+  });
   return { outcome: 'reserved', order, lines, relapsedLevels };
+}
+
+/** Pay Now's answer, kept under the shopper's Idempotency-Key. */
+export interface KeptAnswer {
+  userId: string;
+  key: string;
+  response: { status: number; body: unknown };
 }
 
 /*
@@ -215,7 +212,7 @@ export async function settlePaidInOneStatement(
     paidAt: Date;
   },
   event: DomainEvent,
-  answer?: { userId: string; key: string; status: number; body: string },
+  kept?: KeptAnswer,
 ): Promise<boolean> {
   const { rows } = await db.executeQuery<{ moved: string | number }>(
     CompiledQuery.raw(settlePaidStatement, [
@@ -224,10 +221,10 @@ export async function settlePaidInOneStatement(
       payment.cardBrand,
       payment.last4,
       payment.paidAt.toISOString(),
-      answer?.status ?? null,
-      answer?.body ?? null,
-      answer?.userId ?? null,
-      answer?.key ?? null,
+      kept?.response.status ?? null,
+      kept ? JSON.stringify(kept.response.body) : null,
+      kept?.userId ?? null,
+      kept?.key ?? null,
       event.id,
       event.topic,
       event.type,

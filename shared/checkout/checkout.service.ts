@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { isMssql } from '../adapters/sql/dialect';
+import { writesInOneStatement } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
 import {
   deleteCartLineIfHeld,
@@ -24,15 +24,18 @@ import {
 import type { ChargeOutcome, LookupOutcome, PaymentGateway } from '../payments/payment-gateway.port';
 import { AppError, isAppError } from '../platform/errors';
 import { type Problem, parseWith, problemResponse } from '../platform/http';
-import { type OrderDraft, reserveInOneStatement, settlePaidInOneStatement } from './checkout.repository';
+import {
+  type KeptAnswer,
+  type OrderDraft,
+  reserveInOneStatement,
+  settlePaidInOneStatement,
+} from './checkout.repository';
 import { type CheckoutRequest, checkoutRequestSchema } from './checkout-request';
 
 export interface CheckoutDeps {
   db: Db;
   gateway: PaymentGateway;
   holdMinutes: number;
-  /** Use the portable transactions (the Azure SQL path) on PostgreSQL too: tests run both. */
-  portableWrites?: boolean;
   /** Test seam for crash injection: called between the steps. */
   hooks?: { afterReserve?(orderId: string): Promise<void>; afterCharge?(orderId: string): Promise<void> };
 }
@@ -217,8 +220,7 @@ async function reserve(
     receipt_sent_at: null,
     shipped_at: null,
   };
-  if (deps.portableWrites || isMssql(deps.db))
-    return reserveInTransaction(deps.db, draft, idempotencyKey, hash);
+  if (!writesInOneStatement(deps.db)) return reserveInTransaction(deps.db, draft, idempotencyKey, hash);
   const reserved = await reserveInOneStatement(deps.db, draft, { key: idempotencyKey, requestHash: hash });
   switch (reserved.outcome) {
     case 'reserved':
@@ -330,7 +332,7 @@ function reserveInTransaction(
  * checkout, webhooks, 3-D Secure completion and the recovery timer alike.
  */
 export async function settlePayment(
-  deps: Pick<CheckoutDeps, 'db' | 'holdMinutes' | 'portableWrites'>,
+  deps: Pick<CheckoutDeps, 'db' | 'holdMinutes'>,
   orderId: string,
   outcome: ChargeOutcome | LookupOutcome,
   options: SettleOptions = {},
@@ -339,17 +341,17 @@ export async function settlePayment(
   if (!found) return none;
   const { order, lines } = found;
   const answerTo = options.answerTo;
-  // The answer for the order as this call leaves it; kept unless it is a 202.
+  // The answer for the order as this call leaves it, and what to keep of it (not a 202).
   const answering = (after: OrderRow) => {
     const answer = answerTo?.answerFor(after);
-    const kept = answer && answer.status !== 202 ? answer : undefined;
-    return {
-      answer,
-      keep: (db: Db) => (answerTo && kept ? keepAnswer(db, answerTo.userId, answerTo.key, kept) : undefined),
-      kept:
-        answerTo && kept ? { ...answerTo, status: kept.status, body: JSON.stringify(kept.body) } : undefined,
-    };
+    const kept: KeptAnswer | undefined =
+      answerTo && answer && answer.status !== 202
+        ? { userId: answerTo.userId, key: answerTo.key, response: answer }
+        : undefined;
+    return { answer, kept };
   };
+  const keep = (db: Db, kept: KeptAnswer | undefined) =>
+    kept ? keepAnswer(db, kept.userId, kept.key, kept.response) : undefined;
   switch (outcome.status) {
     case 'succeeded': {
       const now = new Date();
@@ -360,7 +362,7 @@ export async function settlePayment(
         card_last4: outcome.last4 && /^\d{4}$/.test(outcome.last4) ? outcome.last4 : null,
         paid_at: now,
       } as const;
-      const { answer, keep, kept } = answering({ ...order, ...change, updated_at: now });
+      const { answer, kept } = answering({ ...order, ...change, updated_at: now });
       const event = newEvent('orders', 'OrderPaid', orderId, {
         orderId,
         userId: order.user_id,
@@ -369,32 +371,26 @@ export async function settlePayment(
         paidAt: now.toISOString(),
         lines: lines.map((line) => ({ productId: line.product_id, sku: line.sku, quantity: line.quantity })),
       });
-      const paid =
-        deps.portableWrites || isMssql(deps.db)
-          ? await deps.db.transaction().execute(async (trx) => {
-              const moved = await transitionOrder(
-                trx,
-                orderId,
-                ['pending_payment', 'requires_action'],
-                change,
-              );
-              if (!moved) return false;
-              await keep(trx);
-              await addToOutbox(trx, event);
-              return true;
-            })
-          : await settlePaidInOneStatement(
-              deps.db,
-              {
-                orderId,
-                reference: change.payment_reference,
-                cardBrand: change.card_brand,
-                last4: change.card_last4,
-                paidAt: now,
-              },
-              event,
-              kept,
-            );
+      const paid = !writesInOneStatement(deps.db)
+        ? await deps.db.transaction().execute(async (trx) => {
+            const moved = await transitionOrder(trx, orderId, ['pending_payment', 'requires_action'], change);
+            if (!moved) return false;
+            await keep(trx, kept);
+            await addToOutbox(trx, event);
+            return true;
+          })
+        : await settlePaidInOneStatement(
+            deps.db,
+            {
+              orderId,
+              reference: change.payment_reference,
+              cardBrand: change.card_brand,
+              last4: change.card_last4,
+              paidAt: now,
+            },
+            event,
+            kept,
+          );
       return paid ? { changedSkus: [], eventsWritten: true, answer } : none;
     }
     case 'requires_action': {
@@ -414,8 +410,8 @@ export async function settlePayment(
         } as const;
         const moved = await transitionOrder(trx, orderId, ['pending_payment', 'requires_action'], change);
         if (!moved) return undefined;
-        const { answer, keep } = answering({ ...order, ...change, updated_at: new Date() });
-        await keep(trx);
+        const { answer, kept } = answering({ ...order, ...change, updated_at: new Date() });
+        await keep(trx, kept);
         const expires = new Date(Date.now() + deps.holdMinutes * 60_000);
         for (const line of lines) {
           // The sold units become held again, in the shopper's cart, so a retry can pay for them.

@@ -1,47 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgliteAndPostgres } from '../../test/support/postgres';
+import { address, visa } from '../../test/support/pay-now';
+import { type DatabaseTarget, pgliteAndPostgres, writePaths } from '../../test/support/postgres';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
+import { writesInOneStatement } from '../adapters/sql/dialect';
 import { insertCartLine } from '../cart/cart.repository';
 import type { Principal } from '../identity/principal';
 import { ensureUser } from '../identity/users.repository';
 import { checkout } from './checkout.service';
 import { checkoutDeps } from './checkout-deps';
 
-const address = {
-  name: 'Ada Lovelace',
-  line1: '1 Main St',
-  line2: '',
-  city: 'London',
-  postalCode: 'N1 9GU',
-  country: 'GB',
-};
-const visa = { provider: 'stripe', paymentMethodId: 'pm_card_visa' };
-
 /**
  * Pay Now's reservation and settlement, checked row by row, on each write path: PostgreSQL's
  * single statements and the portable transactions Azure SQL runs.
  */
-function reservation(
-  name: string,
-  env: () => Promise<Record<string, string> | undefined>,
-  skipReason?: string,
-) {
-  describe.skipIf(skipReason !== undefined).each([
-    { path: 'one statement', portableWrites: false },
-    { path: 'portable transactions (the Azure SQL path)', portableWrites: true },
-  ])(
+function reservation({ name, env, skipReason }: DatabaseTarget) {
+  describe.skipIf(skipReason !== undefined).each(writePaths)(
     `Pay Now's writes: ${name}, $path${skipReason ? ` (skipped: ${skipReason})` : ''}`,
-    ({ portableWrites }) => {
+    ({ SQL_PORTABLE_WRITES }) => {
       let shop: TestShop;
       beforeAll(async () => {
-        shop = await startTestShop({ products: 8, host: false, env: await env() });
+        shop = await startTestShop({
+          products: 8,
+          host: false,
+          env: { ...(await env()), SQL_PORTABLE_WRITES },
+        });
       }, 120_000);
       afterAll(async () => {
         await shop?.close();
       });
 
-      const deps = () => ({ ...checkoutDeps(shop.services), portableWrites });
+      const deps = () => checkoutDeps(shop.services);
       const db = () => shop.services.sql.db;
       async function shopper(userId: string): Promise<Principal> {
         const principal = { userId, email: `${userId}@example.test`, name: userId, roles: [] };
@@ -73,8 +62,12 @@ function reservation(
           .where('sku', '=', sku)
           .executeTakeFirstOrThrow();
 
+      it('runs the write path SQL_PORTABLE_WRITES asks for', () => {
+        expect(writesInOneStatement(shop.services.sql.db)).toBe(SQL_PORTABLE_WRITES === 'false');
+      });
+
       it('sells held and lapsed lines, empties the cart, writes the order, its event and the kept answer', async () => {
-        const ada = await shopper(`ada-${portableWrites}`);
+        const ada = await shopper(`ada-${SQL_PORTABLE_WRITES}`);
         const held = await line(ada.userId, 0, 2, true);
         const lapsed = await line(ada.userId, 1, 1, false);
         await setStock(held.sku, 10, 2);
@@ -150,7 +143,7 @@ function reservation(
       });
 
       it('refuses a short line with 409 naming it, and changes nothing', async () => {
-        const bo = await shopper(`bo-${portableWrites}`);
+        const bo = await shopper(`bo-${SQL_PORTABLE_WRITES}`);
         const plenty = await line(bo.userId, 2, 1, true);
         const scarce = await line(bo.userId, 3, 3, false);
         await setStock(plenty.sku, 10, 1);
@@ -172,7 +165,7 @@ function reservation(
       });
 
       it('refuses an empty cart and a cart in two currencies with 422', async () => {
-        const cy = await shopper(`cy-${portableWrites}`);
+        const cy = await shopper(`cy-${SQL_PORTABLE_WRITES}`);
         const empty = await checkout(deps(), cy, randomUUID(), { shippingAddress: address, payment: visa });
         expect({ status: empty.status, code: (empty.body as { code: string }).code }).toEqual({
           status: 422,
@@ -196,4 +189,4 @@ function reservation(
   );
 }
 
-for (const target of pgliteAndPostgres()) reservation(target.name, target.env, target.skipReason);
+for (const target of pgliteAndPostgres()) reservation(target);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CacheAside } from '../adapters/cache/cache-aside';
-import { isMssql } from '../adapters/sql/dialect';
+import { writesInOneStatement } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
 import { invalidateProduct } from '../catalogue/catalogue.service';
 import type { ProductStore } from '../catalogue/product-store.port';
@@ -76,14 +76,14 @@ const pickRequestStatement = `
 
 /** The `fulfilment` subscription: one warehouse pick request per paid order. */
 export async function createPickRequest(
-  deps: { db: Db; portableWrites?: boolean },
+  db: Db,
   messageId: string,
   event: OrderPaidEvent,
 ): Promise<'handled' | 'duplicate'> {
   const id = `fr_${randomBytes(8).toString('hex')}`;
   const now = new Date();
-  if (!deps.portableWrites && !isMssql(deps.db)) {
-    return claimedInOneStatement(deps.db, pickRequestStatement, [
+  if (writesInOneStatement(db)) {
+    return claimedInOneStatement(db, pickRequestStatement, [
       'fulfilment',
       messageId,
       now.toISOString(),
@@ -91,7 +91,7 @@ export async function createPickRequest(
       event.orderId,
     ]);
   }
-  return handleOnce(deps.db, 'fulfilment', messageId, async (trx) => {
+  return handleOnce(db, 'fulfilment', messageId, async (trx) => {
     const existing = await trx
       .selectFrom('fulfilment_requests')
       .select('id')

@@ -107,6 +107,26 @@ export interface StockLevel {
   updatedAt: Date;
 }
 
+/** A stock level a statement returned beside other columns (`level_*`, null when none moved). */
+export interface LevelColumns {
+  level_product_id: string | null;
+  level_on_hand: number | null;
+  level_held: number | null;
+  level_version: number | null;
+  level_updated_at: Date | null;
+}
+
+export function levelFromColumns(sku: string, row: LevelColumns): StockLevel | undefined {
+  if (row.level_product_id === null) return undefined;
+  return {
+    sku,
+    productId: row.level_product_id,
+    available: row.level_on_hand! - row.level_held!,
+    version: row.level_version!,
+    updatedAt: row.level_updated_at!,
+  };
+}
+
 export async function readStockLevel(db: Db, sku: string): Promise<StockLevel | undefined> {
   const row = await db
     .selectFrom('inventory')

@@ -1,4 +1,4 @@
-import { isMssql } from '../adapters/sql/dialect';
+import { writesInOneStatement } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
 import { alreadyHandled, claimedInOneStatement, handleOnce, inboxClaim } from '../messaging/outbox';
 import {
@@ -41,7 +41,7 @@ function orderForEmail(
  * redelivery finds the inbox row and sends nothing.
  */
 export async function sendOrderEmail(
-  deps: { db: Db; email: EmailSender; portableWrites?: boolean },
+  deps: { db: Db; email: EmailSender },
   messageId: string,
   event: { type?: unknown; orderId?: unknown; carrier?: unknown; trackingNumber?: unknown },
 ): Promise<'handled' | 'duplicate' | 'ignored'> {
@@ -58,7 +58,7 @@ export async function sendOrderEmail(
   const paid = event.type === 'OrderPaid';
   if (!(paid && found.order.receipt_sent_at))
     await deps.email.send(paid ? receiptEmail(order) : shippingEmail(order));
-  if (!deps.portableWrites && !isMssql(deps.db)) {
+  if (writesInOneStatement(deps.db)) {
     return claimedInOneStatement(deps.db, receiptSentStatement, [
       'receipts',
       messageId,

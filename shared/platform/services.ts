@@ -8,6 +8,7 @@ import { LocalIssuer, localIssuerName } from '../adapters/identity/local-issuer'
 import type { ConfiguredPaymentGateway } from '../adapters/payments/create-payment-gateway';
 import type { LocalRealtimeHub } from '../adapters/realtime/local-realtime-hub';
 import { openRelationalStore, type RelationalStore } from '../adapters/sql/database';
+import { usePortableWrites } from '../adapters/sql/dialect';
 import type { ProductStore } from '../catalogue/product-store.port';
 import { createTokenVerifier, type TokenVerifier } from '../identity/token-verifier';
 import type { DeadLetterQueue } from '../messaging/dead-letters.port';
@@ -63,6 +64,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
   };
   try {
     const sqlStore = await openRelationalStore(config.sql);
+    if (config.portableSqlWrites) usePortableWrites(sqlStore.db);
     closers.push(() => sqlStore.close());
 
     const { store: products, embedded } = await openProductStore(config);

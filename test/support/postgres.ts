@@ -41,3 +41,9 @@ export function pgliteAndPostgres(): DatabaseTarget[] {
     },
   ];
 }
+
+/** The two write paths on PostgreSQL: its one-statement writes, and the portable ones Azure SQL runs. */
+export const writePaths = [
+  { path: 'one statement', SQL_PORTABLE_WRITES: 'false' },
+  { path: 'portable transactions (the Azure SQL path)', SQL_PORTABLE_WRITES: 'true' },
+];

@@ -169,8 +169,11 @@ export class LocalBus implements EventBus {
   /** Settles processed messages, one statement per receive they came from (its lock token). */
   async completeAll(messages: ReceivedMessage[]): Promise<void> {
     const byLock = new Map<string, number[]>();
-    for (const message of messages)
-      byLock.set(message.lockToken, [...(byLock.get(message.lockToken) ?? []), message.seq]);
+    for (const message of messages) {
+      const seqs = byLock.get(message.lockToken);
+      if (seqs) seqs.push(message.seq);
+      else byLock.set(message.lockToken, [message.seq]);
+    }
     for (const [lockToken, seqs] of byLock) {
       await this.db
         .deleteFrom('local_bus_messages')
