@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseTarget, pgliteAndPostgres, writePaths } from '../../test/support/postgres';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 import { ensureUser } from '../identity/users.repository';
+import { type LineWriteRequest, setLineInOneStatement, setLinesInOneStatement } from './cart.repository';
 import { getCart, releaseExpiredHolds, removeLine, setLineQuantity } from './cart.service';
 import { cartDeps } from './cart-deps';
 
@@ -26,7 +27,7 @@ function cartConcurrency({ name, env, skipReason }: DatabaseTarget) {
       let shop: TestShop;
       beforeAll(async () => {
         const extra = await env();
-        shop = await startTestShop({ products: 12, host: false, env: { ...extra, SQL_PORTABLE_WRITES } });
+        shop = await startTestShop({ products: 24, host: false, env: { ...extra, SQL_PORTABLE_WRITES } });
         for (let i = 0; i < 200; i++) {
           await ensureUser(shop.services.sql.db, {
             userId: `u${i}`,
@@ -93,6 +94,152 @@ function cartConcurrency({ name, env, skipReason }: DatabaseTarget) {
         expect(unexpected).toEqual([]);
         await assertInvariant(shop);
       }, 120_000);
+
+      it('a storm spread over many SKUs and shoppers (adds share statements on PostgreSQL) keeps the invariant', async () => {
+        const deps = cartDeps(shop.services);
+        const spread = shop.products.slice(12, 20);
+        for (const p of spread)
+          await shop.services.sql.db
+            .updateTable('inventory')
+            .set({ on_hand: 40, held: 0 })
+            .where('sku', '=', p.sku)
+            .execute();
+        let seed = 7;
+        const random = () => {
+          seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+          return seed / 0x7fffffff;
+        };
+        const operations = Array.from({ length: 600 }, () => {
+          const user = `u${Math.floor(random() * 120)}`;
+          const product = spread[Math.floor(random() * spread.length)]!;
+          if (random() < 0.15) return () => removeLine(deps, user, product.id);
+          return () => setLineQuantity(deps, user, product.id, { quantity: 1 + Math.floor(random() * 4) });
+        });
+        const results = await Promise.allSettled(operations.map((op) => op()));
+        const unexpected = results.filter(
+          (r) => r.status === 'rejected' && (r.reason as { code?: string }).code !== 'out_of_stock',
+        );
+        expect(unexpected).toEqual([]);
+        expect(results.filter((r) => r.status === 'fulfilled').length).toBeGreaterThan(150);
+        await assertInvariant(shop);
+      }, 120_000);
+
+      it.runIf(SQL_PORTABLE_WRITES === 'false')(
+        'one statement for many adds answers and writes exactly what one statement per add does (one-statement path only; Azure SQL does not batch)',
+        async () => {
+          const db = shop.services.sql.db;
+          const [p0, p1, p2, p3, p4, p5, other1, other2] = shop.products.slice(16, 24) as [
+            (typeof shop.products)[number],
+            ...Array<(typeof shop.products)[number]>,
+          ];
+          const now = new Date('2026-12-02T10:00:00.000Z');
+          const minutes = (m: number) => new Date(now.getTime() + m * 60_000);
+          const users = ['u180', 'u181', 'u182', 'u183', 'u184', 'u185'];
+          const products = [p0, p1, p2, p3, p4, p5, other1!, other2!];
+          const skus = products.map((p) => p!.sku);
+          const line = (user: string, product: typeof p0, quantity: number, holdExpiresAt = minutes(10)) => ({
+            user_id: user,
+            product_id: product.id,
+            sku: product.sku,
+            name: product.name,
+            unit_price_minor: product.priceMinor,
+            currency: product.currency,
+            quantity,
+            held_quantity: quantity,
+            hold_expires_at: holdExpiresAt,
+            added_at: minutes(-5),
+          });
+          // The same starting point for both runs: stock 5 of each, and these carts.
+          const arrange = async () => {
+            await db.deleteFrom('cart_lines').where('user_id', 'in', users).execute();
+            await db.deleteFrom('cart_lines').where('sku', 'in', skus).execute();
+            await db
+              .updateTable('inventory')
+              .set({ on_hand: 5, held: 0, version: 0, updated_at: now })
+              .where('sku', 'in', skus)
+              .execute();
+            const lines = [
+              line('u181', p1!, 1),
+              line('u182', p2!, 3),
+              line('u184', other1!, 1),
+              line('u184', other2!, 1),
+              line('u184', p0, 1),
+              line('u185', p5!, 2),
+              line('u185', other1!, 1, minutes(1)), // about to lapse: refreshed by activity
+            ];
+            await db.insertInto('cart_lines').values(lines).execute();
+            for (const sku of skus) {
+              const held = lines.filter((l) => l.sku === sku).reduce((sum, l) => sum + l.held_quantity, 0);
+              await db.updateTable('inventory').set({ held }).where('sku', '=', sku).execute();
+            }
+          };
+          const request = (user: string, product: typeof p0, quantity: number): LineWriteRequest => ({
+            line: {
+              userId: user,
+              productId: product.id,
+              sku: product.sku,
+              name: product.name,
+              unitPriceMinor: product.priceMinor,
+              currency: product.currency,
+              quantity,
+              holdExpiresAt: minutes(15),
+              addedAt: now,
+            },
+            options: { maxLines: 3, refreshHoldsBefore: minutes(14) },
+          });
+          const requests = [
+            request('u180', p0, 2), // a new line
+            request('u181', p1!, 3), // more
+            request('u182', p2!, 1), // less
+            request('u183', p3!, 9), // more than there is
+            request('u184', p4!, 1), // a fourth product in a cart of at most 3
+            request('u185', p5!, 2), // no change, but the stale hold is refreshed
+          ];
+          const state = async () => ({
+            lines: await db
+              .selectFrom('cart_lines')
+              .selectAll()
+              .where('user_id', 'in', users)
+              .orderBy('user_id')
+              .orderBy('product_id')
+              .execute(),
+            stock: await db
+              .selectFrom('inventory')
+              .selectAll()
+              .where('sku', 'in', skus)
+              .orderBy('sku')
+              .execute(),
+          });
+
+          await arrange();
+          const together = await setLinesInOneStatement(db, requests);
+          const afterTogether = await state();
+          await arrange();
+          const oneByOne: Awaited<ReturnType<typeof setLineInOneStatement>>[] = [];
+          for (const r of requests) oneByOne.push(await setLineInOneStatement(db, r.line, r.options));
+          const afterOneByOne = await state();
+
+          expect(together.map((w) => w.outcome)).toEqual([
+            'changed',
+            'changed',
+            'changed',
+            'out_of_stock',
+            'cart_full',
+            'changed',
+          ]);
+          expect(together).toEqual(oneByOne);
+          expect(afterTogether).toEqual(afterOneByOne);
+          const refreshed = afterTogether.lines.find(
+            (l) => l.user_id === 'u185' && l.product_id === other1!.id,
+          );
+          expect(refreshed?.hold_expires_at).toEqual(minutes(15));
+          expect(afterTogether.stock.find((s) => s.sku === p3!.sku)?.held).toBe(0);
+          await db.deleteFrom('cart_lines').where('user_id', 'in', users).execute();
+          await db.updateTable('inventory').set({ held: 0 }).where('sku', 'in', skus).execute();
+          await assertInvariant(shop);
+        },
+        120_000,
+      );
 
       it('answers with the cart as stored, refreshes stale holds, and refuses a full cart or short stock without a trace', async () => {
         const db = shop.services.sql.db;

@@ -295,24 +295,146 @@ export const setLineStatement = `
 export async function setLineInOneStatement(
   db: Db,
   line: Omit<CartLineRow, 'heldQuantity'>,
-  options: { maxLines: number; refreshHoldsBefore: Date },
+  options: LineWriteOptions,
 ): Promise<LineWrite> {
-  const { userId, productId, quantity, holdExpiresAt } = line;
   const { rows } = await db.executeQuery<LineWriteRow>(
     CompiledQuery.raw(setLineStatement, [
-      userId,
-      productId,
+      line.userId,
+      line.productId,
       line.sku,
-      quantity,
+      line.quantity,
       line.name,
       line.unitPriceMinor,
       line.currency,
-      holdExpiresAt.toISOString(),
+      line.holdExpiresAt.toISOString(),
       line.addedAt.toISOString(),
       options.maxLines,
       options.refreshHoldsBefore.toISOString(),
     ]),
   );
+  return lineWriteFrom(rows, line, options);
+}
+
+export interface LineWriteOptions {
+  maxLines: number;
+  refreshHoldsBefore: Date;
+}
+
+/** One line to set, for `setLinesInOneStatement`. */
+export interface LineWriteRequest {
+  line: Omit<CartLineRow, 'heldQuantity'>;
+  options: LineWriteOptions;
+}
+
+/*
+ * The same change as setLineStatement for many lines at once, one per request of $1 (a JSON
+ * array; `n` numbers them). Requests must not share a user or a SKU: each of their rows is then
+ * written by one request only. The cart lines go first, locked in key order, then the stock.
+ */
+export const setLinesStatement = `
+  with req as (
+    select * from jsonb_to_recordset($1::jsonb) as r(
+      n int, user_id varchar, product_id varchar, sku varchar, quantity int, name varchar,
+      unit_price_minor int, currency char(3), hold_expires_at timestamptz, added_at timestamptz,
+      max_lines int, refresh_before timestamptz)
+  ), line as materialized (
+    select l.user_id, l.product_id, l.held_quantity
+    from cart_lines l join req r on l.user_id = r.user_id
+    where l.product_id = r.product_id
+       or (l.held_quantity > 0 and l.hold_expires_at < r.refresh_before)
+    order by l.user_id, l.product_id
+    for update of l
+  ), change as (
+    select r.*, r.quantity - coalesce(l.held_quantity, 0) as delta, l.user_id is not null as has_line,
+           (select count(*) from cart_lines c where c.user_id = r.user_id) as line_count
+    from req r left join line l on l.user_id = r.user_id and l.product_id = r.product_id
+  ), stock as (
+    update inventory i
+    set held = i.held + c.delta, version = i.version + 1, updated_at = c.added_at
+    from change c
+    where i.sku = c.sku and c.delta <> 0
+      and (c.delta > 0 and i.on_hand - i.held >= c.delta or c.delta < 0 and i.held >= -c.delta)
+      and (c.has_line or c.line_count < c.max_lines)
+    returning c.n, i.sku, i.product_id, i.on_hand, i.held, i.version, i.updated_at
+  ), allowed as (
+    select c.* from change c where c.delta = 0 or c.n in (select n from stock)
+  ), changed_line as (
+    update cart_lines l
+    set quantity = a.quantity, held_quantity = a.quantity, hold_expires_at = a.hold_expires_at,
+        unit_price_minor = a.unit_price_minor, name = a.name
+    from allowed a
+    where l.user_id = a.user_id and l.product_id = a.product_id
+    returning a.n, ${columns.map((c) => `l.${c}`).join(', ')}
+  ), new_line as (
+    insert into cart_lines (${lineColumns})
+    select a.user_id, a.product_id, a.sku, a.name, a.unit_price_minor, a.currency, a.quantity, a.quantity,
+           a.hold_expires_at, a.added_at
+    from allowed a
+    where not a.has_line
+    returning ${lineColumns}
+  ), refreshed as (
+    update cart_lines l set hold_expires_at = a.hold_expires_at
+    from allowed a
+    where l.user_id = a.user_id and l.product_id <> a.product_id
+      and l.held_quantity > 0 and l.hold_expires_at < a.refresh_before
+  )
+  select c.n, c.delta, c.line_count,
+         (select on_hand - held from inventory where sku = c.sku) as available_before,
+         s.product_id as level_product_id, s.on_hand as level_on_hand,
+         s.held as level_held, s.version as level_version, s.updated_at as level_updated_at,
+         l.*
+  from change c
+  left join stock s on s.n = c.n
+  left join (
+    select n as line_of, 'new' as state, ${lineColumns} from changed_line
+    union all select r.n, 'new', ${columns.map((c) => `w.${c}`).join(', ')}
+      from new_line w join req r on r.user_id = w.user_id and r.product_id = w.product_id
+    union all select r.n, 'old', ${columns.map((c) => `o.${c}`).join(', ')}
+      from cart_lines o join req r on r.user_id = o.user_id
+  ) l on l.line_of = c.n
+  order by c.n, l.added_at, l.product_id, l.state`;
+
+/**
+ * Sets many cart lines in ONE PostgreSQL statement, as if each went through
+ * `setLineInOneStatement`, all committed together or (on any error) not at all. The requests
+ * must not share a user or a SKU. Results are in the order of `requests`.
+ */
+export async function setLinesInOneStatement(
+  db: Db,
+  requests: readonly LineWriteRequest[],
+): Promise<LineWrite[]> {
+  const { rows } = await db.executeQuery<LineWriteRow & { n: number }>(
+    CompiledQuery.raw(setLinesStatement, [
+      JSON.stringify(
+        requests.map(({ line, options }, n) => ({
+          n,
+          user_id: line.userId,
+          product_id: line.productId,
+          sku: line.sku,
+          quantity: line.quantity,
+          name: line.name,
+          unit_price_minor: line.unitPriceMinor,
+          currency: line.currency,
+          hold_expires_at: line.holdExpiresAt.toISOString(),
+          added_at: line.addedAt.toISOString(),
+          max_lines: options.maxLines,
+          refresh_before: options.refreshHoldsBefore.toISOString(),
+        })),
+      ),
+    ]),
+  );
+  const byRequest = requests.map((): Array<LineWriteRow & { n: number }> => []);
+  for (const row of rows) byRequest[row.n]!.push(row);
+  return requests.map(({ line, options }, n) => lineWriteFrom(byRequest[n]!, line, options));
+}
+
+/** What one request's rows of either statement (in cart order) say it did. */
+function lineWriteFrom(
+  rows: readonly LineWriteRow[],
+  line: Omit<CartLineRow, 'heldQuantity'>,
+  options: LineWriteOptions,
+): LineWrite {
+  const { productId, quantity, holdExpiresAt } = line;
   const first = rows[0]!;
   const level = levelFromColumns(line.sku, first);
   const applied = level !== undefined || first.delta === 0;
