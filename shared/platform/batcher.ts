@@ -64,7 +64,7 @@ export function createBatcher<Request, Result>(
       // Rolled back as a whole: each request tries again alone.
     }
     if (results && results.length === batch.length) {
-      batch.forEach((p, i) => p.resolve(results[i]!));
+      for (const [i, pending] of batch.entries()) pending.resolve(results[i]!);
       return;
     }
     await Promise.all(batch.map((p) => options.runOne(p.request).then(p.resolve, p.reject)));
