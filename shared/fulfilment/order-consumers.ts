@@ -5,7 +5,7 @@ import type { Db } from '../adapters/sql/schema';
 import { invalidateProduct } from '../catalogue/catalogue.service';
 import type { ProductStore } from '../catalogue/product-store.port';
 import { announceStockLevels, type NotifierDeps } from '../inventory/availability-notifier';
-import { readStockLevel, type StockLevel } from '../inventory/inventory.repository';
+import { readStockLevel, readStockLevels, type StockLevel } from '../inventory/inventory.repository';
 import { claimedInOneStatement, handleOnce, inboxClaim } from '../messaging/outbox';
 
 export interface OrderPaidEvent {
@@ -36,31 +36,82 @@ export async function refreshInventoryAfterSale(
   messageId: string,
   event: OrderPaidEvent,
 ): Promise<'handled' | 'duplicate'> {
+  if (writesInOneStatement(deps.db)) return refreshThenClaim(deps, messageId, event);
   const levels: StockLevel[] = [];
   const outcome = await handleOnce(deps.db, 'inventory', messageId, async (trx) => {
     for (const line of event.lines) {
       const level = await readStockLevel(trx, line.sku);
       if (!level) continue;
       levels.push(level);
-      const lowStock = level.available <= deps.lowStockThreshold;
-      await deps.products.setDisplayedAvailability(line.productId, {
-        available: level.available,
-        lowStock,
-        updatedAt: level.updatedAt.toISOString(),
-      });
-      await invalidateProduct(deps, line.productId);
-      if (lowStock) {
+      await showAvailability(deps, line.productId, level);
+      if (isLow(deps, level)) {
         await trx.deleteFrom('low_stock_alerts').where('sku', '=', line.sku).execute();
         await trx
           .insertInto('low_stock_alerts')
           .values({ sku: line.sku, available: level.available, flagged_at: new Date() })
           .execute();
-        deps.alert(`LOW STOCK ${line.sku}: ${level.available} left`);
       }
     }
   });
   // After the commit, with the levels just read (no second read).
-  if (outcome === 'handled') await announceStockLevels(deps, levels);
+  if (outcome === 'handled') await afterClaim(deps, levels);
+  return outcome;
+}
+
+function isLow(deps: InventoryConsumerDeps, level: StockLevel): boolean {
+  return level.available <= deps.lowStockThreshold;
+}
+
+async function showAvailability(deps: InventoryConsumerDeps, productId: string, level: StockLevel) {
+  await deps.products.setDisplayedAvailability(productId, {
+    available: level.available,
+    lowStock: isLow(deps, level),
+    updatedAt: level.updatedAt.toISOString(),
+  });
+  await invalidateProduct(deps, productId);
+}
+
+function afterClaim(deps: InventoryConsumerDeps, levels: StockLevel[]): Promise<void> {
+  for (const level of levels.filter((l) => isLow(deps, l)))
+    deps.alert(`LOW STOCK ${level.sku}: ${level.available} left`);
+  return announceStockLevels(deps, levels);
+}
+
+/** PostgreSQL: the inbox claim and the low-stock flags ($4, JSON [{sku, available}]) in one statement. */
+const lowStockStatement = `
+  with ${inboxClaim}, flagged as (
+    insert into low_stock_alerts (sku, available, flagged_at)
+    select a.sku, a.available, $3::timestamptz
+    from jsonb_to_recordset($4::jsonb) as a(sku varchar, available int)
+    where exists (select 1 from claimed)
+    on conflict (sku) do update set available = excluded.available, flagged_at = excluded.flagged_at
+  )
+  select count(*) as claimed from claimed`;
+
+/**
+ * The PostgreSQL path, in two round trips: read the levels, show them, then claim the message
+ * and flag low stock in one statement. Showing a level is idempotent (it sets what SQL says),
+ * so a duplicate that shows it again before losing the claim does no harm; a failure or a
+ * crash before the claim leaves the message unclaimed, and its redelivery shows it again.
+ */
+async function refreshThenClaim(
+  deps: InventoryConsumerDeps,
+  messageId: string,
+  event: OrderPaidEvent,
+): Promise<'handled' | 'duplicate'> {
+  const levels = await readStockLevels(
+    deps.db,
+    event.lines.map((l) => l.sku),
+  );
+  for (const level of levels) await showAvailability(deps, level.productId, level);
+  const low = levels.filter((l) => isLow(deps, l)).map((l) => ({ sku: l.sku, available: l.available }));
+  const outcome = await claimedInOneStatement(deps.db, lowStockStatement, [
+    'inventory',
+    messageId,
+    new Date().toISOString(),
+    JSON.stringify(low),
+  ]);
+  if (outcome === 'handled') await afterClaim(deps, levels);
   return outcome;
 }
 

@@ -128,19 +128,18 @@ export function levelFromColumns(sku: string, row: LevelColumns): StockLevel | u
 }
 
 export async function readStockLevel(db: Db, sku: string): Promise<StockLevel | undefined> {
-  const row = await db
+  return (await readStockLevels(db, [sku]))[0];
+}
+
+/** The levels of these SKUs (those that exist), in one query. */
+export async function readStockLevels(db: Db, skus: readonly string[]): Promise<StockLevel[]> {
+  if (skus.length === 0) return [];
+  const rows = await db
     .selectFrom('inventory')
-    .select(['sku', 'product_id', 'on_hand', 'held', 'version', 'updated_at'])
-    .where('sku', '=', sku)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  return {
-    sku: row.sku,
-    productId: row.product_id,
-    available: row.on_hand - row.held,
-    version: row.version,
-    updatedAt: row.updated_at,
-  };
+    .select([...levelColumns])
+    .where('sku', skus.length === 1 ? '=' : 'in', skus.length === 1 ? skus[0]! : [...skus])
+    .execute();
+  return rows.map(toLevel);
 }
 
 const levelColumns = ['sku', 'product_id', 'on_hand', 'held', 'version', 'updated_at'] as const;

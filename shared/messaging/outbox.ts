@@ -107,16 +107,6 @@ export async function handleOnce(
   }
 }
 
-export async function alreadyHandled(db: Db, consumer: string, messageId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('inbox')
-    .select('message_id')
-    .where('consumer', '=', consumer)
-    .where('message_id', '=', messageId)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 // One relay per bus at a time: a nudge during a run asks that run to go round once more,
 // instead of starting a second relay that would publish the same rows again.
 const relays = new WeakMap<EventBus, { running: Promise<void>; again: boolean }>();

@@ -1,8 +1,8 @@
 import { writesInOneStatement } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
-import { alreadyHandled, claimedInOneStatement, handleOnce, inboxClaim } from '../messaging/outbox';
+import { claimedInOneStatement, handleOnce, inboxClaim } from '../messaging/outbox';
 import {
-  findOrder,
+  findOrderForMessage,
   markReceiptSent,
   type OrderLineRow,
   type OrderRow,
@@ -47,9 +47,9 @@ export async function sendOrderEmail(
 ): Promise<'handled' | 'duplicate' | 'ignored'> {
   if (typeof event.orderId !== 'string') return 'ignored';
   if (event.type !== 'OrderPaid' && event.type !== 'OrderShipped') return 'ignored';
-  // Checked before sending: a redelivered message must not send the email again.
-  if (await alreadyHandled(deps.db, 'receipts', messageId)) return 'duplicate';
-  const found = await findOrder(deps.db, event.orderId);
+  // The inbox is checked before sending: a redelivered message must not send the email again.
+  const found = await findOrderForMessage(deps.db, event.orderId, { consumer: 'receipts', messageId });
+  if (found?.handled) return 'duplicate';
   if (!found?.order.email) return 'ignored';
   const order = orderForEmail(found, {
     ...(typeof event.carrier === 'string' ? { carrier: event.carrier } : {}),

@@ -121,6 +121,67 @@ export async function findOrder(
   return order ? { order, lines: await findOrderLines(db, orderId) } : undefined;
 }
 
+/**
+ * For a consumer: the order with its lines, and whether the consumer already handled
+ * `messageId`, in one round trip (a join, on both dialects) instead of three. Undefined when
+ * there is no such order.
+ */
+export async function findOrderForMessage(
+  db: Db,
+  orderId: string,
+  inbox: { consumer: string; messageId: string },
+): Promise<{ handled: boolean; order: OrderRow; lines: OrderLineRow[] } | undefined> {
+  const rows = await db
+    .selectFrom('orders')
+    .leftJoin('order_lines', 'order_lines.order_id', 'orders.id')
+    .selectAll('orders')
+    .select([
+      'order_lines.line_no as line_no',
+      'order_lines.product_id as line_product_id',
+      'order_lines.sku as line_sku',
+      'order_lines.name as line_name',
+      'order_lines.quantity as line_quantity',
+      'order_lines.unit_price_minor as line_unit_price_minor',
+    ])
+    .select((eb) =>
+      eb
+        .selectFrom('inbox')
+        .select((i) => i.fn.countAll<number | string>().as('n'))
+        .where('consumer', '=', inbox.consumer)
+        .where('message_id', '=', inbox.messageId)
+        .as('handled'),
+    )
+    .where('orders.id', '=', orderId)
+    .orderBy('order_lines.line_no')
+    .execute();
+  const first = rows[0];
+  if (!first) return undefined;
+  const {
+    line_no: _lineNo,
+    line_product_id: _productId,
+    line_sku: _sku,
+    line_name: _name,
+    line_quantity: _quantity,
+    line_unit_price_minor: _price,
+    handled,
+    ...order
+  } = first;
+  const lines: OrderLineRow[] = [];
+  for (const row of rows) {
+    if (row.line_no === null) continue;
+    lines.push({
+      order_id: orderId,
+      line_no: row.line_no,
+      product_id: row.line_product_id!,
+      sku: row.line_sku!,
+      name: row.line_name!,
+      quantity: row.line_quantity!,
+      unit_price_minor: row.line_unit_price_minor!,
+    });
+  }
+  return { handled: Number(handled) > 0, order: order as OrderRow, lines };
+}
+
 export async function findOrderIdByPaymentReference(db: Db, reference: string): Promise<string | undefined> {
   const row = await db
     .selectFrom('orders')

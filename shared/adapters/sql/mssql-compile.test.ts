@@ -26,9 +26,10 @@ import {
   sellHeldStock,
   setOnHand,
 } from '../../inventory/inventory.repository';
-import { addToOutbox, alreadyHandled, newEvent, relayOutbox } from '../../messaging/outbox';
+import { addToOutbox, newEvent, relayOutbox } from '../../messaging/outbox';
 import {
   findOrder,
+  findOrderForMessage,
   findOrderIdByPaymentReference,
   findStuckOrders,
   findUserOrder,
@@ -91,7 +92,7 @@ async function runEveryStoreQuery(db: ReturnType<typeof mssqlRecorder>['db']) {
   await findStuckOrders(db, new Date(), 200);
   await returnSoldUnitsToHolds(db, 'SKU-1', 1);
   await addToOutbox(db, newEvent('orders', 'OrderPaid', 'o-1', { orderId: 'o-1' }));
-  await alreadyHandled(db, 'receipts', 'm-1');
+  await findOrderForMessage(db, 'o-1', { consumer: 'receipts', messageId: 'm-1' });
   await relayOutbox(db, { publish: async () => {}, close: async () => {} });
 }
 
