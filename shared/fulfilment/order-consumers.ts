@@ -6,7 +6,7 @@ import { invalidateProduct } from '../catalogue/catalogue.service';
 import type { ProductStore } from '../catalogue/product-store.port';
 import { announceStockLevels, type NotifierDeps } from '../inventory/availability-notifier';
 import { readStockLevel, readStockLevels, type StockLevel } from '../inventory/inventory.repository';
-import { claimedInOneStatement, handleOnce, inboxClaim } from '../messaging/outbox';
+import { type ClaimStatement, claimOnce, handleOnce } from '../messaging/outbox';
 
 export interface OrderPaidEvent {
   eventId: string;
@@ -77,20 +77,21 @@ function afterClaim(deps: InventoryConsumerDeps, levels: StockLevel[]): Promise<
   return announceStockLevels(deps, levels);
 }
 
-/** PostgreSQL: the inbox claim and the low-stock flags ($4, JSON [{sku, available}]) in one statement. */
-const lowStockStatement = `
-  with ${inboxClaim}, flagged as (
+/** PostgreSQL: with the claim, flag low stock (`low`: [{sku, available}]). */
+const lowStockFlags: ClaimStatement = {
+  consumer: 'inventory',
+  fields: 'low jsonb',
+  writes: `flagged as (
     insert into low_stock_alerts (sku, available, flagged_at)
-    select a.sku, a.available, $3::timestamptz
-    from jsonb_to_recordset($4::jsonb) as a(sku varchar, available int)
-    where exists (select 1 from claimed)
+    select l.sku, l.available, m.processed_at
+    from mine m cross join jsonb_to_recordset(m.low) as l(sku varchar, available int)
     on conflict (sku) do update set available = excluded.available, flagged_at = excluded.flagged_at
-  )
-  select count(*) as claimed from claimed`;
+  )`,
+};
 
 /**
  * The PostgreSQL path, in two round trips: read the levels, show them, then claim the message
- * and flag low stock in one statement. Showing a level is idempotent (it sets what SQL says),
+ * and flag low stock in one statement (shared with concurrent deliveries). Showing a level is idempotent (it sets what SQL says),
  * so a duplicate that shows it again before losing the claim does no harm; a failure or a
  * crash before the claim leaves the message unclaimed, and its redelivery shows it again.
  */
@@ -105,25 +106,25 @@ async function refreshThenClaim(
   );
   for (const level of levels) await showAvailability(deps, level.productId, level);
   const low = levels.filter((l) => isLow(deps, l)).map((l) => ({ sku: l.sku, available: l.available }));
-  const outcome = await claimedInOneStatement(deps.db, lowStockStatement, [
-    'inventory',
+  const outcome = await claimOnce(deps.db, lowStockFlags, {
     messageId,
-    new Date().toISOString(),
-    JSON.stringify(low),
-  ]);
+    fields: { low },
+    keys: event.lines.map((l) => `sku:${l.sku}`),
+  });
   if (outcome === 'handled') await afterClaim(deps, levels);
   return outcome;
 }
 
-/** PostgreSQL: the inbox claim and the pick request in one statement ($4 request id, $5 order id). */
-const pickRequestStatement = `
-  with ${inboxClaim}, requested as (
+/** PostgreSQL: with the claim, the pick request (`id`, `order_id`). */
+const pickRequests: ClaimStatement = {
+  consumer: 'fulfilment',
+  fields: 'id varchar, order_id varchar',
+  writes: `requested as (
     insert into fulfilment_requests (id, order_id, status, carrier, tracking_number, created_at, shipped_at)
-    select $4::varchar, $5::varchar, 'pending', null, null, $3::timestamptz, null
-    where exists (select 1 from claimed)
+    select id, order_id, 'pending', null, null, processed_at, null from mine
     on conflict (order_id) do nothing
-  )
-  select count(*) as claimed from claimed`;
+  )`,
+};
 
 /** The `fulfilment` subscription: one warehouse pick request per paid order. */
 export async function createPickRequest(
@@ -134,13 +135,11 @@ export async function createPickRequest(
   const id = `fr_${randomBytes(8).toString('hex')}`;
   const now = new Date();
   if (writesInOneStatement(db)) {
-    return claimedInOneStatement(db, pickRequestStatement, [
-      'fulfilment',
+    return claimOnce(db, pickRequests, {
       messageId,
-      now.toISOString(),
-      id,
-      event.orderId,
-    ]);
+      fields: { id, order_id: event.orderId },
+      keys: [`order:${event.orderId}`],
+    });
   }
   return handleOnce(db, 'fulfilment', messageId, async (trx) => {
     const existing = await trx

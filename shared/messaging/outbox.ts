@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CompiledQuery } from 'kysely';
 import { firstRows, isMssql } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
+import { type Batched, createBatcher } from '../platform/batcher';
 import type { EventBus } from './event-bus.port';
 
 export interface DomainEvent {
@@ -136,26 +137,91 @@ export function nudgeRelay(db: Db, bus: EventBus, onError: (error: unknown) => v
 }
 
 /**
- * PostgreSQL: the inbox claim as the first step of a consumer's one statement. `work` is the
- * rest of the statement's CTEs; it must write only `where exists (select 1 from claimed)`.
- * Returns 'duplicate' when the message id was already claimed (a concurrent duplicate waits
- * for the first claim's commit, then finds it).
+ * A consumer's PostgreSQL claim of one message: the inbox row and, in the same statement, the
+ * consumer's writes for it. `fields` are that message's values for those writes.
  */
-export async function claimedInOneStatement(
-  db: Db,
-  statement: string,
-  parameters: unknown[],
-): Promise<'handled' | 'duplicate'> {
-  const { rows } = await db.executeQuery<{ claimed: string | number }>(
-    CompiledQuery.raw(statement, parameters),
-  );
-  return Number(rows[0]!.claimed) === 1 ? 'handled' : 'duplicate';
+export interface InboxClaim {
+  messageId: string;
+  fields: Record<string, unknown>;
+  /** Rows the writes touch; two claims that share one never go in one statement. */
+  keys: readonly string[];
 }
 
-/** The claim CTE: $1 consumer, $2 message id, $3 now. */
-export const inboxClaim = `claimed as (
+/**
+ * How a consumer's claims are written on PostgreSQL. `fields` declares the claim fields' SQL
+ * types ("order_id varchar, paid boolean"); `writes` are CTEs that write for the claimed
+ * messages only, reading them from `mine` (one row per claimed message: message_id,
+ * processed_at and the fields).
+ */
+export interface ClaimStatement {
+  consumer: string;
+  fields: string;
+  writes: string;
+}
+
+// Concurrent deliveries share statements, as adds to cart do (see createBatcher).
+const CLAIMS_IN_FLIGHT = 4;
+const CLAIM_BATCH_SIZE = 32;
+const claimers = new WeakMap<Db, Map<string, Batched<InboxClaim, 'handled' | 'duplicate'>>>();
+
+/**
+ * PostgreSQL: claims the message for the consumer and makes its writes, in one statement
+ * shared with other deliveries running at the same time. 'duplicate' when the message id was
+ * already claimed (a concurrent duplicate waits for the first claim's commit, then finds it),
+ * and then nothing is written.
+ */
+export function claimOnce(
+  db: Db,
+  statement: ClaimStatement,
+  claim: InboxClaim,
+): Promise<'handled' | 'duplicate'> {
+  let byConsumer = claimers.get(db);
+  if (!byConsumer) {
+    byConsumer = new Map();
+    claimers.set(db, byConsumer);
+  }
+  let claimer = byConsumer.get(statement.consumer);
+  if (!claimer) {
+    const text = claimsStatement(statement);
+    const run = async (claims: readonly InboxClaim[]) => {
+      const now = new Date().toISOString();
+      const { rows } = await db.executeQuery<{ n: number; claimed: boolean }>(
+        CompiledQuery.raw(text, [
+          statement.consumer,
+          JSON.stringify(
+            claims.map((c, n) => ({ ...c.fields, n, message_id: c.messageId, processed_at: now })),
+          ),
+        ]),
+      );
+      const outcomes = claims.map((): 'handled' | 'duplicate' => 'duplicate');
+      for (const row of rows) if (row.claimed) outcomes[row.n] = 'handled';
+      return outcomes;
+    };
+    claimer = createBatcher<InboxClaim, 'handled' | 'duplicate'>({
+      maxInFlight: CLAIMS_IN_FLIGHT,
+      maxBatch: CLAIM_BATCH_SIZE,
+      keysOf: (c) => [`message:${c.messageId}`, ...c.keys],
+      runOne: async (c) => (await run([c]))[0]!,
+      runBatch: run,
+    });
+    byConsumer.set(statement.consumer, claimer);
+  }
+  return claimer(claim);
+}
+
+/** $1 the consumer, $2 the claims as a JSON array (n numbers them). */
+export function claimsStatement({ fields, writes }: ClaimStatement): string {
+  return `
+  with req as (
+    select * from jsonb_to_recordset($2::jsonb)
+      as r(n int, message_id varchar, processed_at timestamptz, ${fields})
+  ), claimed as (
     insert into inbox (consumer, message_id, processed_at)
-    values ($1::varchar, $2::varchar, $3::timestamptz)
+    select $1::varchar, message_id, processed_at from req
     on conflict do nothing
-    returning 1
-  )`;
+    returning message_id
+  ), mine as (
+    select r.* from req r where r.message_id in (select message_id from claimed)
+  ), ${writes}
+  select r.n, r.message_id in (select message_id from claimed) as claimed from req r`;
+}

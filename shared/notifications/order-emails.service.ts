@@ -1,6 +1,6 @@
 import { writesInOneStatement } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
-import { claimedInOneStatement, handleOnce, inboxClaim } from '../messaging/outbox';
+import { type ClaimStatement, claimOnce, handleOnce } from '../messaging/outbox';
 import {
   findOrderForMessage,
   markReceiptSent,
@@ -59,23 +59,24 @@ export async function sendOrderEmail(
   if (!(paid && found.order.receipt_sent_at))
     await deps.email.send(paid ? receiptEmail(order) : shippingEmail(order));
   if (writesInOneStatement(deps.db)) {
-    return claimedInOneStatement(deps.db, receiptSentStatement, [
-      'receipts',
+    return claimOnce(deps.db, receiptSent, {
       messageId,
-      new Date().toISOString(),
-      event.orderId,
-      paid,
-    ]);
+      fields: { order_id: event.orderId, paid },
+      keys: [`order:${event.orderId}`],
+    });
   }
   return handleOnce(deps.db, 'receipts', messageId, async (trx) => {
     if (paid) await markReceiptSent(trx, event.orderId as string);
   });
 }
 
-/** PostgreSQL: the inbox claim and `receipt_sent_at` in one statement ($4 order id, $5 a receipt). */
-const receiptSentStatement = `
-  with ${inboxClaim}, marked as (
-    update orders set receipt_sent_at = $3::timestamptz
-    where id = $4::varchar and $5::boolean and receipt_sent_at is null and exists (select 1 from claimed)
-  )
-  select count(*) as claimed from claimed`;
+/** PostgreSQL: with the claim, `receipt_sent_at` (`order_id`; `paid`: the email was a receipt). */
+const receiptSent: ClaimStatement = {
+  consumer: 'receipts',
+  fields: 'order_id varchar, paid boolean',
+  writes: `marked as (
+    update orders o set receipt_sent_at = m.processed_at
+    from mine m
+    where o.id = m.order_id and m.paid and o.receipt_sent_at is null
+  )`,
+};

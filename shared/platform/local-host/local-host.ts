@@ -51,7 +51,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const delivery =
     options.bus === false || !services.localBus
       ? undefined
-      : startBusDelivery(services.localBus, topicFunctions, logger, { idlePollMs: options.busIdlePollMs });
+      : process.env.PERF_NO_CONSUMERS
+        ? undefined
+        : startBusDelivery(services.localBus, topicFunctions, logger, { idlePollMs: options.busIdlePollMs });
 
   return {
     url,
