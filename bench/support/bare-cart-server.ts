@@ -4,7 +4,8 @@ import pg from 'pg';
 import { setLineStatement } from '../../shared/cart/cart.repository';
 
 /*
- * The ceiling for add-to-cart on this machine: bare Node http and a pg Pool(10) issuing the SQL
+ * References for add-to-cart on this machine: bare Node http and a pg Pool(10) issuing, for
+ * each request on its own (without the statement sharing the shop does), the SQL
  * an add-to-cart issues, with no routing, auth, validation, query builder, cache or response
  * body. ROUND_TRIPS=statement: the shop's own one statement on PostgreSQL (named, as the shop
  * runs it); ROUND_TRIPS=5: the portable transaction's shape (BEGIN, the cart's lines, the line's
