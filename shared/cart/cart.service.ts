@@ -4,7 +4,7 @@ import type { Db } from '../adapters/sql/schema';
 import { type CatalogueDeps, getProduct } from '../catalogue/catalogue.service';
 import type { Product } from '../catalogue/product';
 import { holdStock, readStockLevel, releaseStock, type StockLevel } from '../inventory/inventory.repository';
-import { type Batched, createBatcher } from '../platform/batcher';
+import { type Batched, batcherFor } from '../platform/batcher';
 import { AppError } from '../platform/errors';
 import { parseWith } from '../platform/http';
 import {
@@ -206,21 +206,14 @@ function refreshHoldsBefore(request: LineRequest): Date {
  */
 const BATCHES_IN_FLIGHT = 4;
 const BATCH_SIZE = 16;
-const lineWriters = new WeakMap<Db, Batched<LineWriteRequest, LineWrite>>();
-
 function lineWriterFor(db: Db): Batched<LineWriteRequest, LineWrite> {
-  let writer = lineWriters.get(db);
-  if (!writer) {
-    writer = createBatcher<LineWriteRequest, LineWrite>({
-      maxInFlight: BATCHES_IN_FLIGHT,
-      maxBatch: BATCH_SIZE,
-      keysOf: ({ line }) => [`user:${line.userId}`, `sku:${line.sku}`],
-      runOne: ({ line, options }) => setLineInOneStatement(db, line, options),
-      runBatch: (requests) => setLinesInOneStatement(db, requests),
-    });
-    lineWriters.set(db, writer);
-  }
-  return writer;
+  return batcherFor(db, 'cart lines', () => ({
+    maxInFlight: BATCHES_IN_FLIGHT,
+    maxBatch: BATCH_SIZE,
+    keysOf: ({ line }) => [`user:${line.userId}`, `sku:${line.sku}`],
+    runOne: ({ line, options }) => setLineInOneStatement(db, line, options),
+    runBatch: (requests) => setLinesInOneStatement(db, requests),
+  }));
 }
 
 async function setLineInOneRoundTrip(db: Db, request: LineRequest): Promise<LineResult> {

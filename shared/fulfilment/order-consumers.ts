@@ -5,7 +5,7 @@ import type { Db } from '../adapters/sql/schema';
 import { invalidateProduct } from '../catalogue/catalogue.service';
 import type { ProductStore } from '../catalogue/product-store.port';
 import { announceStockLevels, type NotifierDeps } from '../inventory/availability-notifier';
-import { readStockLevel, readStockLevels, type StockLevel } from '../inventory/inventory.repository';
+import { readStockLevel, readStockLevelsTogether, type StockLevel } from '../inventory/inventory.repository';
 import { type ClaimStatement, claimOnce, handleOnce } from '../messaging/outbox';
 
 export interface OrderPaidEvent {
@@ -100,7 +100,7 @@ async function refreshThenClaim(
   messageId: string,
   event: OrderPaidEvent,
 ): Promise<'handled' | 'duplicate'> {
-  const levels = await readStockLevels(
+  const levels = await readStockLevelsTogether(
     deps.db,
     event.lines.map((l) => l.sku),
   );

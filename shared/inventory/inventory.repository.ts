@@ -1,6 +1,7 @@
 import { sql, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
 import { isMssql } from '../adapters/sql/dialect';
 import type { Database, Db } from '../adapters/sql/schema';
+import { batcherFor } from '../platform/batcher';
 
 export interface Availability {
   sku: string;
@@ -140,6 +141,22 @@ export async function readStockLevels(db: Db, skus: readonly string[]): Promise<
     .where('sku', skus.length === 1 ? '=' : 'in', skus.length === 1 ? skus[0]! : [...skus])
     .execute();
   return rows.map(toLevel);
+}
+
+/** `readStockLevels`, with the reads of concurrent callers in one query (PostgreSQL consumers). */
+export function readStockLevelsTogether(db: Db, skus: readonly string[]): Promise<StockLevel[]> {
+  const read = batcherFor<readonly string[], StockLevel[]>(db, 'stock levels', () => ({
+    maxInFlight: 4,
+    maxBatch: 32,
+    keysOf: () => [],
+    runOne: (one) => readStockLevels(db, one),
+    async runBatch(lists) {
+      const levels = await readStockLevels(db, [...new Set(lists.flat())]);
+      const bySku = new Map(levels.map((level) => [level.sku, level]));
+      return lists.map((list) => list.flatMap((sku) => bySku.get(sku) ?? []));
+    },
+  }));
+  return read(skus);
 }
 
 const levelColumns = ['sku', 'product_id', 'on_hand', 'held', 'version', 'updated_at'] as const;

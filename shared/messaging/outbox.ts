@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CompiledQuery } from 'kysely';
 import { firstRows, isMssql } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
-import { type Batched, createBatcher } from '../platform/batcher';
+import { batcherFor } from '../platform/batcher';
 import type { EventBus } from './event-bus.port';
 
 export interface DomainEvent {
@@ -162,7 +162,6 @@ export interface ClaimStatement {
 // Concurrent deliveries share statements, as adds to cart do (see createBatcher).
 const CLAIMS_IN_FLIGHT = 4;
 const CLAIM_BATCH_SIZE = 32;
-const claimers = new WeakMap<Db, Map<string, Batched<InboxClaim, 'handled' | 'duplicate'>>>();
 
 /**
  * PostgreSQL: claims the message for the consumer and makes its writes, in one statement
@@ -175,37 +174,34 @@ export function claimOnce(
   statement: ClaimStatement,
   claim: InboxClaim,
 ): Promise<'handled' | 'duplicate'> {
-  let byConsumer = claimers.get(db);
-  if (!byConsumer) {
-    byConsumer = new Map();
-    claimers.set(db, byConsumer);
-  }
-  let claimer = byConsumer.get(statement.consumer);
-  if (!claimer) {
-    const text = claimsStatement(statement);
-    const run = async (claims: readonly InboxClaim[]) => {
-      const now = new Date().toISOString();
-      const { rows } = await db.executeQuery<{ n: number; claimed: boolean }>(
-        CompiledQuery.raw(text, [
-          statement.consumer,
-          JSON.stringify(
-            claims.map((c, n) => ({ ...c.fields, n, message_id: c.messageId, processed_at: now })),
-          ),
-        ]),
-      );
-      const outcomes = claims.map((): 'handled' | 'duplicate' => 'duplicate');
-      for (const row of rows) if (row.claimed) outcomes[row.n] = 'handled';
-      return outcomes;
-    };
-    claimer = createBatcher<InboxClaim, 'handled' | 'duplicate'>({
-      maxInFlight: CLAIMS_IN_FLIGHT,
-      maxBatch: CLAIM_BATCH_SIZE,
-      keysOf: (c) => [`message:${c.messageId}`, ...c.keys],
-      runOne: async (c) => (await run([c]))[0]!,
-      runBatch: run,
-    });
-    byConsumer.set(statement.consumer, claimer);
-  }
+  const claimer = batcherFor<InboxClaim, 'handled' | 'duplicate'>(
+    db,
+    `claims of ${statement.consumer}`,
+    () => {
+      const text = claimsStatement(statement);
+      const run = async (claims: readonly InboxClaim[]) => {
+        const now = new Date().toISOString();
+        const { rows } = await db.executeQuery<{ n: number; claimed: boolean }>(
+          CompiledQuery.raw(text, [
+            statement.consumer,
+            JSON.stringify(
+              claims.map((c, n) => ({ ...c.fields, n, message_id: c.messageId, processed_at: now })),
+            ),
+          ]),
+        );
+        const outcomes = claims.map((): 'handled' | 'duplicate' => 'duplicate');
+        for (const row of rows) if (row.claimed) outcomes[row.n] = 'handled';
+        return outcomes;
+      };
+      return {
+        maxInFlight: CLAIMS_IN_FLIGHT,
+        maxBatch: CLAIM_BATCH_SIZE,
+        keysOf: (c) => [`message:${c.messageId}`, ...c.keys],
+        runOne: async (c) => (await run([c]))[0]!,
+        runBatch: run,
+      };
+    },
+  );
   return claimer(claim);
 }
 

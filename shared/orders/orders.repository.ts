@@ -1,6 +1,7 @@
-import { type Insertable, type Selectable, sql } from 'kysely';
-import { firstRows, isMssql } from '../adapters/sql/dialect';
+import { CompiledQuery, type Insertable, type Selectable, sql } from 'kysely';
+import { firstRows, isMssql, writesInOneStatement } from '../adapters/sql/dialect';
 import type { Db, OrderLinesTable, OrderStatus, OrdersTable } from '../adapters/sql/schema';
+import { batcherFor } from '../platform/batcher';
 
 export type OrderRow = Selectable<OrdersTable>;
 export type OrderLineRow = Selectable<OrderLinesTable>;
@@ -121,16 +122,43 @@ export async function findOrder(
   return order ? { order, lines: await findOrderLines(db, orderId) } : undefined;
 }
 
+/** What a consumer reads before it acts: the order, its lines, and whether it handled the message. */
+export interface OrderForMessage {
+  handled: boolean;
+  order: OrderRow;
+  lines: OrderLineRow[];
+}
+
+interface OrderForMessageRow extends OrderRow {
+  line_no: number | null;
+  line_product_id: string | null;
+  line_sku: string | null;
+  line_name: string | null;
+  line_quantity: number | null;
+  line_unit_price_minor: number | null;
+  handled: number | string | boolean;
+}
+
 /**
  * For a consumer: the order with its lines, and whether the consumer already handled
- * `messageId`, in one round trip (a join, on both dialects) instead of three. Undefined when
- * there is no such order.
+ * `messageId`, in one round trip instead of three. Undefined when there is no such order. On
+ * PostgreSQL, concurrent reads share one statement.
  */
 export async function findOrderForMessage(
   db: Db,
   orderId: string,
   inbox: { consumer: string; messageId: string },
-): Promise<{ handled: boolean; order: OrderRow; lines: OrderLineRow[] } | undefined> {
+): Promise<OrderForMessage | undefined> {
+  if (writesInOneStatement(db)) {
+    const read = batcherFor<MessageOrderRead, OrderForMessage | undefined>(db, 'orders for messages', () => ({
+      maxInFlight: 4,
+      maxBatch: 32,
+      keysOf: () => [],
+      runOne: async (one) => (await readOrdersForMessages(db, [one]))[0],
+      runBatch: (many) => readOrdersForMessages(db, many),
+    }));
+    return read({ orderId, ...inbox });
+  }
   const rows = await db
     .selectFrom('orders')
     .leftJoin('order_lines', 'order_lines.order_id', 'orders.id')
@@ -154,6 +182,46 @@ export async function findOrderForMessage(
     .where('orders.id', '=', orderId)
     .orderBy('order_lines.line_no')
     .execute();
+  return orderFromJoinedRows(rows as OrderForMessageRow[]);
+}
+
+interface MessageOrderRead {
+  orderId: string;
+  consumer: string;
+  messageId: string;
+}
+
+// PostgreSQL: the same join for many messages ($1: JSON [{n, order_id, consumer, message_id}]).
+const ordersForMessagesStatement = `
+  with req as (
+    select * from jsonb_to_recordset($1::jsonb) as r(n int, order_id varchar, consumer varchar, message_id varchar)
+  )
+  select r.n, o.*, l.line_no, l.product_id as line_product_id, l.sku as line_sku, l.name as line_name,
+         l.quantity as line_quantity, l.unit_price_minor as line_unit_price_minor,
+         exists (select 1 from inbox i where i.consumer = r.consumer and i.message_id = r.message_id) as handled
+  from req r
+  join orders o on o.id = r.order_id
+  left join order_lines l on l.order_id = o.id
+  order by r.n, l.line_no`;
+
+async function readOrdersForMessages(
+  db: Db,
+  reads: readonly MessageOrderRead[],
+): Promise<Array<OrderForMessage | undefined>> {
+  const { rows } = await db.executeQuery<OrderForMessageRow & { n: number }>(
+    CompiledQuery.raw(ordersForMessagesStatement, [
+      JSON.stringify(
+        reads.map((r, n) => ({ n, order_id: r.orderId, consumer: r.consumer, message_id: r.messageId })),
+      ),
+    ]),
+  );
+  const byRead = reads.map((): OrderForMessageRow[] => []);
+  for (const { n, ...row } of rows) byRead[n]!.push(row as OrderForMessageRow);
+  return byRead.map(orderFromJoinedRows);
+}
+
+/** One order's rows of the join (one per line, in line order), as the order and its lines. */
+function orderFromJoinedRows(rows: readonly OrderForMessageRow[]): OrderForMessage | undefined {
   const first = rows[0];
   if (!first) return undefined;
   const {
@@ -170,7 +238,7 @@ export async function findOrderForMessage(
   for (const row of rows) {
     if (row.line_no === null) continue;
     lines.push({
-      order_id: orderId,
+      order_id: order.id,
       line_no: row.line_no,
       product_id: row.line_product_id!,
       sku: row.line_sku!,
@@ -179,7 +247,7 @@ export async function findOrderForMessage(
       unit_price_minor: row.line_unit_price_minor!,
     });
   }
-  return { handled: Number(handled) > 0, order: order as OrderRow, lines };
+  return { handled: handled === true || Number(handled) > 0, order, lines };
 }
 
 export async function findOrderIdByPaymentReference(db: Db, reference: string): Promise<string | undefined> {

@@ -87,3 +87,25 @@ export function createBatcher<Request, Result>(
       pump();
     });
 }
+
+// One batcher per owner (a database handle) and name, made on first use.
+const batchers = new WeakMap<object, Map<string, Batched<never, unknown>>>();
+
+/** The batcher called `name` for `owner` (a database handle), made by `options` on first use. */
+export function batcherFor<Request, Result>(
+  owner: object,
+  name: string,
+  options: () => BatcherOptions<Request, Result>,
+): Batched<Request, Result> {
+  let named = batchers.get(owner);
+  if (!named) {
+    named = new Map();
+    batchers.set(owner, named);
+  }
+  let batcher = named.get(name) as Batched<Request, Result> | undefined;
+  if (!batcher) {
+    batcher = createBatcher(options());
+    named.set(name, batcher as Batched<never, unknown>);
+  }
+  return batcher;
+}
