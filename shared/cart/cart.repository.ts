@@ -326,9 +326,13 @@ export interface LineWriteRequest {
   options: LineWriteOptions;
 }
 
+/** The most lines one `setLinesInOneStatement` sets. */
+export const maxLinesPerStatement = 16;
+
 /*
  * The same change as setLineStatement for many lines at once, one per request of $1 (a JSON
- * array; `n` numbers them). Requests must not share a user or a SKU: each of their rows is then
+ * array; `n` numbers them). The limit tells the planner how few they are (it guesses 100 rows
+ * for a JSON recordset and would then scan whole tables instead of using their keys). Requests must not share a user or a SKU: each of their rows is then
  * written by one request only. The cart lines go first, locked in key order, then the stock.
  */
 export const setLinesStatement = `
@@ -337,6 +341,7 @@ export const setLinesStatement = `
       n int, user_id varchar, product_id varchar, sku varchar, quantity int, name varchar,
       unit_price_minor int, currency char(3), hold_expires_at timestamptz, added_at timestamptz,
       max_lines int, refresh_before timestamptz)
+    limit ${maxLinesPerStatement}
   ), line as materialized (
     select l.user_id, l.product_id, l.held_quantity
     from cart_lines l join req r on l.user_id = r.user_id
@@ -403,6 +408,8 @@ export async function setLinesInOneStatement(
   db: Db,
   requests: readonly LineWriteRequest[],
 ): Promise<LineWrite[]> {
+  if (requests.length > maxLinesPerStatement)
+    throw new RangeError(`At most ${maxLinesPerStatement} lines per statement, not ${requests.length}.`);
   const { rows } = await db.executeQuery<LineWriteRow & { n: number }>(
     CompiledQuery.raw(setLinesStatement, [
       JSON.stringify(

@@ -17,6 +17,7 @@ import {
   type LineWriteRequest,
   listCartLines,
   markHoldReleased,
+  maxLinesPerStatement,
   refreshHolds,
   setLineInOneStatement,
   setLinesInOneStatement,
@@ -205,7 +206,7 @@ function refreshHoldsBefore(request: LineRequest): Date {
  * 3,400/s, ten per statement about 10,000/s.
  */
 const BATCHES_IN_FLIGHT = 4;
-const BATCH_SIZE = 16;
+const BATCH_SIZE = maxLinesPerStatement;
 function lineWriterFor(db: Db): Batched<LineWriteRequest, LineWrite> {
   return batcherFor(db, 'cart lines', () => ({
     maxInFlight: BATCHES_IN_FLIGHT,

@@ -152,7 +152,7 @@ export async function findOrderForMessage(
   if (writesInOneStatement(db)) {
     const read = batcherFor<MessageOrderRead, OrderForMessage | undefined>(db, 'orders for messages', () => ({
       maxInFlight: 4,
-      maxBatch: 32,
+      maxBatch: ordersPerRead,
       keysOf: () => [],
       runOne: async (one) => (await readOrdersForMessages(db, [one]))[0],
       runBatch: (many) => readOrdersForMessages(db, many),
@@ -191,10 +191,15 @@ interface MessageOrderRead {
   messageId: string;
 }
 
+const ordersPerRead = 32;
+
 // PostgreSQL: the same join for many messages ($1: JSON [{n, order_id, consumer, message_id}]).
+// The limit tells the planner how few they are (it guesses 100 rows for a JSON recordset and
+// would then scan all orders instead of using their key).
 const ordersForMessagesStatement = `
   with req as (
     select * from jsonb_to_recordset($1::jsonb) as r(n int, order_id varchar, consumer varchar, message_id varchar)
+    limit ${ordersPerRead}
   )
   select r.n, o.*, l.line_no, l.product_id as line_product_id, l.sku as line_sku, l.name as line_name,
          l.quantity as line_quantity, l.unit_price_minor as line_unit_price_minor,
