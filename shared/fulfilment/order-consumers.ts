@@ -90,10 +90,11 @@ const lowStockFlags: ClaimStatement = {
 };
 
 /**
- * The PostgreSQL path, in two round trips: read the levels, show them, then claim the message
- * and flag low stock in one statement (shared with concurrent deliveries). Showing a level is idempotent (it sets what SQL says),
- * so a duplicate that shows it again before losing the claim does no harm; a failure or a
- * crash before the claim leaves the message unclaimed, and its redelivery shows it again.
+ * The PostgreSQL path, in two statements (each shared with concurrent deliveries): read the
+ * levels and show them, then claim the message and flag low stock. Showing a level is
+ * idempotent (it sets what SQL says), so a duplicate that shows it again before losing the
+ * claim does no harm; a failure or a crash before the claim leaves the message unclaimed, and
+ * its redelivery shows it again.
  */
 async function refreshThenClaim(
   deps: InventoryConsumerDeps,

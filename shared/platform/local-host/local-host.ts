@@ -51,9 +51,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const delivery =
     options.bus === false || !services.localBus
       ? undefined
-      : process.env.PERF_NO_CONSUMERS
-        ? undefined
-        : startBusDelivery(services.localBus, topicFunctions, logger, { idlePollMs: options.busIdlePollMs });
+      : startBusDelivery(services.localBus, topicFunctions, logger, { idlePollMs: options.busIdlePollMs });
 
   return {
     url,
