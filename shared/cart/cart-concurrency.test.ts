@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseTarget, pgliteAndPostgres, writePaths } from '../../test/support/postgres';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 import { ensureUser } from '../identity/users.repository';
-import { type LineWriteRequest, setLineInOneStatement, setLinesInOneStatement } from './cart.repository';
-import { getCart, releaseExpiredHolds, removeLine, setLineQuantity } from './cart.service';
+import { setLineInOneStatement, setLinesInOneStatement } from './cart.repository';
+import { getCart, lineWriteRequest, releaseExpiredHolds, removeLine, setLineQuantity } from './cart.service';
 import { cartDeps } from './cart-deps';
 
 /** held = the sum of what cart lines hold, and 0 <= held <= on_hand, for every SKU. */
@@ -173,20 +173,16 @@ function cartConcurrency({ name, env, skipReason }: DatabaseTarget) {
               await db.updateTable('inventory').set({ held }).where('sku', '=', sku).execute();
             }
           };
-          const request = (user: string, product: typeof p0, quantity: number): LineWriteRequest => ({
-            line: {
+          // As the service asks for them: holds to now + 15 min, refreshing those before now + 14.
+          const request = (user: string, product: typeof p0, quantity: number) =>
+            lineWriteRequest({
               userId: user,
-              productId: product.id,
-              sku: product.sku,
-              name: product.name,
-              unitPriceMinor: product.priceMinor,
-              currency: product.currency,
+              product,
               quantity,
+              now,
               holdExpiresAt: minutes(15),
-              addedAt: now,
-            },
-            options: { maxLines: 3, refreshHoldsBefore: minutes(14) },
-          });
+              maxLines: 3,
+            });
           const requests = [
             request('u180', p0, 2), // a new line
             request('u181', p1!, 3), // more

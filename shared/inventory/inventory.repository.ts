@@ -146,10 +146,7 @@ export async function readStockLevels(db: Db, skus: readonly string[]): Promise<
 /** `readStockLevels`, with the reads of concurrent callers in one query (PostgreSQL consumers). */
 export function readStockLevelsTogether(db: Db, skus: readonly string[]): Promise<StockLevel[]> {
   const read = batcherFor<readonly string[], StockLevel[]>(db, 'stock levels', () => ({
-    maxInFlight: 4,
     maxBatch: 32,
-    keysOf: () => [],
-    runOne: (one) => readStockLevels(db, one),
     async runBatch(lists) {
       const levels = await readStockLevels(db, [...new Set(lists.flat())]);
       const bySku = new Map(levels.map((level) => [level.sku, level]));

@@ -160,7 +160,6 @@ export interface ClaimStatement {
 }
 
 // Concurrent deliveries share statements, as adds to cart do (see createBatcher).
-const CLAIMS_IN_FLIGHT = 4;
 const CLAIM_BATCH_SIZE = 32;
 
 /**
@@ -179,7 +178,7 @@ export function claimOnce(
     `claims of ${statement.consumer}`,
     () => {
       const text = claimsStatement(statement);
-      const run = async (claims: readonly InboxClaim[]) => {
+      const runBatch = async (claims: readonly InboxClaim[]) => {
         const now = new Date().toISOString();
         const { rows } = await db.executeQuery<{ n: number; claimed: boolean }>(
           CompiledQuery.raw(text, [
@@ -194,11 +193,9 @@ export function claimOnce(
         return outcomes;
       };
       return {
-        maxInFlight: CLAIMS_IN_FLIGHT,
         maxBatch: CLAIM_BATCH_SIZE,
-        keysOf: (c) => [`message:${c.messageId}`, ...c.keys],
-        runOne: async (c) => (await run([c]))[0]!,
-        runBatch: run,
+        keysOf: (c: InboxClaim) => [`message:${c.messageId}`, ...c.keys],
+        runBatch,
       };
     },
   );

@@ -151,10 +151,7 @@ export async function findOrderForMessage(
 ): Promise<OrderForMessage | undefined> {
   if (writesInOneStatement(db)) {
     const read = batcherFor<MessageOrderRead, OrderForMessage | undefined>(db, 'orders for messages', () => ({
-      maxInFlight: 4,
       maxBatch: ordersPerRead,
-      keysOf: () => [],
-      runOne: async (one) => (await readOrdersForMessages(db, [one]))[0],
       runBatch: (many) => readOrdersForMessages(db, many),
     }));
     return read({ orderId, ...inbox });
@@ -252,7 +249,7 @@ function orderFromJoinedRows(rows: readonly OrderForMessageRow[]): OrderForMessa
       unit_price_minor: row.line_unit_price_minor!,
     });
   }
-  return { handled: handled === true || Number(handled) > 0, order, lines };
+  return { handled: Number(handled) > 0, order, lines };
 }
 
 export async function findOrderIdByPaymentReference(db: Db, reference: string): Promise<string | undefined> {

@@ -13,12 +13,14 @@
  * caller's to see, so a batch never turns one request's failure into another's.
  */
 export interface BatcherOptions<Request, Result> {
-  maxInFlight: number;
+  /** Batches running at once; 4 by default, well under the pool's 10 connections it shares. */
+  maxInFlight?: number;
   maxBatch: number;
-  /** Keys two requests of one batch must not share (a row both would write, say). */
-  keysOf(request: Request): readonly string[];
-  runOne(request: Request): Promise<Result>;
-  /** Results in the order of `requests`; `requests` has at least two. */
+  /** Keys two requests of one batch must not share (a row both would write, say); none by default. */
+  keysOf?(request: Request): readonly string[];
+  /** A request alone; by default a batch of one. */
+  runOne?(request: Request): Promise<Result>;
+  /** Results in the order of `requests`. */
   runBatch(requests: readonly Request[]): Promise<Result[]>;
 }
 
@@ -35,12 +37,15 @@ export function createBatcher<Request, Result>(
 ): Batched<Request, Result> {
   const queue: Array<Pending<Request, Result>> = [];
   let inFlight = 0;
+  const maxInFlight = options.maxInFlight ?? 4;
+  const keysOf = options.keysOf ?? (() => []);
+  const runOne = options.runOne ?? (async (request: Request) => (await options.runBatch([request]))[0]!);
 
   const takeBatch = (): Array<Pending<Request, Result>> => {
     const batch: Array<Pending<Request, Result>> = [];
     const taken = new Set<string>();
     for (let i = 0; i < queue.length && batch.length < options.maxBatch; ) {
-      const keys = options.keysOf(queue[i]!.request);
+      const keys = keysOf(queue[i]!.request);
       if (keys.some((key) => taken.has(key))) {
         i++;
         continue;
@@ -54,7 +59,7 @@ export function createBatcher<Request, Result>(
   const run = async (batch: Array<Pending<Request, Result>>): Promise<void> => {
     if (batch.length === 1) {
       const [only] = batch;
-      await options.runOne(only!.request).then(only!.resolve, only!.reject);
+      await runOne(only!.request).then(only!.resolve, only!.reject);
       return;
     }
     let results: Result[] | undefined;
@@ -67,11 +72,11 @@ export function createBatcher<Request, Result>(
       for (const [i, pending] of batch.entries()) pending.resolve(results[i]!);
       return;
     }
-    await Promise.all(batch.map((p) => options.runOne(p.request).then(p.resolve, p.reject)));
+    await Promise.all(batch.map((p) => runOne(p.request).then(p.resolve, p.reject)));
   };
 
   const pump = (): void => {
-    while (inFlight < options.maxInFlight && queue.length > 0) {
+    while (inFlight < maxInFlight && queue.length > 0) {
       const batch = takeBatch();
       inFlight++;
       void run(batch).finally(() => {
