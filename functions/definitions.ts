@@ -17,7 +17,7 @@ import { devOutboxFileFunction, devOutboxFunction } from './dev/dev-outbox';
 import { devAuthenticateFunction } from './dev/dev-payments';
 import { devJwksFunction, devTokenFunction } from './dev/dev-token';
 import { listPickRequestsFunction, markShippedFunction } from './fulfilment/warehouse';
-import { healthFunction } from './health/health';
+import { healthFunction, liveFunction } from './health/health';
 import { meFunction } from './identity/me';
 import { heartbeatFunction } from './ops/heartbeat.function';
 import { scaleSchedulerFunction } from './ops/scale-scheduler.function';
@@ -29,6 +29,7 @@ import { paypalWebhookFunction, stripeWebhookFunction } from './webhooks/payment
 /** Every function of the shop, declared once; both hosts serve exactly this list. */
 export const allFunctions: FunctionDefinition[] = [
   healthFunction,
+  liveFunction,
   listProductsFunction,
   getProductFunction,
   getAvailabilityFunction,

@@ -4,10 +4,15 @@ import { nudgeRelay } from '../../shared/messaging/outbox';
 import { timerFunction } from '../../shared/platform/function-definition';
 import { services } from '../../shared/platform/services';
 
-/** Every 5 seconds: publishes anything the outbox still holds (after a crash, a bus outage...). */
+/**
+ * Every 5 minutes, the safety net: publishes what the outbox still holds after a crash or a bus
+ * outage. Events are relayed right after the commit that writes them (applyAftermath), so this
+ * sweeper rarely finds anything; running it every few seconds kept serverless SQL from ever
+ * pausing and billed an execution each time.
+ */
 export const relayOutboxFunction = timerFunction({
   name: 'relay-outbox',
-  schedule: '*/5 * * * * *',
+  schedule: '15 */5 * * * *',
   handler: async (_timer, context) => {
     const s = await services();
     await nudgeRelay(s.sql.db, s.bus, (error) => context.warn(`outbox relay failed: ${String(error)}`));

@@ -14,6 +14,8 @@ export interface AppConfig {
   cosmos: { endpoint: string; key: string; database: string; productsContainer: string };
   sql: SqlConfig;
   redisUrl: string;
+  /** How the app signs in to Redis: none (local), or Entra ID with its managed identity (Azure). */
+  redisAuth: 'none' | 'entra';
   storageConnection: string;
   serviceBusNamespace: string;
   search: { endpoint: string; indexName: string };
@@ -73,6 +75,9 @@ export const settingDefaults = {
   // one-statement cart and checkout writes (the tests run both).
   SQL_PORTABLE_WRITES: 'false',
   REDIS_URL: '',
+  // 'entra': sign in as the managed identity (user = its object id, password = a token for
+  // Redis, refreshed before it expires). Azure Cache for Redis has access keys disabled.
+  REDIS_AUTH: 'none',
   SERVICEBUS_NAMESPACE: '',
   SEARCH_ENDPOINT: '',
   SEARCH_INDEX: 'products',
@@ -168,6 +173,7 @@ export function parseConfig(env: Env = process.env): AppConfig {
     },
     sql,
     redisUrl: setting(env, 'REDIS_URL'),
+    redisAuth: oneOf(env, 'REDIS_AUTH', ['none', 'entra'] as const),
     storageConnection: setting(env, 'AzureWebJobsStorage'),
     serviceBusNamespace: setting(env, 'SERVICEBUS_NAMESPACE'),
     search: { endpoint: setting(env, 'SEARCH_ENDPOINT'), indexName: setting(env, 'SEARCH_INDEX') },

@@ -50,7 +50,13 @@ export function problemResponse(error: AppError, headers: Record<string, string>
 
 /** The one place where anything thrown by a handler becomes an HTTP response. */
 export function errorToResponse(error: unknown, context: InvocationContext): HttpResponseInit {
-  if (isAppError(error)) return problemResponse(error);
+  if (isAppError(error)) {
+    const retryAfter = error.extra.retryAfterSeconds;
+    return problemResponse(
+      error,
+      typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {},
+    );
+  }
   if (error instanceof z.ZodError) return problemResponse(validationFailed(zodFieldErrors(error)));
   context.error('Unhandled error', error instanceof Error ? (error.stack ?? error.message) : String(error));
   return problemResponse(

@@ -1,3 +1,4 @@
+import type { TokenCredential } from '@azure/core-auth';
 import { createRemoteJWKSet } from 'jose';
 import type { LocalBus } from '../adapters/bus/local-bus';
 import type { Cache } from '../adapters/cache/cache.port';
@@ -17,6 +18,7 @@ import type { EmailSender } from '../notifications/email-sender.port';
 import type { RealtimeHub } from '../realtime/realtime-hub.port';
 import type { SearchIndex } from '../search/search-index.port';
 import { type AppConfig, parseConfig, usesLocalIssuer } from './config';
+import { AppError } from './errors';
 
 /** Everything the handlers use, built once per process from configuration. */
 export interface Services {
@@ -53,11 +55,15 @@ export interface ServiceOptions {
 }
 
 export async function createServices(config: AppConfig, options: ServiceOptions = {}): Promise<Services> {
-  if (config.appInsightsConnectionString) {
-    const { DefaultAzureCredential } = await import('@azure/identity');
-    const { startTelemetry } = await import('./telemetry');
-    await startTelemetry(config.appInsightsConnectionString, { credential: new DefaultAzureCredential() });
-  }
+  // One credential for every Azure client (managed identity in Azure): one token cache.
+  let credential: TokenCredential | undefined;
+  const azureCredential = async (): Promise<TokenCredential> => {
+    if (!credential) {
+      const { DefaultAzureCredential } = await import('@azure/identity');
+      credential = new DefaultAzureCredential();
+    }
+    return credential;
+  };
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch(() => {});
@@ -67,13 +73,13 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     if (config.portableSqlWrites) usePortableWrites(sqlStore.db);
     closers.push(() => sqlStore.close());
 
-    const { store: products, embedded } = await openProductStore(config);
+    const { store: products, embedded } = await openProductStore(config, azureCredential);
     closers.push(() => products.close());
 
-    const cacheAdapter = await openCache(config);
+    const cacheAdapter = await openCache(config, azureCredential);
     closers.push(() => cacheAdapter.close());
 
-    const search = await openSearchIndex(config);
+    const search = await openSearchIndex(config, azureCredential);
 
     const { createPaymentGateway } = await import('../adapters/payments/create-payment-gateway');
     const payments = await createPaymentGateway({
@@ -92,11 +98,10 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     let emailOutboxDir: string | undefined;
     if (config.email.endpoint) {
       const { AcsEmailSender } = await import('../adapters/email/acs-email-sender');
-      const { DefaultAzureCredential } = await import('@azure/identity');
       email = new AcsEmailSender({
         endpoint: config.email.endpoint,
         senderAddress: config.email.sender,
-        credential: new DefaultAzureCredential(),
+        credential: await azureCredential(),
       });
     } else {
       const { OutboxFolderEmailSender } = await import('../adapters/email/outbox-folder-email-sender');
@@ -110,11 +115,10 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     let localRealtime: LocalRealtimeHub | undefined;
     if (config.realtime.webPubSubEndpoint) {
       const { WebPubSubHub } = await import('../adapters/realtime/web-pubsub-hub');
-      const { DefaultAzureCredential } = await import('@azure/identity');
       realtime = WebPubSubHub.connect(
         config.realtime.webPubSubEndpoint,
         config.realtime.hub,
-        new DefaultAzureCredential(),
+        await azureCredential(),
       );
     } else {
       const { LocalRealtimeHub } = await import('../adapters/realtime/local-realtime-hub');
@@ -188,36 +192,103 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
   }
 }
 
-/** Azure AI Search when an endpoint is set; else the embedded engine (memory only: filled at start). */
-async function openSearchIndex(config: AppConfig): Promise<SearchIndex> {
+/**
+ * Azure AI Search when an endpoint is set; else the embedded engine (memory only: filled at
+ * start). The app never creates or changes the Azure index: that needs Search Service
+ * Contributor, which only the operator holds (`npm run reindex` at deploy time). The app's
+ * identity has the data role only: query, upload and delete documents.
+ */
+async function openSearchIndex(
+  config: AppConfig,
+  credential: () => Promise<TokenCredential>,
+): Promise<SearchIndex> {
   if (config.search.endpoint) {
     const { AzureSearchIndex } = await import('../adapters/search/azure-search-index');
-    const index = new AzureSearchIndex({
+    return new AzureSearchIndex({
       endpoint: config.search.endpoint,
       indexName: config.search.indexName,
+      credential: await credential(),
     });
-    await index.ensureIndex();
-    return index;
   }
   const { EmbeddedSearchIndex } = await import('../adapters/search/embedded-search-index');
   return new EmbeddedSearchIndex();
 }
 
-async function openCache(config: AppConfig): Promise<Cache> {
+async function openCache(config: AppConfig, credential: () => Promise<TokenCredential>): Promise<Cache> {
   if (!config.redisUrl) return new MemoryCache();
   const { RedisCache } = await import('../adapters/cache/redis-cache');
-  return RedisCache.connect(config.redisUrl);
+  return RedisCache.connect(config.redisUrl, {
+    credential: config.redisAuth === 'entra' ? await credential() : undefined,
+  });
 }
 
-let current: Promise<Services> | undefined;
+/** Where the lazily started services of this process stand (the Azure path). */
+export type StartState =
+  | { state: 'idle' }
+  | { state: 'starting'; attempt: number }
+  | { state: 'ready' }
+  | { state: 'failed'; attempt: number; reason: string; retryAt: Date };
 
-/** The process's services, created from the environment on first use (the Azure path). */
+const firstRetryMs = 1_000;
+const maxRetryMs = 30_000;
+
+let current: Promise<Services> | undefined;
+let start: StartState = { state: 'idle' };
+
+/**
+ * The process's services, created from the environment on first use (the Azure path). A
+ * failed start is not kept: after a backoff (1 s doubling to 30 s) the next invocation tries
+ * again, so a transient fault (SQL failover, a role assignment still propagating) heals by
+ * itself. Until then every call fails fast with 503 `not_ready`, saying why.
+ */
 export function services(): Promise<Services> {
-  current ??= createServices(parseConfig());
-  return current;
+  if (current) return current;
+  if (start.state === 'failed' && Date.now() < start.retryAt.getTime()) {
+    return Promise.reject(notReady(start));
+  }
+  const attempt = start.state === 'failed' ? start.attempt + 1 : 1;
+  start = { state: 'starting', attempt };
+  const starting: Promise<Services> = (async () => createServices(parseConfig()))().then(
+    (value) => {
+      start = { state: 'ready' };
+      return value;
+    },
+    (error: unknown) => {
+      current = undefined;
+      const delay = Math.min(firstRetryMs * 2 ** (attempt - 1), maxRetryMs);
+      start = {
+        state: 'failed',
+        attempt,
+        reason: describeError(error),
+        retryAt: new Date(Date.now() + delay),
+      };
+      console.error(`The app could not start (attempt ${attempt}); next try after ${delay} ms:`, error);
+      throw notReady(start);
+    },
+  );
+  current = starting;
+  return starting;
+}
+
+export function startState(): StartState {
+  return start;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+function notReady(state: StartState): AppError {
+  if (state.state !== 'failed') return new AppError(503, 'not_ready', 'The service is starting.');
+  const seconds = Math.max(1, Math.ceil((state.retryAt.getTime() - Date.now()) / 1000));
+  return new AppError(503, 'not_ready', `The service could not start; it tries again in ${seconds} s.`, {
+    retryAfterSeconds: seconds,
+  });
 }
 
 /** Installs already-built services (the local host and tests do this before serving). */
 export function useServices(value: Services | undefined): void {
   current = value ? Promise.resolve(value) : undefined;
+  start = value ? { state: 'ready' } : { state: 'idle' };
 }

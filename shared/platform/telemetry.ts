@@ -46,6 +46,23 @@ export async function startTelemetry(
   return started;
 }
 
+/**
+ * The Azure entry calls this as it loads, before any function runs: on Flex Consumption,
+ * timers and Service Bus triggers scale on instances of their own that may never serve HTTP,
+ * so telemetry that started with the services (on first use) would miss them, and the
+ * heartbeat alert would fire forever. Never throws: the shop serves without telemetry.
+ */
+export async function startTelemetryForAzure(connectionString: string): Promise<TelemetryState> {
+  if (connectionString.trim() === '') return started;
+  try {
+    const { DefaultAzureCredential } = await import('@azure/identity');
+    return await startTelemetry(connectionString, { credential: new DefaultAzureCredential() });
+  } catch (error) {
+    console.error('Telemetry could not start; the app serves without it:', error);
+    return started;
+  }
+}
+
 /** Flushes and stops exporting (tests, graceful shutdown). */
 export async function stopTelemetry(): Promise<void> {
   if (!started.enabled) return;

@@ -1,5 +1,17 @@
-import { createClient } from 'redis';
+import type { TokenCredential } from '@azure/core-auth';
+import { createClient, type RedisClientOptions } from 'redis';
 import type { Cache } from './cache.port';
+
+export interface RedisCacheOptions {
+  /** Prepended to every key (tests isolate runs with it). Default `shop:`. */
+  prefix?: string;
+  /**
+   * Sign in with Entra ID (Azure Cache for Redis with access keys disabled): user = the
+   * identity's object id (read from the token), password = a token for Redis, renewed at 80%
+   * of its life and re-sent on every open connection (@redis/entraid).
+   */
+  credential?: TokenCredential;
+}
 
 /**
  * Redis through node-redis. Commands fail fast while disconnected (no offline queue), so a
@@ -13,9 +25,11 @@ export class RedisCache implements Cache {
   private constructor(
     url: string,
     private readonly prefix: string,
+    credentialsProvider: RedisClientOptions['credentialsProvider'],
   ) {
     this.client = createClient({
       url,
+      credentialsProvider,
       disableOfflineQueue: true,
       socket: { connectTimeout: 2_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) },
     });
@@ -23,8 +37,17 @@ export class RedisCache implements Cache {
     this.client.on('error', () => {});
   }
 
-  static async connect(url: string, options: { prefix?: string } = {}): Promise<RedisCache> {
-    const cache = new RedisCache(url, options.prefix ?? 'shop:');
+  static async connect(url: string, options: RedisCacheOptions = {}): Promise<RedisCache> {
+    let credentialsProvider: RedisClientOptions['credentialsProvider'];
+    if (options.credential) {
+      const { EntraIdCredentialsProviderFactory, REDIS_SCOPE_DEFAULT } = await import('@redis/entraid');
+      credentialsProvider = EntraIdCredentialsProviderFactory.createForDefaultAzureCredential({
+        credential: options.credential,
+        scopes: REDIS_SCOPE_DEFAULT,
+        tokenManagerConfig: { expirationRefreshRatio: 0.8 },
+      });
+    }
+    const cache = new RedisCache(url, options.prefix ?? 'shop:', credentialsProvider);
     // Start connecting but do not fail start-up when Redis is down: reads fall back to stores.
     cache.client.connect().catch(() => {});
     return cache;

@@ -24,11 +24,22 @@ export class CosmosProductStore implements ProductStore {
     private readonly container: Container,
   ) {}
 
+  /**
+   * `create: true` makes the database and container when missing (the embedded server starts
+   * empty). In Azure, Bicep declares them and the app's data-plane role cannot create them:
+   * the store only reads the container's metadata, which also proves the role is in place.
+   */
   static async open(
     client: CosmosClient,
     database: string,
     containerName: string,
+    options: { create: boolean },
   ): Promise<CosmosProductStore> {
+    if (!options.create) {
+      const container = client.database(database).container(containerName);
+      await container.read();
+      return new CosmosProductStore(client, container);
+    }
     const { database: db } = await client.databases.createIfNotExists({ id: database });
     const { container } = await db.containers.createIfNotExists({
       id: containerName,

@@ -1,3 +1,4 @@
+import type { TokenCredential } from '@azure/core-auth';
 import { CosmosClient } from '@azure/cosmos';
 import type { ProductStore } from '../../catalogue/product-store.port';
 import type { AppConfig } from '../../platform/config';
@@ -10,17 +11,18 @@ import { startLocalCosmosServer } from './local-cosmos-server';
  */
 export async function openProductStore(
   config: AppConfig,
+  credential: () => Promise<TokenCredential> = defaultCredential,
 ): Promise<{ store: ProductStore; embedded: boolean }> {
   if (config.cosmos.endpoint) {
-    const { DefaultAzureCredential } = await import('@azure/identity');
     const client = new CosmosClient({
       endpoint: config.cosmos.endpoint,
-      aadCredentials: new DefaultAzureCredential(),
+      aadCredentials: await credential(),
     });
     const store = await CosmosProductStore.open(
       client,
       config.cosmos.database,
       config.cosmos.productsContainer,
+      { create: false },
     );
     return { store, embedded: false };
   }
@@ -34,6 +36,7 @@ export async function openProductStore(
     client,
     config.cosmos.database,
     config.cosmos.productsContainer,
+    { create: true },
   );
   const close = store.close.bind(store);
   store.close = async () => {
@@ -41,4 +44,9 @@ export async function openProductStore(
     await server.close();
   };
   return { store, embedded: true };
+}
+
+async function defaultCredential(): Promise<TokenCredential> {
+  const { DefaultAzureCredential } = await import('@azure/identity');
+  return new DefaultAzureCredential();
 }
