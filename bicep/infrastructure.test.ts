@@ -5,6 +5,7 @@ import { replayProperties } from '../shared/messaging/dead-letters.port';
 import { shopTopology } from '../shared/messaging/event-bus.port';
 import { settingDefaults } from '../shared/platform/config';
 import { parseCalendar } from '../shared/scaling/sales-calendar';
+import { azureRoles } from './azure-roles';
 import {
   type BicepResource,
   type BicepValue,
@@ -78,6 +79,30 @@ describe('Bicep syntax (tree-sitter-bicep; no Bicep CLI here)', () => {
     },
   );
 
+  it('no object repeats a key (the Bicep CLI rejects duplicate properties)', () => {
+    type Node = ReturnType<typeof parseBicep>['rootNode'];
+    const duplicates = (root: Node): string[] => {
+      const found: string[] = [];
+      const walk = (node: Node) => {
+        if (node.type === 'object') {
+          const keys = node.namedChildren
+            .filter((child) => child.type === 'object_property')
+            .map((property) => property.namedChildren[0]?.text ?? '');
+          for (const key of new Set(keys)) {
+            if (keys.filter((other) => other === key).length > 1) {
+              found.push(`${key} at line ${node.startPosition.row + 1}`);
+            }
+          }
+        }
+        for (const child of node.namedChildren) walk(child);
+      };
+      walk(root);
+      return found;
+    };
+    expect(duplicates(parseBicep('var o = {\n  a: 1\n  a: 2\n}\n').rootNode)).toHaveLength(1);
+    for (const [file, model] of files) expect(duplicates(model.tree.rootNode), file).toEqual([]);
+  });
+
   it('every module main.bicep references exists, and every module file is used', () => {
     const referenced = main.modules.map((module) => module.path).sort();
     const moduleFiles = [...files.keys()].filter((file) => file.startsWith('modules/')).sort();
@@ -135,6 +160,7 @@ describe('every resource in ARCHITECTURE.md §7 is declared', () => {
     'Microsoft.Cdn/profiles/securityPolicies',
     'Microsoft.Network/FrontDoorWebApplicationFirewallPolicies',
     'Microsoft.Authorization/roleAssignments',
+    'Microsoft.Authorization/roleDefinitions',
   ];
 
   it.each(required)('%s', (type) => {
@@ -274,30 +300,147 @@ describe('key properties', () => {
   });
 
   it('the function identity gets each role it needs, scoped to one resource', () => {
-    const roleIds = text(files.get('modules/role-assignments.bicep')!.vars.get('roles'));
-    for (const role of [
-      'storageBlobDataOwner',
-      'storageQueueDataContributor',
-      'serviceBusDataSender',
-      'serviceBusDataReceiver',
-      'keyVaultSecretsUser',
-      'searchIndexDataContributor',
-      'webPubSubServiceOwner',
-      'cosmosDbOperator',
-      'websiteContributor',
-      'monitoringMetricsPublisher',
+    const roleAssignments = files.get('modules/role-assignments.bicep')!;
+    const roleIds = roleAssignments.vars.get('roles') as Record<string, string>;
+    expect(Object.keys(roleIds).sort()).toEqual(
+      [
+        'storageBlobDataOwner',
+        'storageQueueDataContributor',
+        'storageTableDataContributor',
+        'serviceBusDataOwner',
+        'keyVaultSecretsUser',
+        'searchIndexDataContributor',
+        'webPubSubServiceOwner',
+        'cosmosDbOperator',
+        'websiteContributor',
+        'monitoringMetricsPublisher',
+      ].sort(),
+    );
+    // Every id is the one Microsoft documents for that role (bicep/azure-roles.ts cites the page).
+    const table: Record<string, { id: string }> = azureRoles;
+    for (const [key, id] of Object.entries(roleIds)) expect(id, key).toBe(table[key]?.id);
+    // No broad management role for the app: not Contributor, not Owner, not index management.
+    for (const broad of [
+      azureRoles.contributor.id,
+      azureRoles.owner.id,
+      azureRoles.searchServiceContributor.id,
     ]) {
-      expect(roleIds).toContain(role);
+      expect(roleAssignments.source).not.toContain(broad);
     }
     const cosmosData = only('Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments').body;
     expect(text(get(cosmosData, 'properties', 'roleDefinitionId'))).toContain(
-      '00000000-0000-0000-0000-000000000002',
+      `/sqlRoleDefinitions/${azureRoles.cosmosDbBuiltInDataContributor.id}`,
     );
-    expect(
-      get(only('Microsoft.Cache/redis/accessPolicyAssignments').body, 'properties', 'accessPolicyName'),
-    ).toBe('Data Contributor');
     for (const assignment of resourcesOf('Microsoft.Authorization/roleAssignments')) {
       expect(assignment.body.scope, `${assignment.file} ${assignment.symbol} must be scoped`).toBeDefined();
+    }
+  });
+
+  it('Service Bus: one Data Owner assignment on the orders topic (trigger, output and target-based scaling)', () => {
+    const assignments = resourcesOf('Microsoft.Authorization/roleAssignments').filter(
+      (assignment) => assignment.file === 'modules/role-assignments.bicep',
+    );
+    const serviceBus = assignments.filter((assignment) => text(assignment.body.name).includes('serviceBus'));
+    expect(serviceBus).toHaveLength(1);
+    expect(text(serviceBus[0]!.body.scope)).toBe('ordersTopic');
+    expect(text(get(serviceBus[0]!.body, 'properties', 'roleDefinitionId'))).toContain(
+      'roles.serviceBusDataOwner',
+    );
+    const topic = files
+      .get('modules/role-assignments.bicep')!
+      .resources.find((resource) => resource.symbol === 'ordersTopic');
+    expect(topic?.existing).toBe(true);
+    expect(topic?.type).toBe('Microsoft.ServiceBus/namespaces/topics');
+    expect(text(topic?.body.name)).toBe('serviceBusTopicName');
+    expect(
+      text(
+        get(main.modules.find((module) => module.symbol === 'roles')?.body, 'params', 'serviceBusTopicName'),
+      ),
+    ).toBe('serviceBus.outputs.topicName');
+  });
+
+  it('ACS Email: a custom role with exactly the documented actions replaces Contributor', () => {
+    const definition = only('Microsoft.Authorization/roleDefinitions');
+    expect(definition.file).toBe('modules/role-assignments.bicep');
+    const permissions = get(definition.body, 'properties', 'permissions') as Record<string, BicepValue>[];
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0]!.actions).toEqual(azureRoles.acsEmailSender.actions);
+    expect(permissions[0]!.dataActions).toEqual([]);
+    expect(get(definition.body, 'properties', 'type')).toBe('CustomRole');
+    expect(files.get(definition.file)!.source).toMatch(/assignableScopes: \[\s*resourceGroup\(\)\.id\s*\]/);
+    expect(text(definition.body.name)).toBe("guid(resourceGroup().id, 'acs-email-sender')");
+    const emailSender = resourcesOf('Microsoft.Authorization/roleAssignments').find(
+      (assignment) => assignment.symbol === 'emailSender',
+    )!;
+    expect(text(emailSender.body.scope)).toBe('communication');
+    expect(text(get(emailSender.body, 'properties', 'roleDefinitionId'))).toContain('emailSenderRole.name');
+  });
+
+  it("Redis: Entra on, keys off, TLS URL; the Data Contributor policy for the app's object id", () => {
+    const cache = only('Microsoft.Cache/redis').body;
+    expect(get(cache, 'properties', 'redisConfiguration', 'aad-enabled')).toBe('true');
+    expect(get(cache, 'properties', 'disableAccessKeyAuthentication')).toBe(true);
+    expect(get(cache, 'properties', 'enableNonSslPort')).toBe(false);
+    const assignment = only('Microsoft.Cache/redis/accessPolicyAssignments').body;
+    expect(get(assignment, 'properties', 'accessPolicyName')).toBe('Data Contributor');
+    expect(text(get(assignment, 'properties', 'objectId'))).toBe('principalId');
+    // The alias is documented as the token-auth username too: the same object id.
+    expect(text(get(assignment, 'properties', 'objectIdAlias'))).toBe('principalId');
+    const appSettings = main.vars.get('appSettings') as Record<string, BicepValue>;
+    expect(appSettings.REDIS_AUTH).toBe('entra');
+  });
+
+  it('Search: the app holds Index Data Contributor only (the index is made at deploy time by the operator)', () => {
+    const search = resourcesOf('Microsoft.Authorization/roleAssignments').filter((assignment) =>
+      text(assignment.body.scope).startsWith('search'),
+    );
+    expect(search).toHaveLength(1);
+    expect(text(get(search[0]!.body, 'properties', 'roleDefinitionId'))).toContain(
+      'roles.searchIndexDataContributor',
+    );
+  });
+
+  it("Front Door: profile first, API origin at the app's real host name, probe on the cheap live route", () => {
+    // No cycle: the app takes the profile's frontDoorId, Front Door takes the app's host name.
+    const functionApp = main.modules.find((module) => module.symbol === 'functionApp')!;
+    expect(text(get(functionApp.body, 'params', 'frontDoorId'))).toBe(
+      'frontDoorProfile.properties.frontDoorId',
+    );
+    const frontDoor = main.modules.find((module) => module.symbol === 'frontDoor')!;
+    expect(text(get(frontDoor.body, 'params', 'apiHost'))).toBe('functionApp.outputs.defaultHostName');
+    expect(text(get(frontDoor.body, 'params', 'profileName'))).toBe('frontDoorProfile.name');
+    expect(main.source).not.toMatch(/'[^'\n]*\.azurewebsites\.net'/);
+    expect(only('Microsoft.Cdn/profiles').file).toBe('main.bicep');
+    expect(files.get('modules/function-app.bicep')!.outputs.get('defaultHostName')).toEqual({
+      expr: 'site.properties.defaultHostName',
+    });
+    const api = resourcesOf('Microsoft.Cdn/profiles/originGroups').find(
+      (group) => group.body.name === 'api',
+    )!;
+    const probe = get(api.body, 'properties', 'healthProbeSettings') as Record<string, BicepValue>;
+    expect(probe.probePath).toBe('/api/health/live');
+    expect(['HEAD', 'GET']).toContain(probe.probeRequestType);
+    expect(probe.probeIntervalInSeconds).toBeGreaterThanOrEqual(60);
+    // The route the probe hits exists and answers that method.
+    const health = readFileSync(path.join(bicepDir, '../functions/health/health.ts'), 'utf8');
+    expect(health).toContain("route: 'health/live'");
+    expect(health).toMatch(new RegExp(`methods: \\[[^\\]]*'${probe.probeRequestType}'`));
+  });
+
+  it('Azure SQL: an operator firewall rule only when operatorIpAddress is set', () => {
+    expect(main.params.get('operatorIpAddress')?.defaultValue).toBe('');
+    const sql = files.get('modules/sql.bicep')!;
+    expect(sql.params.get('operatorIpAddress')?.defaultValue).toBe('');
+    expect(sql.source).toMatch(
+      /resource operatorAccess 'Microsoft\.Sql\/servers\/firewallRules@[^']+' = if \(!empty\(operatorIpAddress\)\) \{/,
+    );
+    expect(
+      text(get(main.modules.find((module) => module.symbol === 'sql')?.body, 'params', 'operatorIpAddress')),
+    ).toBe('operatorIpAddress');
+    for (const file of Object.values(params)) {
+      expect(text(file.params.get('operatorIpAddress'))).toBe(
+        "readEnvironmentVariable('SHOP_OPERATOR_IP', '')",
+      );
     }
   });
 
@@ -365,6 +508,40 @@ describe('app settings', () => {
     expect(text(appSettings.SALES_CALENDAR)).toBe("loadTextContent('sales-calendar.json')");
     expect(params.prod.params.get('salesScalingEnabled')).toBe(true);
     expect(params.dev.params.get('salesScalingEnabled')).toBe(false);
+  });
+
+  it("sign-in: AUTH_AUDIENCE is the API app registration's client id; SPA values come from the environment", () => {
+    expect(main.params.has('authAudience')).toBe(false);
+    expect(main.params.get('authApiClientId')?.defaultValue).toBeUndefined();
+    expect(text(appSettings.AUTH_AUDIENCE)).toBe('authApiClientId');
+    for (const name of ['authSpaClientId', 'authAuthority', 'authSpaScopes']) {
+      expect(main.params.get(name)?.defaultValue, name).toBeUndefined();
+    }
+    for (const file of Object.values(params)) {
+      expect(text(file.params.get('authApiClientId'))).toBe(
+        "readEnvironmentVariable('SHOP_AUTH_API_CLIENT_ID')",
+      );
+      expect(text(file.params.get('authSpaClientId'))).toBe(
+        "readEnvironmentVariable('SHOP_AUTH_SPA_CLIENT_ID')",
+      );
+      expect(text(file.params.get('authAuthority'))).toBe("readEnvironmentVariable('SHOP_AUTH_AUTHORITY')");
+      // v2 scope: <Application ID URI>/<scope>, the URI defaulting to api://<client id>.
+      const bicepInterpolation = (expression: string) => `\${${expression}}`;
+      expect(file.params.get('authSpaScopes')).toBe(
+        `api://${bicepInterpolation("readEnvironmentVariable('SHOP_AUTH_API_CLIENT_ID')")}/access_as_user`,
+      );
+    }
+  });
+
+  it('PayPal: the webhook id is required (no default, not empty) and read from the environment', () => {
+    expect(main.params.get('paypalWebhookId')?.defaultValue).toBeUndefined();
+    expect(main.source).toMatch(/@minLength\(1\)\nparam paypalWebhookId string\n/);
+    expect(text(appSettings.PAYPAL_WEBHOOK_ID)).toBe('paypalWebhookId');
+    for (const file of Object.values(params)) {
+      expect(text(file.params.get('paypalWebhookId'))).toBe(
+        "readEnvironmentVariable('SHOP_PAYPAL_WEBHOOK_ID')",
+      );
+    }
   });
 
   it('payment secrets are Key Vault references', () => {

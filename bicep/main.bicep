@@ -30,6 +30,8 @@ param sqlSkuName string
 param sqlReadScaleOut bool
 param sqlHighAvailabilityReplicaCount int = 1
 param sqlAutoPauseDelay int = -1
+@description('The operator\'s public IPv4 address for a temporary SQL firewall rule (sqlcmd, npm run migrate/seed); empty = no rule.')
+param operatorIpAddress string = ''
 
 param redisSku object
 @allowed([
@@ -52,18 +54,28 @@ param wafRateLimitPerMinute int = 600
 param keyVaultPurgeProtection bool
 param emailDataLocation string = 'Europe'
 
-@description('Entra External ID: token issuer, API audience and JWKS of the shoppers\' tenant.')
+@description('Entra (External ID or workforce) token issuer and JWKS of the shoppers\' tenant (v2.0: https://<tenant-id>.ciamlogin.com/<tenant-id>/v2.0 or https://login.microsoftonline.com/<tenant-id>/v2.0).')
 param authIssuer string
-param authAudience string = 'storefront-api'
 param authJwksUrl string
+// v2.0 access tokens carry the API's application (client) id as `aud`
+// (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference), so
+// AUTH_AUDIENCE is that id, not a name.
+@description('Application (client) id of the API app registration: the `aud` of its v2.0 access tokens.')
+@minLength(36)
+@maxLength(36)
+param authApiClientId string
 
-@description('Entra External ID app registration of the SPA, its authority and the API scope it asks for (public values).')
-param authSpaClientId string = ''
-param authAuthority string = ''
-param authSpaScopes string = ''
+@description('Entra app registration of the SPA, its authority and the API scope it asks for (public values), e.g. api://<api client id>/access_as_user.')
+@minLength(1)
+param authSpaClientId string
+@minLength(1)
+param authAuthority string
+@minLength(1)
+param authSpaScopes string
 
-@description('The PayPal webhook id that webhook signatures are verified against (not a secret).')
-param paypalWebhookId string = ''
+@description('The PayPal webhook id that webhook signatures are verified against (not a secret); the app refuses to start without it.')
+@minLength(1)
+param paypalWebhookId string
 
 @description('Publishable (not secret) payment identifiers; the secrets live in Key Vault.')
 param stripePublishableKey string
@@ -136,6 +148,7 @@ module sql 'modules/sql.bicep' = {
     readScaleOut: sqlReadScaleOut
     highAvailabilityReplicaCount: sqlHighAvailabilityReplicaCount
     autoPauseDelay: sqlAutoPauseDelay
+    operatorIpAddress: operatorIpAddress
   }
 }
 
@@ -197,14 +210,31 @@ module keyVault 'modules/key-vault.bicep' = {
   }
 }
 
+// The profile comes first: the function app admits only this Front Door (its X-Azure-FDID,
+// a value Azure assigns), and Front Door's API origin is the app's actual default host name,
+// which need not be <name>.azurewebsites.net: apps created since June 2024 may get a unique
+// default hostname <name>-<hash>.<region>.azurewebsites.net (the note at the top of
+// https://learn.microsoft.com/azure/app-service/deploy-zip), so the origin is the site's own
+// defaultHostName output. Order: profile -> function app -> the rest of Front Door
+// (modules/front-door.bicep); no cycle.
+resource frontDoorProfile 'Microsoft.Cdn/profiles@2024-02-01' = {
+  name: 'afd-${baseName}'
+  location: 'global'
+  tags: tags
+  sku: {
+    name: frontDoorSku
+  }
+}
+
 module frontDoor 'modules/front-door.bicep' = {
   name: 'front-door'
   params: {
     baseName: baseName
     tags: tags
+    profileName: frontDoorProfile.name
     sku: frontDoorSku
     spaHost: storage.outputs.webHost
-    apiHost: '${functionAppName}.azurewebsites.net'
+    apiHost: functionApp.outputs.defaultHostName
     rateLimitPerMinute: wafRateLimitPerMinute
   }
 }
@@ -228,11 +258,12 @@ var appSettings = {
   SQL_DATABASE: sql.outputs.databaseName
   SQL_READ_SCALE_OUT: sqlReadScaleOut ? 'true' : 'false'
   REDIS_URL: redis.outputs.url
+  REDIS_AUTH: 'entra'
   SERVICEBUS_NAMESPACE: serviceBus.outputs.fullyQualifiedNamespace
   SEARCH_ENDPOINT: search.outputs.endpoint
   SEARCH_INDEX: 'products'
   AUTH_ISSUER: authIssuer
-  AUTH_AUDIENCE: authAudience
+  AUTH_AUDIENCE: authApiClientId
   AUTH_JWKS_URL: authJwksUrl
   AUTH_CLOCK_TOLERANCE_SECONDS: '60'
   AUTH_SPA_CLIENT_ID: authSpaClientId
@@ -275,7 +306,7 @@ module functionApp 'modules/function-app.bicep' = {
     appSettings: appSettings
     maximumInstanceCount: maximumInstanceCount
     alwaysReadyHttpInstances: baselineAlwaysReady
-    frontDoorId: frontDoor.outputs.frontDoorId
+    frontDoorId: frontDoorProfile.properties.frontDoorId
   }
 }
 
@@ -286,6 +317,7 @@ module roles 'modules/role-assignments.bicep' = {
     functionAppName: functionApp.outputs.name
     storageAccountName: storage.outputs.accountName
     serviceBusNamespaceName: serviceBus.outputs.namespaceName
+    serviceBusTopicName: serviceBus.outputs.topicName
     cosmosAccountName: cosmos.outputs.accountName
     keyVaultName: keyVault.outputs.name
     searchServiceName: search.outputs.name

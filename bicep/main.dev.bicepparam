@@ -22,9 +22,21 @@ param webPubSubSku = 'Free_F1'
 // Standard has no managed WAF rule sets; the rate-limit rule still applies in Prevention mode.
 param frontDoorSku = 'Standard_AzureFrontDoor'
 param keyVaultPurgeProtection = false
+// Sign-in (docs/deploy.md, "Sign-in"): v2.0 tokens' issuer and keys, the API app
+// registration's client id (the tokens' `aud`), and what the SPA needs to ask for a token:
+// its own client id, the authority, and the API scope api://<api client id>/<scope>
+// (https://learn.microsoft.com/entra/identity-platform/scenario-protected-web-api-expose-scopes).
 param authIssuer = readEnvironmentVariable('SHOP_AUTH_ISSUER')
 param authJwksUrl = readEnvironmentVariable('SHOP_AUTH_JWKS_URL')
+param authApiClientId = readEnvironmentVariable('SHOP_AUTH_API_CLIENT_ID')
+param authSpaClientId = readEnvironmentVariable('SHOP_AUTH_SPA_CLIENT_ID')
+param authAuthority = readEnvironmentVariable('SHOP_AUTH_AUTHORITY')
+param authSpaScopes = 'api://${readEnvironmentVariable('SHOP_AUTH_API_CLIENT_ID')}/access_as_user'
 param stripePublishableKey = readEnvironmentVariable('SHOP_STRIPE_PUBLISHABLE_KEY')
 param paypalClientId = readEnvironmentVariable('SHOP_PAYPAL_CLIENT_ID')
+// The id PayPal shows for the webhook subscribed to <PUBLIC_URL>/api/webhooks/paypal.
+param paypalWebhookId = readEnvironmentVariable('SHOP_PAYPAL_WEBHOOK_ID')
+// Only while the operator works against SQL from their machine (docs/deploy.md, step 4).
+param operatorIpAddress = readEnvironmentVariable('SHOP_OPERATOR_IP', '')
 param paypalApiBase = 'https://api-m.sandbox.paypal.com'
 param logLevel = 'debug'

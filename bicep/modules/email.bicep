@@ -1,4 +1,8 @@
-// Communication Services + Email (Azure-managed sender domain) for order receipts.
+// Communication Services + Email (Azure-managed sender domain) for order receipts. The app
+// sends with its managed identity (no connection string); the custom role that lets it
+// (CommunicationServices/Read + /Write, EmailServices/write, per
+// https://learn.microsoft.com/azure/communication-services/quickstarts/email/send-email-smtp/smtp-authentication)
+// is declared and assigned in role-assignments.bicep, scoped to the resource this outputs.
 
 param baseName string
 param tags object

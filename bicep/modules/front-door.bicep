@@ -1,9 +1,15 @@
 // Front Door in front of both the SPA (storage static website) and the API (function app),
 // with a WAF policy in Prevention mode. One hostname for shoppers: no CORS, and the API's
 // Cache-Control/ETag headers let the edge cache catalogue reads.
+//
+// The profile itself is declared in main.bicep, before the function app: the app's access
+// restriction needs the profile's frontDoorId (X-Azure-FDID), and this module's API origin
+// needs the app's actual default host name, so profile -> function app -> this module.
 
 param baseName string
 param tags object
+@description('The Front Door profile (declared in main.bicep).')
+param profileName string
 @allowed([
   'Standard_AzureFrontDoor'
   'Premium_AzureFrontDoor'
@@ -11,19 +17,15 @@ param tags object
 @description('Premium is required for the managed (OWASP/DRS and bot) rule sets.')
 param sku string
 param spaHost string
+@description('The function app\'s defaultHostName, as the site reports it (may be a unique regional name).')
 param apiHost string
 @description('Requests per client IP per minute before the WAF blocks it.')
 param rateLimitPerMinute int
 
 var isPremium = sku == 'Premium_AzureFrontDoor'
 
-resource profile 'Microsoft.Cdn/profiles@2024-02-01' = {
-  name: 'afd-${baseName}'
-  location: 'global'
-  tags: tags
-  sku: {
-    name: sku
-  }
+resource profile 'Microsoft.Cdn/profiles@2024-02-01' existing = {
+  name: profileName
 }
 
 resource endpoint 'Microsoft.Cdn/profiles/afdEndpoints@2024-02-01' = {
@@ -75,11 +77,16 @@ resource apiOrigins 'Microsoft.Cdn/profiles/originGroups@2024-02-01' = {
       successfulSamplesRequired: 3
       additionalLatencyInMilliseconds: 50
     }
+    // Every Front Door edge probes every origin, so the probe is the cheap liveness route
+    // (`GET|HEAD /api/health/live`: no SQL, Cosmos or Redis call), sent as HEAD and every
+    // 120 s, which Microsoft recommends to cut origin load and cost
+    // (https://learn.microsoft.com/azure/frontdoor/health-probes). /api/health checks every
+    // dependency and would keep serverless SQL awake.
     healthProbeSettings: {
-      probePath: '/api/health'
-      probeRequestType: 'GET'
+      probePath: '/api/health/live'
+      probeRequestType: 'HEAD'
       probeProtocol: 'Https'
-      probeIntervalInSeconds: 60
+      probeIntervalInSeconds: 120
     }
   }
 }

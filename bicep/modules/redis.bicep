@@ -1,6 +1,11 @@
 // Azure Cache for Redis for catalogue/search/availability reads. Access keys are disabled;
 // the app authenticates with Entra ID (its managed identity, via an access policy
-// assignment in role-assignments.bicep) over TLS on 6380.
+// assignment in role-assignments.bicep) over TLS on 6380: user = the identity's object id,
+// password = a token for https://redis.azure.com/.default
+// (https://learn.microsoft.com/azure/azure-cache-for-redis/cache-azure-active-directory-for-authentication).
+// 'aad-enabled' turns Entra authentication on and disableAccessKeyAuthentication turns keys off
+// (Microsoft.Cache/redis@2024-03-01: redisConfiguration.aad-enabled,
+// properties.disableAccessKeyAuthentication); Entra needs TLS, hence no non-TLS port.
 
 param location string
 param baseName string

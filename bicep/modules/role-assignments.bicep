@@ -1,9 +1,13 @@
 // What the function app's identity may do, one resource at a time, least privilege.
+// bicep/azure-roles.ts holds each role's definition (actions / data actions) as Microsoft
+// documents it; bicep/infrastructure.test.ts checks the ids here against it.
 
 param principalId string
 param functionAppName string
 param storageAccountName string
 param serviceBusNamespaceName string
+@description('The topic the app publishes to and whose subscriptions trigger its functions.')
+param serviceBusTopicName string
 param cosmosAccountName string
 param keyVaultName string
 param searchServiceName string
@@ -12,20 +16,19 @@ param redisName string
 param communicationServiceName string
 param appInsightsName string
 
-// Built-in role definition ids (learn.microsoft.com/azure/role-based-access-control/built-in-roles).
+// Built-in role definition ids, each from its page under
+// https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/<category>
 var roles = {
-  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-  serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
-  serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
-  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
-  searchIndexDataContributor: '8ebe5a00-799e-43f5-93ac-243d3dce84a7'
-  webPubSubServiceOwner: '12cf5a90-567b-43ae-8102-96cf46c7d9b4'
-  contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c'
-  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
-  cosmosDbOperator: '230815da-be43-4aae-9cb4-875f7bd000aa'
-  websiteContributor: 'de139f84-1756-47ae-9be6-808fbbe84772'
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // storage#storage-blob-data-owner
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // storage#storage-queue-data-contributor
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // storage#storage-table-data-contributor
+  serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419' // integration#azure-service-bus-data-owner
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6' // security#key-vault-secrets-user
+  searchIndexDataContributor: '8ebe5a00-799e-43f5-93ac-243d3dce84a7' // ai-machine-learning#search-index-data-contributor
+  webPubSubServiceOwner: '12cf5a90-567b-43ae-8102-96cf46c7d9b4' // web-and-mobile#web-pubsub-service-owner
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb' // monitor#monitoring-metrics-publisher
+  cosmosDbOperator: '230815da-be43-4aae-9cb4-875f7bd000aa' // databases#cosmos-db-operator
+  websiteContributor: 'de139f84-1756-47ae-9be6-808fbbe84772' // web-and-mobile#website-contributor
 }
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -33,6 +36,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
 }
 resource serviceBus 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' existing = {
   name: serviceBusNamespaceName
+}
+resource ordersTopic 'Microsoft.ServiceBus/namespaces/topics@2022-10-01-preview' existing = {
+  parent: serviceBus
+  name: serviceBusTopicName
 }
 resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' existing = {
   name: cosmosAccountName
@@ -78,26 +85,29 @@ resource storageAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   }
 ]
 
-// Service Bus: the outbox relay sends, the three subscriptions' triggers receive. The
-// dead-letter admin API needs no more: Receiver covers peeking, receiving and completing in a
-// subscription's dead-letter queue, Sender covers re-sending a replay to the topic.
-var serviceBusRoles = [
-  roles.serviceBusDataSender
-  roles.serviceBusDataReceiver
-]
-resource serviceBusAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for role in serviceBusRoles: {
-    scope: serviceBus
-    name: guid(serviceBus.id, principalId, role)
-    properties: {
-      principalId: principalId
-      principalType: 'ServicePrincipal'
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
-    }
+// Service Bus, per "Identity-based connections" in
+// https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus-trigger
+// (roles table: trigger = Azure Service Bus Data Receiver or Data Owner, output = Data Sender;
+// a topic trigger's assignment must cover the subscription) and target-based scaling
+// (https://learn.microsoft.com/azure/azure-functions/functions-target-based-scaling, Service Bus
+// "Scale efficiency": Manage rights, or scaling falls back to incremental because the message
+// count cannot be read). Azure Service Bus Data Owner is the one built-in role with Manage, and
+// it also sends and receives, so it is the single role, scoped to the `orders` topic: that
+// covers its subscriptions and their dead-letter queues (triggers, the dead-letter admin API),
+// sending to the topic (outbox relay, replays), and reading counts for scaling - and nothing
+// else in the namespace.
+resource serviceBusAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: ordersTopic
+  name: guid(ordersTopic.id, principalId, roles.serviceBusDataOwner)
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataOwner)
   }
-]
+}
 
-// Cosmos data plane uses its own RBAC: built-in "Cosmos DB Built-in Data Contributor".
+// Cosmos data plane uses its own RBAC: built-in "Cosmos DB Built-in Data Contributor"
+// (https://learn.microsoft.com/azure/cosmos-db/reference-data-plane-security).
 resource cosmosData 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-05-15' = {
   parent: cosmos
   name: guid(cosmos.id, principalId, 'data-contributor')
@@ -140,6 +150,10 @@ resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+// Azure AI Search: data roles only. The app queries and, when admins change products, writes
+// documents; it never creates or changes the index (`npm run reindex` does that at deploy time,
+// as the operator, with Search Service Contributor). Index Data Contributor covers
+// indexes/documents/* (https://learn.microsoft.com/azure/search/search-security-rbac).
 resource searchData 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: search
   name: guid(search.id, principalId, roles.searchIndexDataContributor)
@@ -160,25 +174,63 @@ resource pubsubOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// Redis data access is an access policy assignment, not an Azure role.
+// Redis data access is an access policy assignment, not an Azure role
+// (https://learn.microsoft.com/azure/azure-cache-for-redis/cache-configure-role-based-access-control).
+// The app signs in with user = the object id of its managed identity and password = an Entra
+// token (https://learn.microsoft.com/azure/azure-cache-for-redis/cache-azure-active-directory-for-authentication,
+// "Microsoft Entra client workflow"). The API reference describes objectIdAlias as "also
+// represents username for token based authentication", so the alias is the object id too:
+// whichever of the two Redis matches, the username is the same string.
 resource redisData 'Microsoft.Cache/redis/accessPolicyAssignments@2024-03-01' = {
   parent: redis
   name: 'function-app'
   properties: {
     accessPolicyName: 'Data Contributor'
     objectId: principalId
-    objectIdAlias: 'function-app'
+    objectIdAlias: principalId
   }
 }
 
-// ACS Email with Entra auth: Contributor scoped to the one Communication Services resource.
+// ACS Email with Entra auth needs, per
+// https://learn.microsoft.com/azure/communication-services/quickstarts/email/send-email-smtp/smtp-authentication
+// ("Use a custom role to limit permissions"), Microsoft.Communication/CommunicationServices/Read,
+// .../CommunicationServices/Write and Microsoft.Communication/EmailServices/write: a custom role
+// with just those replaces Contributor. Declared at resource-group scope
+// (https://learn.microsoft.com/azure/templates/microsoft.authorization/roledefinitions); custom
+// role names must be unique in the tenant, hence the suffix. Creating it needs
+// Microsoft.Authorization/roleDefinitions/write (Owner or User Access Administrator).
+resource emailSenderRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(resourceGroup().id, 'acs-email-sender')
+  properties: {
+    roleName: 'ACS Email Sender ${uniqueString(resourceGroup().id)}'
+    description: 'Send email through Azure Communication Services with a Microsoft Entra identity.'
+    type: 'CustomRole'
+    assignableScopes: [
+      resourceGroup().id
+    ]
+    permissions: [
+      {
+        actions: [
+          'Microsoft.Communication/CommunicationServices/Read'
+          'Microsoft.Communication/CommunicationServices/Write'
+          'Microsoft.Communication/EmailServices/write'
+        ]
+        notActions: []
+        dataActions: []
+        notDataActions: []
+      }
+    ]
+  }
+}
+
 resource emailSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: communication
-  name: guid(communication.id, principalId, roles.contributor)
+  name: guid(communication.id, principalId, emailSenderRole.name)
   properties: {
     principalId: principalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.contributor)
+    // Role definitions are referenced by their subscription-level id, custom ones included.
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', emailSenderRole.name)
   }
 }
 

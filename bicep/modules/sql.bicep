@@ -16,6 +16,8 @@ param readScaleOut bool
 param highAvailabilityReplicaCount int = 1
 @description('Serverless only: minutes idle before the database pauses (-1 = never).')
 param autoPauseDelay int = -1
+@description('The operator\'s public IPv4 address, for sqlcmd and npm run migrate/seed from their machine; empty = no rule. Remove the rule when done (docs/deploy.md).')
+param operatorIpAddress string = ''
 
 var isServerless = contains(skuName, '_S_')
 var isHyperscale = startsWith(skuName, 'HS_')
@@ -46,6 +48,19 @@ resource allowAzure 'Microsoft.Sql/servers/firewallRules@2023-08-01-preview' = {
   properties: {
     startIpAddress: '0.0.0.0'
     endIpAddress: '0.0.0.0'
+  }
+}
+
+// A one-address rule for the operator's machine while they create the app's database user,
+// migrate and seed (https://learn.microsoft.com/azure/azure-sql/database/firewall-configure).
+// Deployments are incremental, so clearing the parameter does not delete the rule: delete it
+// with `az sql server firewall-rule delete -n operator` (docs/deploy.md).
+resource operatorAccess 'Microsoft.Sql/servers/firewallRules@2023-08-01-preview' = if (!empty(operatorIpAddress)) {
+  parent: server
+  name: 'operator'
+  properties: {
+    startIpAddress: operatorIpAddress
+    endIpAddress: operatorIpAddress
   }
 }
 
