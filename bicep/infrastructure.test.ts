@@ -313,6 +313,7 @@ describe('key properties', () => {
         'webPubSubServiceOwner',
         'cosmosDbOperator',
         'websiteContributor',
+        'sqlDbContributor',
         'monitoringMetricsPublisher',
       ].sort(),
     );

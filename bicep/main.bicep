@@ -4,8 +4,9 @@
 // Hosting: Flex Consumption (see modules/function-app.bicep for why). Sale-time scaling:
 // marketing's calendar (sales-calendar.json) is read here with loadJsonContent to size the
 // instance ceiling for the biggest booked sale, and is handed to the app as SALES_CALENDAR;
-// the scale-scheduler timer then raises always-ready instances and Cosmos RU/s before each
-// window and lowers them after it (shared/scaling/capacity-plan.ts).
+// the scale-scheduler timer then raises always-ready instances, Cosmos RU/s and SQL vCores
+// before each window, each on its own lead time, and lowers them after it
+// (shared/scaling/capacity-plan.ts).
 
 targetScope = 'resourceGroup'
 
@@ -290,6 +291,8 @@ var appSettings = {
   SCALE_RESOURCE_GROUP: salesScalingEnabled ? resourceGroup().name : ''
   SCALE_FUNCTION_APP_NAME: salesScalingEnabled ? functionAppName : ''
   SCALE_COSMOS_ACCOUNT_NAME: salesScalingEnabled ? cosmos.outputs.accountName : ''
+  SCALE_SQL_SERVER_NAME: salesScalingEnabled ? sql.outputs.serverName : ''
+  SCALE_SQL_DATABASE_NAME: salesScalingEnabled ? sql.outputs.databaseName : ''
   SCALE_PAUSED: 'false'
   SALES_CALENDAR: loadTextContent('sales-calendar.json')
 }
@@ -325,6 +328,8 @@ module roles 'modules/role-assignments.bicep' = {
     redisName: redis.outputs.name
     communicationServiceName: email.outputs.name
     appInsightsName: monitoring.outputs.appInsightsName
+    sqlServerName: sql.outputs.serverName
+    sqlDatabaseName: sql.outputs.databaseName
   }
 }
 

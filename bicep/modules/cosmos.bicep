@@ -75,6 +75,13 @@ resource products 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers
       }
     }
     // Autoscale: RU/s float between 10% and 100% of the max, billed by the hour's peak.
+    // Physical partitions: a new container gets max RU/s / 10,000 of them (rounded up), so the
+    // baseline 1,000 RU/s gives one. The scale-scheduler can raise the max instantly up to
+    // partitions x 10,000 RU/s; beyond that Cosmos splits partitions first, typically 4-6 hours
+    // (https://learn.microsoft.com/azure/cosmos-db/scaling-provisioned-throughput-best-practices),
+    // which sales-calendar.json's policy (cosmosPhysicalPartitions, leadTimes.cosmosSplitMinutes)
+    // plans for. Lowering stops at a tenth of the highest max ever set
+    // (https://learn.microsoft.com/azure/cosmos-db/autoscale-faq), which the calendar checks too.
     options: {
       autoscaleSettings: {
         maxThroughput: productsMaxThroughput

@@ -3,8 +3,8 @@
 // Why Flex Consumption: it scales to zero when idle (dev costs nothing; prod keeps one
 // always-ready instance), scales per function group to 1000 instances, runs Node 22, and
 // its "always-ready" instances are the pre-warm lever for sales. The scale-scheduler timer
-// changes always-ready (and Cosmos RU/s) from the sales calendar, through ARM with this
-// app's identity. Elastic Premium was the alternative (pre-warmed instances, Azure Monitor
+// changes always-ready (and Cosmos RU/s, SQL vCores) from the sales calendar, through ARM with
+// this app's identity; each such change is a site update, rolled out as set below. Elastic Premium was the alternative (pre-warmed instances, Azure Monitor
 // autoscale profiles from the calendar) but bills at least one EP1 instance around the
 // clock and its Monitor autoscale does not govern Premium's event-driven scale-out.
 
@@ -110,6 +110,16 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       runtime: {
         name: 'node'
         version: '22'
+      }
+      // Site updates (a deploy, a setting, the scale-scheduler's always-ready change) drain
+      // instances in batches and let running executions finish, instead of the default
+      // Recreate that restarts every instance and terminates them. Takes effect from the
+      // update after the one that sets it. Documented for ARM/Bicep API 2023-12-01 and later:
+      // https://learn.microsoft.com/azure/azure-functions/flex-consumption-site-updates
+      // Bicep's generated Microsoft.Web types (bicep-types-az, up to 2025-03-01) lack it, hence BCP037.
+      #disable-next-line BCP037
+      siteUpdateStrategy: {
+        type: 'RollingUpdate'
       }
     }
   }

@@ -15,6 +15,9 @@ param webPubSubName string
 param redisName string
 param communicationServiceName string
 param appInsightsName string
+@description('Azure SQL logical server and database whose vCores the scale-scheduler sets.')
+param sqlServerName string
+param sqlDatabaseName string
 
 // Built-in role definition ids, each from its page under
 // https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/<category>
@@ -29,6 +32,7 @@ var roles = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb' // monitor#monitoring-metrics-publisher
   cosmosDbOperator: '230815da-be43-4aae-9cb4-875f7bd000aa' // databases#cosmos-db-operator
   websiteContributor: 'de139f84-1756-47ae-9be6-808fbbe84772' // web-and-mobile#website-contributor
+  sqlDbContributor: '9b7fa17d-e63e-47b0-bb0a-15c516ac86ec' // databases#sql-db-contributor
 }
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -64,6 +68,13 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
 }
 resource site 'Microsoft.Web/sites@2024-04-01' existing = {
   name: functionAppName
+}
+resource sqlServer 'Microsoft.Sql/servers@2023-08-01-preview' existing = {
+  name: sqlServerName
+}
+resource sqlDatabase 'Microsoft.Sql/servers/databases@2023-08-01-preview' existing = {
+  parent: sqlServer
+  name: sqlDatabaseName
 }
 
 // Storage: host state, timers' leases, Flex deployment package (blob); queues and tables
@@ -137,6 +148,20 @@ resource selfScale 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.websiteContributor)
+  }
+}
+
+// ...and set the SQL database's vCores before a sale (PATCH of its sku), on this database only:
+// SQL DB Contributor holds Microsoft.Sql/servers/databases/* but not the server, its security
+// policies or any data (https://learn.microsoft.com/azure/azure-sql/database/single-database-scale,
+// "Permissions"; definition under built-in-roles/databases#sql-db-contributor).
+resource sqlScale 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: sqlDatabase
+  name: guid(sqlDatabase.id, principalId, roles.sqlDbContributor)
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.sqlDbContributor)
   }
 }
 

@@ -2,9 +2,12 @@ import { timerFunction } from '../../shared/platform/function-definition';
 import { runScheduledScaling } from '../../shared/scaling/scale-scheduler';
 
 /**
- * Every 5 minutes: make the deployed capacity match the sales calendar's plan. With a
- * 30-minute pre-warm lead, capacity is in place at least 25 minutes before a sale opens.
- * Locally (no SCALE_* settings) it logs the plan and "no Azure target configured".
+ * Every 5 minutes: make the deployed capacity match the sales calendar's plan, changing only
+ * what differs (a tick inside a window makes no site update and no Cosmos or SQL call). Each
+ * resource is raised its own lead time before a sale (policy.leadTimes: Functions and Cosmos
+ * 30 min, SQL 60 min, Cosmos 12 h when it needs a partition split), so it is asked for at most
+ * 5 minutes after that. Locally (no SCALE_* settings) it logs the plan and "no Azure target
+ * configured".
  */
 export const scaleSchedulerFunction = timerFunction({
   name: 'scale-scheduler',

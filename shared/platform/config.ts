@@ -110,6 +110,8 @@ export const settingDefaults = {
   SCALE_RESOURCE_GROUP: '',
   SCALE_FUNCTION_APP_NAME: '',
   SCALE_COSMOS_ACCOUNT_NAME: '',
+  SCALE_SQL_SERVER_NAME: '',
+  SCALE_SQL_DATABASE_NAME: '',
   SCALE_PAUSED: 'false',
   SALES_CALENDAR: '',
 } as const;

@@ -1,15 +1,24 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { planCapacity, upcomingChanges } from './capacity-plan';
+import {
+  changedResources,
+  planCapacity,
+  type ResourceSchedule,
+  resourceLabels,
+  upcomingChanges,
+  windowSchedule,
+} from './capacity-plan';
 import {
   type CalendarIssue,
+  cosmosInstantCeiling,
   formatIssue,
   readCalendar,
   type SalesCalendar,
   type SalesCalendarFile,
+  type SaleWindow,
   type SaleWindowInput,
 } from './sales-calendar';
-import { describeCapacity } from './scale-scheduler';
+import { describeActive, describeCapacity } from './scale-scheduler';
 import { describeInstant, isIanaTimeZone, localTimeToInstant } from './time-zones';
 
 /** `npm run sales -- list|add|validate|plan`: marketing's tool for bicep/sales-calendar.json. */
@@ -28,8 +37,10 @@ export const usage = `Usage: npm run sales -- <command> [options]
   add --name <text> --start <YYYY-MM-DDTHH:mm> --end <YYYY-MM-DDTHH:mm> --tz <IANA zone> --peak <req/s>
                              book a sale window (times are local to --tz)
   plan [--at <time>] [--tz <IANA zone>]
-                             capacity in force at --at (default now) and the upcoming changes;
-                             --at is an ISO instant (2026-11-27T05:00Z) or local time with --tz
+                             capacity in force at --at (default now), when each resource (Functions,
+                             Cosmos, SQL) is raised and lowered for the coming windows, and the
+                             upcoming changes; --at is an ISO instant (2026-11-27T05:00Z) or local
+                             time with --tz
 
 Options: --file <path>  calendar file (default bicep/sales-calendar.json)`;
 
@@ -62,6 +73,29 @@ function statusOf(calendar: SalesCalendar, index: number, now: Date): string {
   return 'upcoming';
 }
 
+function describeLead(schedule: ResourceSchedule): string {
+  const lead =
+    schedule.leadMinutes % 60 === 0 && schedule.leadMinutes >= 120
+      ? `${schedule.leadMinutes / 60} h`
+      : `${schedule.leadMinutes} min`;
+  return `${lead} ahead${schedule.split ? ', partition split' : ''}`;
+}
+
+/** `raise  SQL 2026-11-27 03:00 UTC (120 min ahead)` lines, earliest first, then the lowering. */
+function scheduleLines(calendar: SalesCalendar, window: SaleWindow): string[] {
+  const schedules = windowSchedule(calendar, window);
+  const lines = schedules.map(
+    (schedule) =>
+      `  raise ${resourceLabels[schedule.resource].padEnd(9)} ${describeInstant(schedule.raiseAt.getTime(), window.timeZone)}` +
+      `  (${describeLead(schedule)})`,
+  );
+  const lowerAt = schedules[0]!.lowerAt.getTime();
+  lines.push(
+    `  lower all       ${describeInstant(lowerAt, window.timeZone)}  (${calendar.policy.coolDownMinutes} min after the end)`,
+  );
+  return lines;
+}
+
 function list(io: CliIo, calendar: SalesCalendar): number {
   if (calendar.windows.length === 0) {
     io.out('No sale windows booked. Baseline capacity applies all the time.');
@@ -71,11 +105,15 @@ function list(io: CliIo, calendar: SalesCalendar): number {
     io.out(`  from  ${describeInstant(window.startMs, window.timeZone)}`);
     io.out(`  until ${describeInstant(window.endMs, window.timeZone)}`);
     io.out(`  peak  ${window.expectedPeakRps} req/s -> ${describeCapacity(window.capacity)}`);
+    for (const line of scheduleLines(calendar, window)) io.out(line);
   });
   const { policy } = calendar;
+  const { leadTimes } = policy;
   io.out(
-    `Capacity is raised ${policy.preWarmMinutes} min before each window and lowered ${policy.coolDownMinutes} min ` +
-      `after it; baseline: ${describeCapacity(policy.baseline)}.`,
+    `Lead times: Functions ${leadTimes.functionsMinutes} min, Cosmos ${leadTimes.cosmosMinutes} min ` +
+      `(${leadTimes.cosmosSplitMinutes} min above ${cosmosInstantCeiling(policy)} RU/s, where Cosmos splits partitions), ` +
+      `SQL ${leadTimes.sqlMinutes} min; everything is lowered ${policy.coolDownMinutes} min after a window. ` +
+      `Baseline: ${describeCapacity(policy.baseline)}.`,
   );
   return 0;
 }
@@ -108,12 +146,13 @@ async function add(io: CliIo, input: unknown, values: Record<string, string | un
     end: values.end!,
     timeZone: values.tz!,
     expectedPeakRps: peak,
+    bookedAt: io.now.toISOString(),
   };
   const file = input as SalesCalendarFile;
   const existing = Array.isArray(file?.windows) ? file.windows : [];
   const next = { ...file, windows: [...existing, window] };
   // Check the whole calendar (overlaps with what is booked) without failing on old windows;
-  // the new window itself must not start in the past.
+  // the new window itself must not start in the past, nor too late for a partition split.
   const result = readCalendar(next);
   const issues = result.ok ? [] : [...result.issues];
   if (isIanaTimeZone(window.timeZone)) {
@@ -126,6 +165,10 @@ async function add(io: CliIo, input: unknown, values: Record<string, string | un
       });
     }
   }
+  if (result.ok) {
+    const booked = readCalendar({ ...file, windows: [window] }, { now: io.now });
+    if (!booked.ok) issues.push(...booked.issues.filter((issue) => issue.field === 'expectedPeakRps'));
+  }
   if (issues.length > 0 || !result.ok) {
     printIssues(io, issues);
     io.err('Nothing was written.');
@@ -137,6 +180,15 @@ async function add(io: CliIo, input: unknown, values: Record<string, string | un
     `Added '${added.name}': ${describeInstant(added.startMs, added.timeZone)} to ${describeInstant(added.endMs, added.timeZone)}`,
   );
   io.out(`  capacity: ${describeCapacity(added.capacity)}`);
+  for (const line of scheduleLines(result.calendar, added)) io.out(line);
+  for (const schedule of windowSchedule(result.calendar, added)) {
+    if (schedule.raiseAt.getTime() < io.now.getTime()) {
+      io.out(
+        `  note: ${resourceLabels[schedule.resource]} should have been raised already (${describeLead(schedule)}); ` +
+          'it is raised at the first scheduler tick after you deploy.',
+      );
+    }
+  }
   io.out('Deploy bicep/ (see docs/deploy.md) so the scale-scheduler picks it up.');
   return 0;
 }
@@ -158,22 +210,29 @@ function parseAt(io: CliIo, at: string | undefined, tz: string | undefined): Dat
 
 function plan(io: CliIo, calendar: SalesCalendar, at: Date): number {
   const current = planCapacity(calendar, at);
-  const why = current.active.length
-    ? current.active.map((window) => `${window.name} (${window.phase})`).join(', ')
-    : 'baseline (no sale window)';
   io.out(`At ${at.toISOString()}: ${describeCapacity(current.capacity)}`);
-  io.out(`  because: ${why}`);
+  io.out(`  because: ${describeActive(current) || 'baseline (no sale window)'}`);
+  const coming = calendar.windows.filter(
+    (window) => window.endMs + calendar.policy.coolDownMinutes * 60_000 > at.getTime(),
+  );
+  for (const window of coming) {
+    io.out(`${window.name}: ${describeCapacity(window.capacity)}`);
+    for (const line of scheduleLines(calendar, window)) io.out(line);
+  }
   const changes = upcomingChanges(calendar, at);
   if (changes.length === 0) {
     io.out('No upcoming changes.');
     return 0;
   }
   io.out('Upcoming changes:');
+  let previous = current.capacity;
   for (const change of changes) {
-    const reason = change.active.length
-      ? change.active.map((window) => `${window.name} (${window.phase})`).join(', ')
-      : 'back to baseline';
-    io.out(`  ${change.at.toISOString()}  ${describeCapacity(change.capacity)}  <- ${reason}`);
+    const reason = describeActive(change) || 'back to baseline';
+    const which = changedResources(previous, change.capacity)
+      .map((resource) => resourceLabels[resource])
+      .join(', ');
+    io.out(`  ${change.at.toISOString()}  ${describeCapacity(change.capacity)}  <- ${reason} [${which}]`);
+    previous = change.capacity;
   }
   return 0;
 }

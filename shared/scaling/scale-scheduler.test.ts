@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ScaledResource } from './capacity-plan';
 import { type Capacity, parseCalendar } from './sales-calendar';
 import { sale, testPolicy } from './sales-calendar.fixture';
 import { type CapacityTarget, runScaleScheduler, runScheduledScaling } from './scale-scheduler';
@@ -12,15 +13,21 @@ function recordingLog() {
   };
 }
 
-function fakeTarget(initial: Capacity) {
+function fakeTarget(
+  initial: Capacity,
+  resources: ScaledResource[] = ['functions', 'cosmos', 'sql'],
+  notes: string[] = [],
+) {
   const applied: Capacity[] = [];
   let current = { ...initial };
   const target: CapacityTarget = {
     description: 'fake',
+    resources,
     read: async () => ({ ...current }),
     apply: async (capacity) => {
       applied.push(capacity);
       current = { ...capacity };
+      return { notes };
     },
   };
   return { target, applied };
@@ -29,28 +36,63 @@ function fakeTarget(initial: Capacity) {
 const calendar = parseCalendar({ policy: testPolicy, windows: [sale()] });
 const baseline = testPolicy.baseline;
 const duringSale = new Date('2026-11-27T12:00:00Z');
+const peak: Capacity = {
+  alwaysReadyInstances: 16,
+  maximumInstanceCount: 48,
+  cosmosMaxThroughput: 4000,
+  sqlVCores: 8,
+};
 
 describe('runScaleScheduler', () => {
-  it('raises capacity during a window and is idempotent on the next tick', async () => {
+  it('raises capacity during a window and changes nothing on the next ticks', async () => {
     const { target, applied } = fakeTarget(baseline);
     const log = recordingLog();
     const first = await runScaleScheduler({ calendar, now: duringSale, target, paused: false, log });
     expect(first.kind).toBe('applied');
-    expect(applied).toEqual([
-      { alwaysReadyInstances: 16, maximumInstanceCount: 48, cosmosMaxThroughput: 4000 },
-    ]);
-    expect(log.lines[0]).toMatch(/changed from always-ready 1.*to always-ready 16.*for Black Friday/);
-    const second = await runScaleScheduler({ calendar, now: duringSale, target, paused: false, log });
-    expect(second.kind).toBe('unchanged');
+    expect(applied).toEqual([peak]);
+    expect(log.lines[0]).toMatch(
+      /changed Functions, Cosmos, SQL from always-ready 1.*SQL 2 vCores to always-ready 16.*SQL 8 vCores for Black Friday \(sale\)/,
+    );
+    for (const minutes of [5, 10, 15]) {
+      const next = await runScaleScheduler({
+        calendar,
+        now: new Date(duringSale.getTime() + minutes * 60_000),
+        target,
+        paused: false,
+        log,
+      });
+      expect(next.kind).toBe('unchanged');
+    }
     expect(applied).toHaveLength(1);
   });
 
-  it('lowers always-ready and RU/s after the cool-down but never lowers the instance ceiling', async () => {
-    const { target, applied } = fakeTarget({
-      alwaysReadyInstances: 16,
-      maximumInstanceCount: 48,
-      cosmosMaxThroughput: 4000,
+  it('raises SQL alone at its own lead, then Functions and Cosmos at theirs', async () => {
+    const { target, applied } = fakeTarget(baseline);
+    const log = recordingLog();
+    const sqlFirst = await runScaleScheduler({
+      calendar,
+      now: new Date('2026-11-27T04:00:00Z'),
+      target,
+      paused: false,
+      log,
     });
+    expect(sqlFirst).toMatchObject({ kind: 'applied', changed: ['sql'] });
+    expect(log.lines[0]).toBe(
+      'scale-scheduler: fake changed SQL from SQL 2 vCores to SQL 8 vCores for Black Friday (pre-warm: SQL)',
+    );
+    const rest = await runScaleScheduler({
+      calendar,
+      now: new Date('2026-11-27T04:30:00Z'),
+      target,
+      paused: false,
+      log,
+    });
+    expect(rest).toMatchObject({ kind: 'applied', changed: ['functions', 'cosmos'] });
+    expect(applied).toEqual([{ ...baseline, sqlVCores: 8 }, peak]);
+  });
+
+  it('lowers always-ready, RU/s and vCores after the cool-down but never lowers the instance ceiling', async () => {
+    const { target, applied } = fakeTarget(peak);
     const outcome = await runScaleScheduler({
       calendar,
       now: new Date('2026-11-28T06:00:00Z'),
@@ -60,8 +102,28 @@ describe('runScaleScheduler', () => {
     });
     expect(outcome.kind).toBe('applied');
     expect(applied).toEqual([
-      { alwaysReadyInstances: 1, maximumInstanceCount: 48, cosmosMaxThroughput: 1000 },
+      { alwaysReadyInstances: 1, maximumInstanceCount: 48, cosmosMaxThroughput: 1000, sqlVCores: 2 },
     ]);
+  });
+
+  it('leaves resources the target does not manage alone (no SQL configured)', async () => {
+    const { target, applied } = fakeTarget({ ...baseline, sqlVCores: 0 }, ['functions', 'cosmos']);
+    const log = recordingLog();
+    await runScaleScheduler({ calendar, now: duringSale, target, paused: false, log });
+    expect(applied).toEqual([{ ...peak, sqlVCores: 0 }]);
+    expect(log.lines[0]).not.toContain('SQL');
+    const again = await runScaleScheduler({ calendar, now: duringSale, target, paused: false, log });
+    expect(again.kind).toBe('unchanged');
+  });
+
+  it('logs what the target reports as warnings', async () => {
+    const { target } = fakeTarget(baseline, undefined, [
+      'the Functions change was a site update under Recreate',
+    ]);
+    const log = recordingLog();
+    const outcome = await runScaleScheduler({ calendar, now: duringSale, target, paused: false, log });
+    expect(outcome).toMatchObject({ notes: ['the Functions change was a site update under Recreate'] });
+    expect(log.lines[1]).toBe('WARN scale-scheduler: the Functions change was a site update under Recreate');
   });
 
   it('changes nothing when paused, but says what it would do', async () => {

@@ -22,6 +22,7 @@ describe('parseScalingSettings', () => {
       cosmosAccountName: 'cosmos-shop-prod',
       cosmosDatabase: 'shop2',
       cosmosContainer: 'products',
+      sql: undefined,
     });
     expect(settings.paused).toBe(true);
   });
@@ -36,5 +37,23 @@ describe('parseScalingSettings', () => {
 
   it('rejects a SCALE_PAUSED that is not a boolean', () => {
     expect(() => parseScalingSettings({ SCALE_PAUSED: 'yes' })).toThrow(/SCALE_PAUSED/);
+  });
+
+  it('adds the SQL database when both SCALE_SQL_* are set', () => {
+    const settings = parseScalingSettings({
+      ...target,
+      SCALE_SQL_SERVER_NAME: 'sql-shop-prod-abc',
+      SCALE_SQL_DATABASE_NAME: 'shop',
+    });
+    expect(settings.target?.sql).toEqual({ serverName: 'sql-shop-prod-abc', databaseName: 'shop' });
+  });
+
+  it('rejects one SCALE_SQL_* without the other, and SQL without the rest of the target', () => {
+    expect(() => parseScalingSettings({ ...target, SCALE_SQL_SERVER_NAME: 'sql-shop' })).toThrow(
+      'SQL scale target is incomplete: set SCALE_SQL_DATABASE_NAME (or leave both SCALE_SQL_* blank).',
+    );
+    expect(() =>
+      parseScalingSettings({ SCALE_SQL_SERVER_NAME: 'sql-shop', SCALE_SQL_DATABASE_NAME: 'shop' }),
+    ).toThrow(/SCALE_SQL_\* are set but the scale target is not: set SCALE_SUBSCRIPTION_ID/);
   });
 });

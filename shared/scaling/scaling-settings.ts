@@ -9,6 +9,9 @@ export const scalingSettingDefaults = {
   SCALE_RESOURCE_GROUP: '',
   SCALE_FUNCTION_APP_NAME: '',
   SCALE_COSMOS_ACCOUNT_NAME: '',
+  /** The Azure SQL logical server's name (not its FQDN) and database; both blank: SQL is not scaled. */
+  SCALE_SQL_SERVER_NAME: '',
+  SCALE_SQL_DATABASE_NAME: '',
   /** Calendar JSON text; Bicep sets it from bicep/sales-calendar.json. Blank: the bundled file. */
   SALES_CALENDAR: '',
   /** On-call switch: 'true' stops the scheduler from changing anything (it still logs the plan). */
@@ -19,6 +22,11 @@ export const scalingSettingDefaults = {
 
 export type ScalingSettingName = keyof typeof scalingSettingDefaults;
 
+export interface AzureSqlScaleTarget {
+  serverName: string;
+  databaseName: string;
+}
+
 export interface AzureScaleTarget {
   subscriptionId: string;
   resourceGroup: string;
@@ -26,6 +34,8 @@ export interface AzureScaleTarget {
   cosmosAccountName: string;
   cosmosDatabase: string;
   cosmosContainer: string;
+  /** Undefined when SCALE_SQL_* are blank (e.g. a PostgreSQL deployment): SQL is left alone. */
+  sql: AzureSqlScaleTarget | undefined;
 }
 
 export interface ScalingSettings {
@@ -52,6 +62,8 @@ const TARGET_NAMES = [
   'SCALE_COSMOS_ACCOUNT_NAME',
 ] as const;
 
+const SQL_NAMES = ['SCALE_SQL_SERVER_NAME', 'SCALE_SQL_DATABASE_NAME'] as const;
+
 export function parseScalingSettings(env: Env = process.env): ScalingSettings {
   const paused = read(env, 'SCALE_PAUSED');
   if (paused !== 'true' && paused !== 'false') {
@@ -64,6 +76,21 @@ export function parseScalingSettings(env: Env = process.env): ScalingSettings {
       `Scale target is incomplete: set ${missing.join(', ')} (or leave all four blank).`,
     );
   }
+  const sqlMissing = SQL_NAMES.filter((name) => read(env, name) === '');
+  if (sqlMissing.length === 1) {
+    throw new ScalingSettingsError(
+      `SQL scale target is incomplete: set ${sqlMissing[0]} (or leave both SCALE_SQL_* blank).`,
+    );
+  }
+  const sql =
+    sqlMissing.length === 0
+      ? { serverName: read(env, 'SCALE_SQL_SERVER_NAME'), databaseName: read(env, 'SCALE_SQL_DATABASE_NAME') }
+      : undefined;
+  if (sql && missing.length > 0) {
+    throw new ScalingSettingsError(
+      `SCALE_SQL_* are set but the scale target is not: set ${missing.join(', ')} too (the SQL database is found in that subscription and resource group).`,
+    );
+  }
   const target =
     missing.length === 0
       ? {
@@ -73,6 +100,7 @@ export function parseScalingSettings(env: Env = process.env): ScalingSettings {
           cosmosAccountName: read(env, 'SCALE_COSMOS_ACCOUNT_NAME'),
           cosmosDatabase: read(env, 'COSMOS_DATABASE'),
           cosmosContainer: read(env, 'COSMOS_PRODUCTS_CONTAINER'),
+          sql,
         }
       : undefined;
   return { target, calendarJson: read(env, 'SALES_CALENDAR'), paused: paused === 'true' };
