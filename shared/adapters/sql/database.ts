@@ -2,8 +2,20 @@ import fs from 'node:fs/promises';
 import { Kysely, sql } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import type { SqlConfig } from '../../platform/config';
+import { createLogger, type Logger } from '../../platform/logging';
 import { allMigrations } from './migrations';
 import type { Database, Db, SqlDialectName } from './schema';
+
+/** How the store's connections behave (PostgreSQL). */
+export interface RelationalStoreOptions {
+  /** Where a connection's error that no query waits for is logged (warnings to stdout by default). */
+  log?: Logger;
+  /**
+   * PostgreSQL `application_name` of the store's connections, followed by `:primary` or
+   * `:read` (default `storefront:<pid>`): `pg_stat_activity` then says whose a session is.
+   */
+  applicationName?: string;
+}
 
 export interface RelationalStore {
   /** The primary: every write and every read-your-write. */
@@ -15,9 +27,18 @@ export interface RelationalStore {
   close(): Promise<void>;
 }
 
-/** Opens the store chosen by configuration and brings its schema up to date. */
-export async function openRelationalStore(config: SqlConfig): Promise<RelationalStore> {
-  const store = await connect(config);
+/**
+ * Opens the store chosen by configuration and brings its schema up to date. Azure SQL is not
+ * migrated by the app: Kysely's MSSQL migration lock needs db_owner, which the app's identity
+ * does not get, so `npm run migrate` runs it at deploy time (docs/deploy.md); start-up then
+ * does not need SQL to answer at all (the pool connects on first use).
+ */
+export async function openRelationalStore(
+  config: SqlConfig,
+  options: { migrate?: boolean } & RelationalStoreOptions = {},
+): Promise<RelationalStore> {
+  const store = await connect(config, options);
+  if (!(options.migrate ?? config.kind !== 'mssql')) return store;
   try {
     await migrate(store.db, store.dialect);
   } catch (error) {
@@ -27,7 +48,7 @@ export async function openRelationalStore(config: SqlConfig): Promise<Relational
   return store;
 }
 
-async function connect(config: SqlConfig): Promise<RelationalStore> {
+async function connect(config: SqlConfig, options: RelationalStoreOptions): Promise<RelationalStore> {
   switch (config.kind) {
     case 'pglite': {
       const { PGlite } = await import('@electric-sql/pglite');
@@ -50,20 +71,39 @@ async function connect(config: SqlConfig): Promise<RelationalStore> {
       const { PostgresDialect } = await import('kysely');
       const pg = await import('pg');
       const { preparedStatementPool } = await import('./prepared-statements');
-      const pool = (url: string) =>
-        preparedStatementPool(new pg.default.Pool({ connectionString: url, max: 10 }));
-      const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool(config.url) }) });
+      const log = options.log ?? createLogger('warn');
+      const appName = options.applicationName ?? `storefront:${process.pid}`;
+      // Every pool logs a connection's error that no query waits for (an idle client whose server
+      // went away must not take the process down) and closes completely before close() returns.
+      const pool = (url: string, role: 'primary' | 'read') =>
+        preparedStatementPool(
+          new pg.default.Pool({
+            connectionString: url,
+            max: 10,
+            application_name: `${appName}:${role}`.slice(0, 63),
+          }),
+          {
+            onError: (error) =>
+              log('warn', `PostgreSQL ${role} connection failed; the pool drops it`, {
+                error: error.message,
+                code: (error as { code?: string }).code,
+              }),
+          },
+        );
+      const db = new Kysely<Database>({
+        dialect: new PostgresDialect({ pool: pool(config.url, 'primary') }),
+      });
       const readDb = config.readUrl
-        ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool(config.readUrl) }) })
+        ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool(config.readUrl, 'read') }) })
         : db;
       return {
         db,
         readDb,
         dialect: 'postgres',
         describe: 'PostgreSQL',
+        // Both pools, each until its last connection has closed (prepared-statements.ts).
         close: async () => {
-          await db.destroy();
-          if (readDb !== db) await readDb.destroy();
+          await Promise.all([db.destroy(), readDb !== db ? readDb.destroy() : undefined]);
         },
       };
     }
