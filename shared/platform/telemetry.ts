@@ -5,6 +5,17 @@ import {
   type MeterProvider,
   metrics as otelMetrics,
 } from '@opentelemetry/api';
+import type { AzureOperation } from './azure-operations';
+
+/** App Insights has local auth off: telemetry is sent with the identity, from module load. */
+export const telemetryOperations: AzureOperation[] = [
+  {
+    resourceType: 'Microsoft.Insights/components',
+    operation: 'Microsoft.Insights/Telemetry/Write',
+    when: 'startup',
+    why: 'export traces and metrics',
+  },
+];
 
 /**
  * OpenTelemetry -> Application Insights when a connection string is set; nothing otherwise.

@@ -1,6 +1,23 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import { ServiceBusClient, type ServiceBusMessage, type ServiceBusSender } from '@azure/service-bus';
 import type { EventBus, OutgoingMessage } from '../../messaging/event-bus.port';
+import type { AzureOperation } from '../../platform/azure-operations';
+
+/** The outbox relay and dead-letter replays send; the triggers and the dead-letter admin receive. */
+export const serviceBusOperations: AzureOperation[] = [
+  {
+    resourceType: 'Microsoft.ServiceBus/namespaces/topics',
+    operation: 'Microsoft.ServiceBus/namespaces/topics/send/action',
+    when: 'runtime',
+    why: 'outbox relay, dead-letter replay',
+  },
+  {
+    resourceType: 'Microsoft.ServiceBus/namespaces/topics',
+    operation: 'Microsoft.ServiceBus/namespaces/topics/subscriptions/receive/action',
+    when: 'runtime',
+    why: 'subscription triggers, dead-letter list and replay',
+  },
+];
 
 /** Maps an outgoing event to a Service Bus message: id = event id (duplicate detection), subject = type. */
 export function toServiceBusMessage(message: OutgoingMessage): ServiceBusMessage {

@@ -40,7 +40,10 @@ export class RedisCache implements Cache {
   static async connect(url: string, options: RedisCacheOptions = {}): Promise<RedisCache> {
     let credentialsProvider: RedisClientOptions['credentialsProvider'];
     if (options.credential) {
-      const { EntraIdCredentialsProviderFactory, REDIS_SCOPE_DEFAULT } = await import('@redis/entraid');
+      // A CommonJS package: in the ESM bundle its exports arrive as `default` only.
+      const imported = await import('@redis/entraid');
+      const { EntraIdCredentialsProviderFactory, REDIS_SCOPE_DEFAULT } = ((imported as { default?: unknown })
+        .default ?? imported) as typeof imported;
       credentialsProvider = EntraIdCredentialsProviderFactory.createForDefaultAzureCredential({
         credential: options.credential,
         scopes: REDIS_SCOPE_DEFAULT,

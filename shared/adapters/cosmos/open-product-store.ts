@@ -1,9 +1,42 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { CosmosClient } from '@azure/cosmos';
 import type { ProductStore } from '../../catalogue/product-store.port';
+import type { AzureOperation } from '../../platform/azure-operations';
 import type { AppConfig } from '../../platform/config';
 import { CosmosProductStore } from './cosmos-product-store';
 import { startLocalCosmosServer } from './local-cosmos-server';
+
+const cosmos = 'Microsoft.DocumentDB/databaseAccounts';
+const items = `${cosmos}/sqlDatabases/containers/items`;
+/** Cosmos DB data-plane operations (reference-data-plane-security); creating nothing. */
+export const cosmosOperations: AzureOperation[] = [
+  {
+    resourceType: cosmos,
+    operation: `${cosmos}/readMetadata`,
+    when: 'startup',
+    why: 'account and container metadata at open',
+  },
+  { resourceType: cosmos, operation: `${items}/read`, when: 'runtime', why: 'product page (point read)' },
+  {
+    resourceType: cosmos,
+    operation: `${cosmos}/sqlDatabases/containers/executeQuery`,
+    when: 'runtime',
+    why: 'product lists',
+  },
+  {
+    resourceType: cosmos,
+    operation: `${items}/upsert`,
+    when: 'runtime',
+    why: 'admin product changes, shown stock levels',
+  },
+  {
+    resourceType: cosmos,
+    operation: `${items}/replace`,
+    when: 'runtime',
+    why: 'conditional product updates (ETag)',
+  },
+  { resourceType: cosmos, operation: `${items}/delete`, when: 'runtime', why: 'admin product removal' },
+];
 
 /**
  * Cosmos DB in Azure (managed identity), or — when the endpoint is blank — the real Cosmos

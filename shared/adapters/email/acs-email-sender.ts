@@ -1,6 +1,29 @@
 import { type EmailMessage as AcsEmailMessage, EmailClient } from '@azure/communication-email';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { EmailMessage, EmailSender } from '../../notifications/email-sender.port';
+import type { AzureOperation } from '../../platform/azure-operations';
+
+/** What ACS documents for sending email as an Entra principal (smtp-authentication quickstart). */
+export const emailOperations: AzureOperation[] = [
+  {
+    resourceType: 'Microsoft.Communication/communicationServices',
+    operation: 'Microsoft.Communication/CommunicationServices/Read',
+    when: 'runtime',
+    why: 'send email',
+  },
+  {
+    resourceType: 'Microsoft.Communication/communicationServices',
+    operation: 'Microsoft.Communication/CommunicationServices/Write',
+    when: 'runtime',
+    why: 'send email',
+  },
+  {
+    resourceType: 'Microsoft.Communication/communicationServices',
+    operation: 'Microsoft.Communication/EmailServices/write',
+    when: 'runtime',
+    why: 'send email',
+  },
+];
 
 /** The slice of the ACS Email client this sender uses (so tests can inject a fake). */
 export type AcsEmailClient = Pick<EmailClient, 'beginSend'>;

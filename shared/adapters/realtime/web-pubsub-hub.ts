@@ -1,6 +1,22 @@
 import type { TokenCredential } from '@azure/identity';
 import { WebPubSubServiceClient } from '@azure/web-pubsub';
+import type { AzureOperation } from '../../platform/azure-operations';
 import type { Negotiated, RealtimeHub } from '../../realtime/realtime-hub.port';
+
+export const webPubSubOperations: AzureOperation[] = [
+  {
+    resourceType: 'Microsoft.SignalRService/webPubSub',
+    operation: 'Microsoft.SignalRService/WebPubSub/auth/accessKey/action',
+    when: 'runtime',
+    why: 'negotiate: a client access token',
+  },
+  {
+    resourceType: 'Microsoft.SignalRService/webPubSub',
+    operation: 'Microsoft.SignalRService/WebPubSub/hub/send/action',
+    when: 'runtime',
+    why: 'live stock pushes to a group',
+  },
+];
 
 /** The slice of the Web PubSub service client this hub uses (so tests can check the calls). */
 export type WebPubSubClient = Pick<WebPubSubServiceClient, 'getClientAccessToken' | 'group'>;

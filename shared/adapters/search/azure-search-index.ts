@@ -8,6 +8,7 @@ import {
   type SearchIndex as SearchIndexDefinition,
 } from '@azure/search-documents';
 import type { Category, Product } from '../../catalogue/product';
+import type { AzureOperation } from '../../platform/azure-operations';
 import {
   attributeFilterFields,
   type FacetField,
@@ -25,6 +26,32 @@ import {
   type SearchSort,
 } from '../../search/search-index.port';
 import { fuzzyEditsFor, tokenize } from '../../search/text-tokens';
+
+const documents = 'Microsoft.Search/searchServices/indexes/documents';
+/**
+ * Documents only: the app never creates or changes the index (indexes/write would need Search
+ * Service Contributor); `npm run reindex` does that at deploy time with the operator's role.
+ */
+export const searchOperations: AzureOperation[] = [
+  {
+    resourceType: 'Microsoft.Search/searchServices',
+    operation: `${documents}/read`,
+    when: 'runtime',
+    why: 'search, facets',
+  },
+  {
+    resourceType: 'Microsoft.Search/searchServices',
+    operation: `${documents}/write`,
+    when: 'runtime',
+    why: 'admin product changes',
+  },
+  {
+    resourceType: 'Microsoft.Search/searchServices',
+    operation: `${documents}/delete`,
+    when: 'runtime',
+    why: 'admin product removal',
+  },
+];
 
 /** The document as stored in Azure AI Search: the shared flat shape, attribute facets as top-level collections. */
 export type AzureProductDocument = Record<string, unknown> & { id: string };
