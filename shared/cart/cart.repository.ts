@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { firstRows, isMssql } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
 import { type LevelColumns, levelFromColumns, type StockLevel } from '../inventory/inventory.repository';
@@ -157,20 +157,31 @@ export async function deleteCartLineIfHeld(
   return Number(result.numDeletedRows) === 1;
 }
 
-/** Cart activity keeps the cart's live holds alive: those expiring before `staleBefore` move on. */
+/**
+ * Cart activity keeps the cart's live holds alive: those expiring before `staleBefore` move on.
+ * `below`/`above` limit it to the lines whose product id sorts before/after that one in key
+ * (code-point) order, so a caller can take the locks of a cart's lines in key order.
+ */
 export async function refreshHolds(
   db: Db,
   userId: string,
   holdExpiresAt: Date,
   staleBefore: Date,
+  range: { below?: string; above?: string } = {},
 ): Promise<void> {
-  await db
+  // Code-point order on both engines, as compareKeys sorts.
+  const productKey = isMssql(db)
+    ? sql<string>`product_id collate Latin1_General_BIN2`
+    : sql<string>`product_id collate "C"`;
+  let query = db
     .updateTable('cart_lines')
     .set({ hold_expires_at: holdExpiresAt })
     .where('user_id', '=', userId)
     .where('held_quantity', '>', 0)
-    .where('hold_expires_at', '<', staleBefore)
-    .execute();
+    .where('hold_expires_at', '<', staleBefore);
+  if (range.below !== undefined) query = query.where(productKey, '<', range.below);
+  if (range.above !== undefined) query = query.where(productKey, '>', range.above);
+  await query.execute();
 }
 
 /** Lines whose hold has lapsed but still holds stock (the sweeper's work list). */
@@ -234,15 +245,25 @@ const lineColumns = columns.join(', ');
  * $1 user, $2 product, $3 sku, $4 quantity, $5 name, $6 unit price, $7 currency,
  * $8 hold expiry, $9 now, $10 max lines, $11 refresh holds expiring before this.
  * One constant text, so it is parsed and planned once per connection (prepared statements).
+ * Lock order (see transient-errors.ts): the cart lines it writes (this one and the stale holds
+ * it refreshes) first, in key order, all of them before the inventory row (`line` aggregates
+ * over `locked`, so every lock is taken before `change` has a row).
  */
 export const setLineStatement = `
-  with line as (
-    select held_quantity from cart_lines where user_id = $1::varchar and product_id = $2::varchar
+  with locked as materialized (
+    select product_id, held_quantity from cart_lines
+    where user_id = $1::varchar
+      and (product_id = $2::varchar or (held_quantity > 0 and hold_expires_at < $11::timestamptz))
+    order by product_id collate "C"
     for update
+  ), line as (
+    select max(held_quantity) filter (where product_id = $2::varchar) as held_quantity,
+           coalesce(bool_or(product_id = $2::varchar), false) as has_line
+    from locked
   ), change as (
-    select $4::int - coalesce((select held_quantity from line), 0) as delta,
-           exists (select 1 from line) as has_line,
+    select $4::int - coalesce(l.held_quantity, 0) as delta, l.has_line,
            (select count(*) from cart_lines where user_id = $1::varchar) as line_count
+    from line l
   ), stock as (
     update inventory i
     set held = i.held + c.delta, version = i.version + 1, updated_at = $9::timestamptz
@@ -257,17 +278,19 @@ export const setLineStatement = `
     update cart_lines
     set quantity = $4::int, held_quantity = $4::int, hold_expires_at = $8::timestamptz,
         unit_price_minor = $6::int, name = $5::varchar
-    where user_id = $1::varchar and product_id = $2::varchar and exists (select 1 from allowed)
+    where user_id = $1::varchar and product_id = $2::varchar
+      and (select has_line from change) and exists (select 1 from allowed)
     returning ${lineColumns}
   ), new_line as (
     insert into cart_lines (${lineColumns})
     select $1::varchar, $2::varchar, $3::varchar, $5::varchar, $6::int, $7::char(3), $4::int, $4::int,
            $8::timestamptz, $9::timestamptz
-    where not exists (select 1 from line) and exists (select 1 from allowed)
+    where not (select has_line from change) and exists (select 1 from allowed)
     returning ${lineColumns}
   ), refreshed as (
     update cart_lines set hold_expires_at = $8::timestamptz
-    where user_id = $1::varchar and product_id <> $2::varchar
+    where user_id = $1::varchar
+      and product_id in (select product_id from locked where product_id <> $2::varchar)
       and held_quantity > 0 and hold_expires_at < $11::timestamptz and exists (select 1 from allowed)
   )
   select c.delta, c.line_count,
@@ -333,7 +356,10 @@ export const maxLinesPerStatement = 16;
  * The same change as setLineStatement for many lines at once, one per request of $1 (a JSON
  * array; `n` numbers them). The limit tells the planner how few they are (it guesses 100 rows
  * for a JSON recordset and would then scan whole tables instead of using their keys). Requests must not share a user or a SKU: each of their rows is then
- * written by one request only. The cart lines go first, locked in key order, then the stock.
+ * written by one request only. Lock order (see transient-errors.ts): all the cart lines first,
+ * in key order (`change` waits for all of `line`: a one-time filter), then the inventory rows in
+ * SKU order (`stock_locked`; the update waits for all of it the same way), never in the order
+ * of the requests, which another batch may hold the other way round.
  */
 export const setLinesStatement = `
   with req as (
@@ -347,12 +373,18 @@ export const setLinesStatement = `
     from cart_lines l join req r on l.user_id = r.user_id
     where l.product_id = r.product_id
        or (l.held_quantity > 0 and l.hold_expires_at < r.refresh_before)
-    order by l.user_id, l.product_id
+    order by l.user_id collate "C", l.product_id collate "C"
     for update of l
   ), change as (
     select r.*, r.quantity - coalesce(l.held_quantity, 0) as delta, l.user_id is not null as has_line,
            (select count(*) from cart_lines c where c.user_id = r.user_id) as line_count
     from req r left join line l on l.user_id = r.user_id and l.product_id = r.product_id
+    where (select count(*) from line) >= 0
+  ), stock_locked as materialized (
+    select i.sku from inventory i
+    where i.sku in (select sku from change where delta <> 0)
+    order by i.sku collate "C"
+    for no key update
   ), stock as (
     update inventory i
     set held = i.held + c.delta, version = i.version + 1, updated_at = c.added_at
@@ -360,6 +392,7 @@ export const setLinesStatement = `
     where i.sku = c.sku and c.delta <> 0
       and (c.delta > 0 and i.on_hand - i.held >= c.delta or c.delta < 0 and i.held >= -c.delta)
       and (c.has_line or c.line_count < c.max_lines)
+      and (select count(*) from stock_locked) >= 0
     returning c.n, i.sku, i.product_id, i.on_hand, i.held, i.version, i.updated_at
   ), allowed as (
     select c.* from change c where c.delta = 0 or c.n in (select n from stock)
@@ -368,7 +401,7 @@ export const setLinesStatement = `
     set quantity = a.quantity, held_quantity = a.quantity, hold_expires_at = a.hold_expires_at,
         unit_price_minor = a.unit_price_minor, name = a.name
     from allowed a
-    where l.user_id = a.user_id and l.product_id = a.product_id
+    where l.user_id = a.user_id and l.product_id = a.product_id and a.has_line
     returning a.n, ${columns.map((c) => `l.${c}`).join(', ')}
   ), new_line as (
     insert into cart_lines (${lineColumns})
@@ -379,8 +412,9 @@ export const setLinesStatement = `
     returning ${lineColumns}
   ), refreshed as (
     update cart_lines l set hold_expires_at = a.hold_expires_at
-    from allowed a
+    from allowed a, line k
     where l.user_id = a.user_id and l.product_id <> a.product_id
+      and k.user_id = l.user_id and k.product_id = l.product_id
       and l.held_quantity > 0 and l.hold_expires_at < a.refresh_before
   )
   select c.n, c.delta, c.line_count,

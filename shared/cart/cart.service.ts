@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { writesInOneStatement } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
+import { compareKeys, withTransientRetry } from '../adapters/sql/transient-errors';
 import { type CatalogueDeps, getProduct } from '../catalogue/catalogue.service';
 import type { Product } from '../catalogue/product';
 import { holdStock, readStockLevel, releaseStock, type StockLevel } from '../inventory/inventory.repository';
@@ -124,15 +125,19 @@ export function quantitySchema(max: number): z.ZodType<{ quantity: number }> {
 /** Thrown inside a transaction when a concurrent change got there first: roll back, try again. */
 class LostRace extends Error {}
 
-async function withRetries<T>(work: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      const uniqueViolation = /duplicate key|unique constraint|violation of primary key/i.test(String(error));
-      if (!(error instanceof LostRace || uniqueViolation) || attempt >= 5) throw error;
-    }
-  }
+const isUniqueViolation = (error: unknown) =>
+  /duplicate key|unique constraint|violation of primary key/i.test(String(error));
+
+/**
+ * Runs a cart write (a transaction, or a statement that is one) again when it lost: a
+ * compare-and-set that found the line changed, two inserts of one new line, or a deadlock
+ * victim or serialization failure (withTransientRetry), with a short jittered wait between.
+ */
+function withRetries<T>(work: () => Promise<T>): Promise<T> {
+  return withTransientRetry(work, {
+    attempts: 5,
+    alsoRetry: (error) => error instanceof LostRace || isUniqueViolation(error),
+  });
 }
 
 /**
@@ -270,15 +275,21 @@ function setLineInTransaction(db: Db, request: LineRequest): Promise<LineResult>
     const updated: CartLineRow = line
       ? { ...line, ...change }
       : { userId, productId, sku: product.sku, currency: product.currency, addedAt: now, ...change };
-    if (line) {
-      if (!(await updateCartLineIfHeld(trx, userId, productId, currentlyHeld, change))) throw new LostRace();
-    } else {
-      await insertCartLine(trx, updated);
-    }
     const refreshBefore = refreshHoldsBefore(request);
     const isStale = (l: CartLineRow) => l.heldQuantity > 0 && l.holdExpiresAt < refreshBefore;
     const others = lines.filter((l) => l.productId !== productId);
-    if (others.some(isStale)) await refreshHolds(trx, userId, holdExpiresAt, refreshBefore);
+    // Lock order (transient-errors.ts): this cart's existing lines in key order (the stale holds
+    // before this line, this line, the stale holds after it), then the inventory row, then a new
+    // line (whose foreign key reads the inventory row this transaction has just locked).
+    if (line) {
+      const staleBefore = others.some((l) => isStale(l) && compareKeys(l.productId, productId) < 0);
+      const staleAfter = others.some((l) => isStale(l) && compareKeys(l.productId, productId) > 0);
+      if (staleBefore) await refreshHolds(trx, userId, holdExpiresAt, refreshBefore, { below: productId });
+      if (!(await updateCartLineIfHeld(trx, userId, productId, currentlyHeld, change))) throw new LostRace();
+      if (staleAfter) await refreshHolds(trx, userId, holdExpiresAt, refreshBefore, { above: productId });
+    } else if (others.some(isStale)) {
+      await refreshHolds(trx, userId, holdExpiresAt, refreshBefore);
+    }
     // The inventory row is the contended one (a hot SKU): touch it last, so its lock is held
     // only until the commit that follows.
     if (delta > 0) {
@@ -292,6 +303,7 @@ function setLineInTransaction(db: Db, request: LineRequest): Promise<LineResult>
       level = await releaseStock(trx, product.sku, -delta);
       if (!level) throw new LostRace();
     }
+    if (!line) await insertCartLine(trx, updated);
     const refreshed = others.map((l) => (isStale(l) ? { ...l, holdExpiresAt } : l));
     const after = line
       ? lines.map((l) =>
@@ -302,15 +314,18 @@ function setLineInTransaction(db: Db, request: LineRequest): Promise<LineResult>
   });
 }
 
-/** `DELETE /api/cart/items/{productId}`: drops the line and gives its held units back. */
+/**
+ * `DELETE /api/cart/items/{productId}`: drops the line and gives its held units back. The line
+ * first, then the stock (the one lock order, transient-errors.ts).
+ */
 export async function removeLine(deps: CartDeps, userId: string, productId: string): Promise<CartChange> {
   const changed = await withRetries(() =>
     deps.db.transaction().execute(async (trx) => {
       const line = await findCartLine(trx, userId, productId);
       if (!line) return [];
+      if (!(await deleteCartLineIfHeld(trx, userId, productId, line.heldQuantity))) throw new LostRace();
       if (line.heldQuantity > 0 && !(await releaseStock(trx, line.sku, line.heldQuantity)))
         throw new LostRace();
-      if (!(await deleteCartLineIfHeld(trx, userId, productId, line.heldQuantity))) throw new LostRace();
       return line.heldQuantity > 0 ? [line.sku] : [];
     }),
   );
@@ -331,15 +346,18 @@ export async function releaseExpiredHolds(
   for (;;) {
     const expired = await findExpiredHolds(deps.db, now, batchSize);
     for (const line of expired) {
-      const won = await deps.db.transaction().execute(async (trx) => {
-        if (!(await markHoldReleased(trx, line, now))) return false;
-        if (!(await releaseStock(trx, line.sku, line.heldQuantity))) {
-          throw new Error(
-            `Inventory of ${line.sku} holds less than cart line ${line.userId}/${line.productId}`,
-          );
-        }
-        return true;
-      });
+      // The line, then its stock (the one lock order); a deadlock victim runs again.
+      const won = await withTransientRetry(() =>
+        deps.db.transaction().execute(async (trx) => {
+          if (!(await markHoldReleased(trx, line, now))) return false;
+          if (!(await releaseStock(trx, line.sku, line.heldQuantity))) {
+            throw new Error(
+              `Inventory of ${line.sku} holds less than cart line ${line.userId}/${line.productId}`,
+            );
+          }
+          return true;
+        }),
+      );
       if (won) released.push(line.sku);
     }
     if (expired.length < batchSize) return released;

@@ -33,22 +33,24 @@ interface ReserveRow extends LevelColumns {
  * $1 user, $2 idempotency key, $3 request hash, $4 order id, $5 now, $6 email, $7..$12 the
  * shipping address (name, line 1, line 2, city, postal code, country), $13 payment provider,
  * $14 payment method reference.
- * The cart's lines, then their inventory rows in SKU order, are locked first (the order every
- * cart change and sweep locks in), so the verdict is taken on rows nobody else can move.
+ * The cart's lines in key order, then (once all of them are locked: a one-time filter) their
+ * inventory rows in SKU order, are locked first: the lock order every write path follows (see
+ * transient-errors.ts), so the verdict is taken on rows nobody else can move. The order's lines
+ * are still numbered in cart order.
  */
 export const reserveStatement = `
   with lines as (
     select product_id, sku, name, unit_price_minor, currency, quantity, held_quantity, added_at
     from cart_lines where user_id = $1::varchar
-    order by added_at, product_id
+    order by product_id collate "C"
     for update
   ), numbered as (
     select l.*, row_number() over (order by added_at, product_id) as line_no from lines l
   ), stock as (
     select sku, on_hand, held from inventory
-    where sku in (select sku from lines)
-    order by sku
-    for update
+    where sku in (select sku from lines) and (select count(*) from lines) > 0
+    order by sku collate "C"
+    for no key update
   ), verdict as (
     select count(*) as line_count,
            count(distinct l.currency) as currencies,

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { writesInOneStatement } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
+import { inLockOrder, withTransientRetry } from '../adapters/sql/transient-errors';
 import {
   deleteCartLineIfHeld,
   findCartLine,
@@ -73,6 +74,9 @@ function problemBody(error: AppError): Problem {
 function requestHash(request: CheckoutRequest): string {
   return createHash('sha256').update(JSON.stringify(request)).digest('hex');
 }
+
+/** A cart line changed between reading and writing it: roll back and run again. */
+class CartLineMoved extends Error {}
 
 const isUniqueViolation = (error: unknown) =>
   /duplicate key|unique constraint|violation of primary key/i.test(String(error));
@@ -220,8 +224,12 @@ async function reserve(
     receipt_sent_at: null,
     shipped_at: null,
   };
-  if (!writesInOneStatement(deps.db)) return reserveInTransaction(deps.db, draft, idempotencyKey, hash);
-  const reserved = await reserveInOneStatement(deps.db, draft, { key: idempotencyKey, requestHash: hash });
+  // A deadlock victim rolled back whole: it runs again (nothing of it was written).
+  if (!writesInOneStatement(deps.db))
+    return withTransientRetry(() => reserveInTransaction(deps.db, draft, idempotencyKey, hash));
+  const reserved = await withTransientRetry(() =>
+    reserveInOneStatement(deps.db, draft, { key: idempotencyKey, requestHash: hash }),
+  );
   switch (reserved.outcome) {
     case 'reserved':
       return {
@@ -243,6 +251,9 @@ async function reserve(
 }
 
 const cartEmpty = () => new AppError(422, 'cart_empty', 'Your cart is empty.');
+// The short lines as the cart lists them (they were found in lock order).
+const inCartOrder = <T extends { productId: string }>(short: T[], lines: Array<{ productId: string }>) =>
+  lines.flatMap((line) => short.filter((s) => s.productId === line.productId));
 const mixedCurrencies = () => new AppError(422, 'mixed_currencies', 'A cart must be in one currency.');
 const outOfStock = (short: Array<{ productId: string; requested: number; available: number }>) =>
   new AppError(409, 'out_of_stock', `Not enough stock for ${short.length} line(s); nothing was charged.`, {
@@ -276,15 +287,17 @@ function reserveInTransaction(
     const currency = lines[0]!.currency;
     if (lines.some((line) => line.currency !== currency)) throw mixedCurrencies();
 
-    // The cart lines go first (compare-and-set against the expiry sweeper), stock last: the
-    // inventory rows are the contended ones and are locked only until the commit.
-    for (const line of lines) {
+    // The one lock order (transient-errors.ts): the cart lines first, in key order
+    // (compare-and-set against the expiry sweeper), then the stock in SKU order, never in the
+    // cart's order (another cart lists the same SKUs the other way round). The inventory rows
+    // are the contended ones and are locked only until the commit.
+    for (const line of inLockOrder(lines, (l) => l.productId)) {
       if (!(await deleteCartLineIfHeld(trx, userId, line.productId, line.heldQuantity))) {
         throw new AppError(409, 'cart_changed', 'Your cart changed while paying; please try again.');
       }
     }
     const short: Array<{ productId: string; requested: number; available: number }> = [];
-    for (const line of lines) {
+    for (const line of inLockOrder(lines, (l) => l.sku)) {
       const sold =
         line.heldQuantity === line.quantity
           ? await sellHeldStock(trx, line.sku, line.quantity)
@@ -302,7 +315,7 @@ function reserveInTransaction(
         });
       }
     }
-    if (short.length > 0) throw outOfStock(short);
+    if (short.length > 0) throw outOfStock(inCartOrder(short, lines));
     const amountMinor = lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0);
     const order: OrderRow = { ...draft, total_minor: amountMinor, currency };
     const orderLines: OrderLineRow[] = lines.map((line, i) => ({
@@ -371,61 +384,92 @@ export async function settlePayment(
         paidAt: now.toISOString(),
         lines: lines.map((line) => ({ productId: line.product_id, sku: line.sku, quantity: line.quantity })),
       });
-      const paid = !writesInOneStatement(deps.db)
-        ? await deps.db.transaction().execute(async (trx) => {
-            const moved = await transitionOrder(trx, orderId, ['pending_payment', 'requires_action'], change);
-            if (!moved) return false;
-            await keep(trx, kept);
-            await addToOutbox(trx, event);
-            return true;
-          })
-        : await settlePaidInOneStatement(
-            deps.db,
-            {
-              orderId,
-              reference: change.payment_reference,
-              cardBrand: change.card_brand,
-              last4: change.card_last4,
-              paidAt: now,
-            },
-            event,
-            kept,
-          );
+      const paid = await withTransientRetry(() =>
+        !writesInOneStatement(deps.db)
+          ? deps.db.transaction().execute(async (trx) => {
+              const moved = await transitionOrder(
+                trx,
+                orderId,
+                ['pending_payment', 'requires_action'],
+                change,
+              );
+              if (!moved) return false;
+              await keep(trx, kept);
+              await addToOutbox(trx, event);
+              return true;
+            })
+          : settlePaidInOneStatement(
+              deps.db,
+              {
+                orderId,
+                reference: change.payment_reference,
+                cardBrand: change.card_brand,
+                last4: change.card_last4,
+                paidAt: now,
+              },
+              event,
+              kept,
+            ),
+      );
       return paid ? { changedSkus: [], eventsWritten: true, answer } : none;
     }
     case 'requires_action': {
       const change = { status: 'requires_action', payment_reference: outcome.reference } as const;
-      if (!(await transitionOrder(deps.db, orderId, ['pending_payment'], change))) return none;
+      const moved = await withTransientRetry(() =>
+        transitionOrder(deps.db, orderId, ['pending_payment'], change),
+      );
+      if (!moved) return none;
       return { ...none, answer: answering({ ...order, ...change, updated_at: new Date() }).answer };
     }
     case 'declined':
     case 'not_found': {
       const reason =
         outcome.status === 'declined' ? outcome.reason : 'The payment never reached the payment provider.';
-      const failed = await deps.db.transaction().execute(async (trx) => {
-        const change = {
-          status: 'payment_failed',
-          decline_reason: reason.slice(0, 200),
-          payment_reference: outcome.status === 'declined' ? (outcome.reference ?? null) : null,
-        } as const;
-        const moved = await transitionOrder(trx, orderId, ['pending_payment', 'requires_action'], change);
-        if (!moved) return undefined;
-        const { answer, kept } = answering({ ...order, ...change, updated_at: new Date() });
-        await keep(trx, kept);
-        const expires = new Date(Date.now() + deps.holdMinutes * 60_000);
-        for (const line of lines) {
+      // The order and its kept answer (this request's own rows), then the one lock order
+      // (transient-errors.ts): the cart's lines in key order, the stock in SKU order, new lines.
+      // Run again when it lost a deadlock, or a race for a cart line (a concurrent add changed
+      // it or inserted it first).
+      const work = () =>
+        deps.db.transaction().execute(async (trx) => {
+          const change = {
+            status: 'payment_failed',
+            decline_reason: reason.slice(0, 200),
+            payment_reference: outcome.status === 'declined' ? (outcome.reference ?? null) : null,
+          } as const;
+          const moved = await transitionOrder(trx, orderId, ['pending_payment', 'requires_action'], change);
+          if (!moved) return undefined;
+          const { answer, kept } = answering({ ...order, ...change, updated_at: new Date() });
+          await keep(trx, kept);
+          const expires = new Date(Date.now() + deps.holdMinutes * 60_000);
           // The sold units become held again, in the shopper's cart, so a retry can pay for them.
-          await returnSoldUnitsToHolds(trx, line.sku, line.quantity);
-          const existing = await findCartLine(trx, order.user_id, line.product_id);
-          if (existing) {
-            await updateCartLineIfHeld(trx, order.user_id, line.product_id, existing.heldQuantity, {
-              quantity: existing.quantity + line.quantity,
-              heldQuantity: existing.heldQuantity + line.quantity,
-              holdExpiresAt: expires,
-              unitPriceMinor: existing.unitPriceMinor,
-              name: existing.name,
-            });
-          } else {
+          // The lines the cart has, in key order; then the stock; then the lines it lacks (new
+          // rows, whose foreign key reads the inventory rows this transaction now holds).
+          const missing: typeof lines = [];
+          for (const line of inLockOrder(lines, (l) => l.product_id)) {
+            const existing = await findCartLine(trx, order.user_id, line.product_id);
+            if (existing) {
+              const updated = await updateCartLineIfHeld(
+                trx,
+                order.user_id,
+                line.product_id,
+                existing.heldQuantity,
+                {
+                  quantity: existing.quantity + line.quantity,
+                  heldQuantity: existing.heldQuantity + line.quantity,
+                  holdExpiresAt: expires,
+                  unitPriceMinor: existing.unitPriceMinor,
+                  name: existing.name,
+                },
+              );
+              if (!updated) throw new CartLineMoved();
+            } else {
+              missing.push(line);
+            }
+          }
+          for (const line of inLockOrder(lines, (l) => l.sku)) {
+            await returnSoldUnitsToHolds(trx, line.sku, line.quantity);
+          }
+          for (const line of missing) {
             await insertCartLine(trx, {
               userId: order.user_id,
               productId: line.product_id,
@@ -439,8 +483,11 @@ export async function settlePayment(
               addedAt: new Date(),
             });
           }
-        }
-        return { answer };
+          return { answer };
+        });
+      const failed = await withTransientRetry(work, {
+        attempts: 5,
+        alsoRetry: (error) => error instanceof CartLineMoved || isUniqueViolation(error),
       });
       return failed
         ? { changedSkus: lines.map((l) => l.sku), eventsWritten: false, answer: failed.answer }

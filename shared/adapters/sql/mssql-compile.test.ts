@@ -80,6 +80,8 @@ async function runEveryStoreQuery(db: ReturnType<typeof mssqlRecorder>['db']) {
   await updateCartLineIfHeld(db, 'u', 'p-1', 1, { ...line });
   await deleteCartLineIfHeld(db, 'u', 'p-1', 1);
   await refreshHolds(db, 'u', new Date(), new Date());
+  await refreshHolds(db, 'u', new Date(), new Date(), { below: 'p-1' });
+  await refreshHolds(db, 'u', new Date(), new Date(), { above: 'p-1' });
   await findExpiredHolds(db, new Date(), 100);
   await markHoldReleased(db, line, new Date());
   // orders, outbox, inbox
