@@ -210,6 +210,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(
     }
     let database: Awaited<ReturnType<typeof createTestDatabase>>;
     let db: Kysely<Schema>;
+    let superuser = false;
     beforeAll(async () => {
       database = await createTestDatabase();
       db = new Kysely<Schema>({
@@ -222,6 +223,8 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(
         }),
       });
       await sql`create table stock (sku text primary key, held int not null)`.execute(db);
+      const { rows } = await sql<{ su: string }>`select current_setting('is_superuser') as su`.execute(db);
+      superuser = rows[0]?.su === 'on';
     });
     afterAll(async () => {
       await db?.destroy();
@@ -250,8 +253,8 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(
       const run = (first: string, second: string) =>
         wrap(() =>
           db.transaction().execute(async (trx) => {
-            // Detect the deadlock quickly (superuser-only setting, this transaction only).
-            await sql`set local deadlock_timeout = '50ms'`.execute(trx);
+            // Detect the deadlock quickly (a superuser-only setting; else the server's 1 s default).
+            if (superuser) await sql`set local deadlock_timeout = '50ms'`.execute(trx);
             await trx.updateTable('stock').set({ held: sql`held + 1` }).where('sku', '=', first).execute();
             if (++arrived === 2) meet();
             await bothHoldOne;
