@@ -14,7 +14,12 @@ export function createMssqlDatabase(config: Extract<SqlConfig, { kind: 'mssql' }
   const credential = new DefaultAzureCredential();
   return new Kysely<Database>({
     dialect: new MssqlDialect({
-      tarn: { ...tarn, options: { min: 0, max: 10 } },
+      // A request waits at most 10 s for a connection (tarn's default is 30 s): long enough to
+      // ride out a failover's reconnect, short enough that an outage answers instead of hanging.
+      tarn: {
+        ...tarn,
+        options: { min: 0, max: 10, acquireTimeoutMillis: 10_000, createTimeoutMillis: 10_000 },
+      },
       tedious: {
         ...tedious,
         connectionFactory: () =>
@@ -25,7 +30,7 @@ export function createMssqlDatabase(config: Extract<SqlConfig, { kind: 'mssql' }
               database: config.database,
               encrypt: true,
               port: 1433,
-              connectTimeout: 15_000,
+              connectTimeout: 8_000,
               readOnlyIntent: readOnly,
               trustServerCertificate: false,
             },
