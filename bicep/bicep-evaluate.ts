@@ -331,13 +331,9 @@ class FileEvaluator {
     const names = variables.flatMap((variable) =>
       variable.type === 'identifier' ? [variable.text] : named(variable).map((n) => n.text),
     );
-    let items = this.evaluate(source, scope) as unknown[];
+    const items = this.evaluate(source, scope) as unknown[];
     if (!Array.isArray(items)) throw new BicepEvaluationError(`${this.file}: loop over a non-array`);
-    if (body.type === 'if_statement') {
-      // handled per item below
-    }
     const results: unknown[] = [];
-    items = [...items];
     items.forEach((item, index) => {
       const inner: Scope = {
         file: this.file,

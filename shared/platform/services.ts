@@ -19,6 +19,7 @@ import type { RealtimeHub } from '../realtime/realtime-hub.port';
 import type { SearchIndex } from '../search/search-index.port';
 import { type AppConfig, parseConfig, usesLocalIssuer } from './config';
 import { AppError } from './errors';
+import { createLogger } from './logging';
 
 /** Everything the handlers use, built once per process from configuration. */
 export interface Services {
@@ -69,7 +70,10 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     for (const close of closers.reverse()) await close().catch(() => {});
   };
   try {
-    const sqlStore = await openRelationalStore(config.sql);
+    const sqlStore = await openRelationalStore(config.sql, {
+      log: createLogger(config.logLevel),
+      credential: config.sql.kind === 'mssql' ? await azureCredential() : undefined,
+    });
     if (config.portableSqlWrites) usePortableWrites(sqlStore.db);
     closers.push(() => sqlStore.close());
 

@@ -1,9 +1,8 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { FunctionAppConfig } from '@azure/arm-appservice';
 import type { ThroughputSettingsUpdateParameters } from '@azure/arm-cosmosdb';
 import type { TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RecordedRequest, startRecordingServer } from '../../test/support/recording-http-server';
 import {
   type CosmosThroughputApi,
   type CosmosThroughputResource,
@@ -247,9 +246,9 @@ describe('Azure capacity target (Flex Consumption + Cosmos autoscale + Azure SQL
 // ARM cannot be reached here: the REST calls go to a loopback server that records them and
 // answers like ARM (bodies from the REST reference's examples).
 describe('ARM REST calls (loopback ARM)', () => {
-  const requests: { method: string; url: string; auth: string; contentType: string; body: string }[] = [];
+  let requests: RecordedRequest[] = [];
   const responses = new Map<string, { status: number; body: unknown }>();
-  let server: http.Server;
+  let server: Awaited<ReturnType<typeof startRecordingServer>>;
   let endpoint: string;
   const credential: TokenCredential = {
     getToken: async (scopes) => {
@@ -259,34 +258,17 @@ describe('ARM REST calls (loopback ARM)', () => {
   };
 
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk) => {
-        body += chunk;
-      });
-      req.on('end', () => {
-        requests.push({
-          method: req.method ?? '',
-          url: req.url ?? '',
-          auth: String(req.headers.authorization ?? ''),
-          contentType: String(req.headers['content-type'] ?? ''),
-          body,
-        });
-        const answer = responses.get(`${req.method} ${new URL(req.url ?? '/', 'http://x').pathname}`) ?? {
+    server = await startRecordingServer(
+      (request) =>
+        responses.get(`${request.method} ${new URL(request.url, 'http://x').pathname}`) ?? {
           status: 404,
           body: { error: { code: 'ResourceNotFound' } },
-        };
-        res.statusCode = answer.status;
-        res.setHeader('content-type', 'application/json');
-        res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        },
+    );
+    requests = server.requests;
+    endpoint = server.url;
   });
-  afterAll(() => {
-    server.close();
-  });
+  afterAll(() => server.close());
 
   const site = '/subscriptions/sub-1/resourceGroups/rg-shop-prod/providers/Microsoft.Web/sites/func-shop';
   const database =

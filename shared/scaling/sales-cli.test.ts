@@ -30,6 +30,11 @@ async function run(args: string[], now = new Date('2026-11-22T12:00:00Z')) {
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
+/** `npm run sales -- add` for one window. */
+function addArgs(name: string, start: string, end: string, timeZone: string, peak: number): string[] {
+  return ['add', '--name', name, '--start', start, '--end', end, '--tz', timeZone, '--peak', String(peak)];
+}
+
 describe('npm run sales', () => {
   it('validate passes a good calendar and fails a past one with a clear message', async () => {
     expect(await run(['validate'])).toMatchObject({ code: 0, out: 'OK: 1 sale window(s), no problems.' });
@@ -41,19 +46,9 @@ describe('npm run sales', () => {
   });
 
   it('add writes a valid window to the file', async () => {
-    const result = await run([
-      'add',
-      '--name',
-      'Cyber Monday',
-      '--start',
-      '2026-11-30T00:00',
-      '--end',
-      '2026-12-01T00:00',
-      '--tz',
-      'America/New_York',
-      '--peak',
-      '600',
-    ]);
+    const result = await run(
+      addArgs('Cyber Monday', '2026-11-30T00:00', '2026-12-01T00:00', 'America/New_York', 600),
+    );
     expect(result.code).toBe(0);
     expect(result.out).toContain('always-ready 12, max instances 40, Cosmos max 3000 RU/s, SQL 6 vCores');
     expect(result.out).toContain(
@@ -172,19 +167,7 @@ describe('npm run sales', () => {
     );
     const before = await readFile(calendarPath, 'utf8');
     const late = await run(
-      [
-        'add',
-        '--name',
-        'Flash',
-        '--start',
-        '2026-12-05T12:00',
-        '--end',
-        '2026-12-05T18:00',
-        '--tz',
-        'UTC',
-        '--peak',
-        '3000',
-      ],
+      addArgs('Flash', '2026-12-05T12:00', '2026-12-05T18:00', 'UTC', 3000),
       new Date('2026-12-05T06:00:00Z'),
     );
     expect(late.code).toBe(1);
@@ -193,19 +176,7 @@ describe('npm run sales', () => {
     );
     expect(await readFile(calendarPath, 'utf8')).toBe(before);
     const early = await run(
-      [
-        'add',
-        '--name',
-        'Flash',
-        '--start',
-        '2026-12-05T12:00',
-        '--end',
-        '2026-12-05T18:00',
-        '--tz',
-        'UTC',
-        '--peak',
-        '3000',
-      ],
+      addArgs('Flash', '2026-12-05T12:00', '2026-12-05T18:00', 'UTC', 3000),
       new Date('2026-12-04T23:00:00Z'),
     );
     expect(early.code).toBe(0);
@@ -213,19 +184,7 @@ describe('npm run sales', () => {
 
   it('add notes a resource whose lead has already passed', async () => {
     const result = await run(
-      [
-        'add',
-        '--name',
-        'Soon',
-        '--start',
-        '2026-12-05T12:00',
-        '--end',
-        '2026-12-05T18:00',
-        '--tz',
-        'UTC',
-        '--peak',
-        '100',
-      ],
+      addArgs('Soon', '2026-12-05T12:00', '2026-12-05T18:00', 'UTC', 100),
       new Date('2026-12-05T11:20:00Z'),
     );
     expect(result.code).toBe(0);

@@ -1,41 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WebPubSubServiceClient } from '@azure/web-pubsub';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RecordedRequest, startRecordingServer } from '../../../test/support/recording-http-server';
 import { WebPubSubHub } from './web-pubsub-hub';
 
 // Web PubSub cannot run here: the real SDK client talks to a loopback server that records
 // what it sends. An access-key connection string (random key) keeps it off the network.
 describe('Web PubSub hub (real SDK, fake service — Web PubSub cannot run here)', () => {
-  const requests: Array<{ method: string; url: string; contentType: string; body: string; auth: string }> =
-    [];
-  let server: http.Server;
+  let requests: RecordedRequest[] = [];
+  let server: Awaited<ReturnType<typeof startRecordingServer>>;
   let hub: WebPubSubHub;
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk) => {
-        body += chunk;
-      });
-      req.on('end', () => {
-        requests.push({
-          method: req.method ?? '',
-          url: req.url ?? '',
-          contentType: String(req.headers['content-type'] ?? ''),
-          body,
-          auth: String(req.headers.authorization ?? ''),
-        });
-        res.statusCode = 202;
-        res.end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    const { port } = server.address() as AddressInfo;
+    server = await startRecordingServer(() => ({ status: 202 }));
+    requests = server.requests;
+
     const key = randomBytes(32).toString('base64');
     const client = new WebPubSubServiceClient(
-      `Endpoint=http://127.0.0.1:${port};AccessKey=${key};Version=1.0;`,
+      `Endpoint=${server.url};AccessKey=${key};Version=1.0;`,
       'stock',
       {
         allowInsecureConnection: true,
@@ -43,9 +25,7 @@ describe('Web PubSub hub (real SDK, fake service — Web PubSub cannot run here)
     );
     hub = new WebPubSubHub(client);
   });
-  afterAll(() => {
-    server.close();
-  });
+  afterAll(() => server.close());
 
   it('negotiates a client URL whose token joins the product groups at connect', async () => {
     const negotiated = await hub.negotiate(['product:p-000001', 'product:p-000002']);

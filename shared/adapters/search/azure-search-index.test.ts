@@ -1,4 +1,3 @@
-import https from 'node:https';
 import type { TokenCredential } from '@azure/identity';
 import { AzureKeyCredential } from '@azure/search-documents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { AzureSearchIndex, buildFilter, buildSearchText, odataString } from './a
 import {
   type FakeAzureSearchService,
   startFakeAzureSearchService,
+  trustFakeCertificate,
 } from './testing/fake-azure-search-service';
 
 const fakeCredential: TokenCredential = {
@@ -18,26 +18,11 @@ const fakeCredential: TokenCredential = {
 
 /** The adapter, talking to the fake over TLS that trusts only the fake's own certificate. */
 function adapterFor(service: FakeAzureSearchService, indexName = 'products'): AzureSearchIndex {
-  const agent = new https.Agent({ ca: service.certificate, keepAlive: true });
   return new AzureSearchIndex({
     endpoint: service.endpoint,
     indexName,
     credential: fakeCredential,
-    clientOptions: {
-      retryOptions: { maxRetries: 0 },
-      additionalPolicies: [
-        {
-          position: 'perCall',
-          policy: {
-            name: 'trust-fake-search-certificate',
-            sendRequest: (request, next) => {
-              request.agent = agent;
-              return next(request);
-            },
-          },
-        },
-      ],
-    },
+    clientOptions: { retryOptions: { maxRetries: 0 }, ...trustFakeCertificate(service.certificate) },
   });
 }
 
@@ -154,19 +139,11 @@ describe('Azure AI Search adapter: the requests @azure/search-documents sends (c
   });
 
   it('sends the service key as api-key when given an AzureKeyCredential', async () => {
-    const agent = new https.Agent({ ca: service.certificate });
     const keyed = new AzureSearchIndex({
       endpoint: service.endpoint,
       indexName: 'shop-products',
       credential: new AzureKeyCredential('test-admin-key'),
-      clientOptions: {
-        additionalPolicies: [
-          {
-            position: 'perCall',
-            policy: { name: 'ca', sendRequest: (request, next) => next(Object.assign(request, { agent })) },
-          },
-        ],
-      },
+      clientOptions: trustFakeCertificate(service.certificate),
     });
     expect(await keyed.count()).toBe(12);
     const last = service.requests.at(-1)!;

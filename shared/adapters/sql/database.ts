@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import type { TokenCredential } from '@azure/core-auth';
 import { Kysely, sql } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import type { SqlConfig } from '../../platform/config';
@@ -15,6 +16,8 @@ export interface RelationalStoreOptions {
    * `:read` (default `storefront:<pid>`): `pg_stat_activity` then says whose a session is.
    */
   applicationName?: string;
+  /** Azure SQL: the identity to sign in with (default: a DefaultAzureCredential of its own). */
+  credential?: TokenCredential;
 }
 
 export interface RelationalStore {
@@ -109,8 +112,8 @@ async function connect(config: SqlConfig, options: RelationalStoreOptions): Prom
     }
     case 'mssql': {
       const { createMssqlDatabase } = await import('./mssql');
-      const db = createMssqlDatabase(config, false);
-      const readDb = config.readScaleOut ? createMssqlDatabase(config, true) : db;
+      const db = createMssqlDatabase(config, false, options.credential);
+      const readDb = config.readScaleOut ? createMssqlDatabase(config, true, options.credential) : db;
       return {
         db,
         readDb,

@@ -1,3 +1,4 @@
+import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
 import { Kysely, MssqlDialect } from 'kysely';
 import * as tarn from 'tarn';
@@ -10,8 +11,11 @@ import type { Database } from './schema';
  * (no password anywhere). `readOnly` connects with ApplicationIntent=ReadOnly, which Azure
  * routes to the read scale-out replica.
  */
-export function createMssqlDatabase(config: Extract<SqlConfig, { kind: 'mssql' }>, readOnly: boolean) {
-  const credential = new DefaultAzureCredential();
+export function createMssqlDatabase(
+  config: Extract<SqlConfig, { kind: 'mssql' }>,
+  readOnly: boolean,
+  credential: TokenCredential = new DefaultAzureCredential(),
+) {
   return new Kysely<Database>({
     dialect: new MssqlDialect({
       // A request waits at most 10 s for a connection (tarn's default is 30 s): long enough to

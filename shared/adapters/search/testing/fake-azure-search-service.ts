@@ -1,9 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import type { SearchClientOptions } from '@azure/search-documents';
+import { selfSignedCertificate } from '../../../../test/support/self-signed-certificate';
 import { isWithinOneEdit, tokenize } from '../../../search/text-tokens';
 
 /**
@@ -41,123 +39,118 @@ export interface FakeAzureSearchService {
 }
 
 export async function startFakeAzureSearchService(): Promise<FakeAzureSearchService> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'fake-search-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      ],
-      { stdio: 'ignore' },
-    );
-    const key = readFileSync(path.join(dir, 'key.pem'), 'utf8');
-    const certificate = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
-    const requests: CapturedRequest[] = [];
-    const indexes: FakeAzureSearchService['indexes'] = new Map();
+  const { key, certificate } = selfSignedCertificate();
+  const requests: CapturedRequest[] = [];
+  const indexes: FakeAzureSearchService['indexes'] = new Map();
 
-    const server = https.createServer({ key, cert: certificate }, (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const url = new URL(req.url ?? '/', 'https://localhost');
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown;
-        try {
-          body = text ? JSON.parse(text) : undefined;
-        } catch {
-          body = text;
-        }
-        requests.push({
-          method: req.method ?? '',
-          path: url.pathname,
-          query: url.searchParams,
-          headers: req.headers,
-          body,
-        });
-        const reply = (status: number, payload: unknown, contentType = 'application/json; charset=utf-8') => {
-          const data = typeof payload === 'string' ? payload : JSON.stringify(payload);
-          res.writeHead(status, { 'content-type': contentType, 'request-id': `fake-${requests.length}` });
-          res.end(data);
-        };
-        try {
-          const route = decodeURIComponent(url.pathname).match(
-            /^\/indexes(?:\('([^']+)'\)|\/([^/]+))(?:\/docs(?:\/(.+))?)?$/,
-          );
-          if (!route) return reply(404, { error: { code: 'NotFound', message: url.pathname } });
-          const name = (route[1] ?? route[2])!;
-          const action = route[3];
-          if (req.method === 'PUT' && !url.pathname.includes('/docs')) {
-            const existed = indexes.has(name);
-            const definition = body as IndexDefinition;
-            if (existed) indexes.get(name)!.definition = definition;
-            else indexes.set(name, { definition, documents: new Map() });
-            return reply(existed ? 200 : 201, definition);
-          }
-          const index = indexes.get(name);
-          if (!index) return reply(404, { error: { code: 'IndexNotFound', message: `No index ${name}` } });
-          if (req.method === 'POST' && action === 'search.index') {
-            const actions = (body as { value: Document[] }).value;
-            const value = actions.map((entry) => {
-              const { '@search.action': verb, ...document } = entry;
-              const id = String(document.id);
-              const existed = index.documents.has(id);
-              if (verb === 'delete') index.documents.delete(id);
-              else if (verb === 'upload' || verb === 'mergeOrUpload') index.documents.set(id, document);
-              else throw new BadRequest(`Unsupported action ${String(verb)}`);
-              return {
-                key: id,
-                status: true,
-                errorMessage: null,
-                statusCode: existed || verb === 'delete' ? 200 : 201,
-              };
-            });
-            return reply(200, { value });
-          }
-          if (req.method === 'GET' && action === '$count') {
-            return reply(200, String(index.documents.size), 'text/plain');
-          }
-          if (req.method === 'POST' && action === 'search.post.search') {
-            return reply(200, runSearch(index.definition, [...index.documents.values()], body as SearchBody));
-          }
-          return reply(404, { error: { code: 'NotFound', message: `${req.method} ${url.pathname}` } });
-        } catch (error) {
-          const status = error instanceof BadRequest ? 400 : 500;
-          return reply(status, {
-            error: { code: status === 400 ? 'InvalidRequestParameter' : 'Internal', message: String(error) },
-          });
-        }
+  const server = https.createServer({ key, cert: certificate }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        body = text;
+      }
+      requests.push({
+        method: req.method ?? '',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
       });
+      const reply = (status: number, payload: unknown, contentType = 'application/json; charset=utf-8') => {
+        const data = typeof payload === 'string' ? payload : JSON.stringify(payload);
+        res.writeHead(status, { 'content-type': contentType, 'request-id': `fake-${requests.length}` });
+        res.end(data);
+      };
+      try {
+        const route = decodeURIComponent(url.pathname).match(
+          /^\/indexes(?:\('([^']+)'\)|\/([^/]+))(?:\/docs(?:\/(.+))?)?$/,
+        );
+        if (!route) return reply(404, { error: { code: 'NotFound', message: url.pathname } });
+        const name = (route[1] ?? route[2])!;
+        const action = route[3];
+        if (req.method === 'PUT' && !url.pathname.includes('/docs')) {
+          const existed = indexes.has(name);
+          const definition = body as IndexDefinition;
+          if (existed) indexes.get(name)!.definition = definition;
+          else indexes.set(name, { definition, documents: new Map() });
+          return reply(existed ? 200 : 201, definition);
+        }
+        const index = indexes.get(name);
+        if (!index) return reply(404, { error: { code: 'IndexNotFound', message: `No index ${name}` } });
+        if (req.method === 'POST' && action === 'search.index') {
+          const actions = (body as { value: Document[] }).value;
+          const value = actions.map((entry) => {
+            const { '@search.action': verb, ...document } = entry;
+            const id = String(document.id);
+            const existed = index.documents.has(id);
+            if (verb === 'delete') index.documents.delete(id);
+            else if (verb === 'upload' || verb === 'mergeOrUpload') index.documents.set(id, document);
+            else throw new BadRequest(`Unsupported action ${String(verb)}`);
+            return {
+              key: id,
+              status: true,
+              errorMessage: null,
+              statusCode: existed || verb === 'delete' ? 200 : 201,
+            };
+          });
+          return reply(200, { value });
+        }
+        if (req.method === 'GET' && action === '$count') {
+          return reply(200, String(index.documents.size), 'text/plain');
+        }
+        if (req.method === 'POST' && action === 'search.post.search') {
+          return reply(200, runSearch(index.definition, [...index.documents.values()], body as SearchBody));
+        }
+        return reply(404, { error: { code: 'NotFound', message: `${req.method} ${url.pathname}` } });
+      } catch (error) {
+        const status = error instanceof BadRequest ? 400 : 500;
+        return reply(status, {
+          error: { code: status === 400 ? 'InvalidRequestParameter' : 'Internal', message: String(error) },
+        });
+      }
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    return {
-      endpoint: `https://127.0.0.1:${port}`,
-      certificate,
-      requests,
-      indexes,
-      close: () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `https://127.0.0.1:${port}`,
+    certificate,
+    requests,
+    indexes,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * SDK client options that trust the fake's certificate for these clients only (never TLS
+ * checks process-wide), for `AzureSearchIndex`'s `clientOptions`.
+ */
+export function trustFakeCertificate(certificate: string): Pick<SearchClientOptions, 'additionalPolicies'> {
+  const agent = new https.Agent({ ca: certificate, keepAlive: true });
+  return {
+    additionalPolicies: [
+      {
+        position: 'perCall',
+        policy: {
+          name: 'trust-fake-search-certificate',
+          sendRequest: (request, next) => {
+            request.agent = agent;
+            return next(request);
+          },
+        },
+      },
+    ],
+  };
 }
 
 class BadRequest extends Error {}
