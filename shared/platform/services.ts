@@ -4,7 +4,6 @@ import type { LocalBus } from '../adapters/bus/local-bus';
 import type { Cache } from '../adapters/cache/cache.port';
 import { CacheAside } from '../adapters/cache/cache-aside';
 import { MemoryCache } from '../adapters/cache/memory-cache';
-import { openProductStore } from '../adapters/cosmos/open-product-store';
 import { LocalIssuer, localIssuerName } from '../adapters/identity/local-issuer';
 import type { ConfiguredPaymentGateway } from '../adapters/payments/create-payment-gateway';
 import type { LocalRealtimeHub } from '../adapters/realtime/local-realtime-hub';
@@ -77,6 +76,8 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     if (config.portableSqlWrites) usePortableWrites(sqlStore.db);
     closers.push(() => sqlStore.close());
 
+    // Loaded on first use, like every adapter: @azure/cosmos is a third of the bundle's start-up code.
+    const { openProductStore } = await import('../adapters/cosmos/open-product-store');
     const { store: products, embedded } = await openProductStore(config, azureCredential);
     closers.push(() => products.close());
 
