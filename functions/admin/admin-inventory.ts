@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { notifierDeps } from '../../shared/cart/cart-deps';
 import { signedIn } from '../../shared/identity/require-principal';
 import { announceStockChange } from '../../shared/inventory/availability-notifier';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { settlePayment } from '../../shared/checkout/checkout.service';
 import { applyAftermath, checkoutDeps } from '../../shared/checkout/checkout-deps';
 import { signedInShopper } from '../../shared/identity/shopper';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { roles } from '../../shared/identity/principal';
 import { AppError } from '../../shared/platform/errors';
 import { httpFunction } from '../../shared/platform/function-definition';

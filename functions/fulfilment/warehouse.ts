@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { listPickRequests, markShipped } from '../../shared/fulfilment/warehouse.service';
 import { signedIn } from '../../shared/identity/require-principal';
 import { nudgeRelay } from '../../shared/messaging/outbox';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { signedInShopper } from '../../shared/identity/shopper';
 import { findUserOrder, listUserOrders } from '../../shared/orders/orders.repository';
 import { notFound, validationFailed } from '../../shared/platform/errors';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { httpFunction } from '../../shared/platform/function-definition';
 import { json, parseWith, queryObject } from '../../shared/platform/http';
 import { services } from '../../shared/platform/services';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { writesInOneStatement } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
 import { compareKeys, withTransientRetry } from '../adapters/sql/transient-errors';

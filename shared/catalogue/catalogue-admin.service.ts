@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CacheAside } from '../adapters/cache/cache-aside';
 import type { Db } from '../adapters/sql/schema';
 import { insertMissingInventory } from '../inventory/inventory.repository';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CacheAside } from '../adapters/cache/cache-aside';
 import type { Db } from '../adapters/sql/schema';
 import { findAvailabilityOfProduct } from '../inventory/inventory.repository';

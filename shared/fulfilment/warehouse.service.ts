@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Db } from '../adapters/sql/schema';
 import { addToOutbox, newEvent } from '../messaging/outbox';
 import { findOrder, orderView, transitionOrder } from '../orders/orders.repository';

@@ -1,4 +1,3 @@
-import { pingDatabase } from '../adapters/sql/database';
 import type { Services } from './services';
 
 export interface DependencyCheck {
@@ -50,6 +49,7 @@ async function timed(
 export async function checkHealth(services: Services, timeoutMs = 2_000): Promise<HealthReport> {
   const probes: Record<string, Promise<DependencyCheck>> = {
     sql: timed(true, timeoutMs, async () => {
+      const { pingDatabase } = await import('../adapters/sql/database');
       await pingDatabase(services.sql.db);
       return services.sql.describe;
     }),

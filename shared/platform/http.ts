@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError, type FieldErrors, isAppError, validationFailed } from './errors';
 
 export const problemContentType = 'application/problem+json';

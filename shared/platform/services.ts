@@ -7,7 +7,7 @@ import { MemoryCache } from '../adapters/cache/memory-cache';
 import { LocalIssuer, localIssuerName } from '../adapters/identity/local-issuer';
 import type { ConfiguredPaymentGateway } from '../adapters/payments/create-payment-gateway';
 import type { LocalRealtimeHub } from '../adapters/realtime/local-realtime-hub';
-import { openRelationalStore, type RelationalStore } from '../adapters/sql/database';
+import type { RelationalStore } from '../adapters/sql/database';
 import { usePortableWrites } from '../adapters/sql/dialect';
 import type { ProductStore } from '../catalogue/product-store.port';
 import { createTokenVerifier, type TokenVerifier } from '../identity/token-verifier';
@@ -69,6 +69,9 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     for (const close of closers.reverse()) await close().catch(() => {});
   };
   try {
+    // Loaded on first use, like every adapter: the SQL and Cosmos clients are most of the bundle's
+    // start-up code, and the Functions host loads the entry before it needs them.
+    const { openRelationalStore } = await import('../adapters/sql/database');
     const sqlStore = await openRelationalStore(config.sql, {
       log: createLogger(config.logLevel),
       credential: config.sql.kind === 'mssql' ? await azureCredential() : undefined,
@@ -76,7 +79,6 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     if (config.portableSqlWrites) usePortableWrites(sqlStore.db);
     closers.push(() => sqlStore.close());
 
-    // Loaded on first use, like every adapter: @azure/cosmos is a third of the bundle's start-up code.
     const { openProductStore } = await import('../adapters/cosmos/open-product-store');
     const { store: products, embedded } = await openProductStore(config, azureCredential);
     closers.push(() => products.close());

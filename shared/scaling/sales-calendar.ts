@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeInstant, isIanaTimeZone, localTimeToInstant } from './time-zones';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Category, categories } from '../catalogue/product';
 import { type FieldErrors, validationFailed } from '../platform/errors';
 import {
