@@ -7,7 +7,9 @@ import {
   facetFields,
   productIndexDefinition,
   productIndexFields,
+  productTextAnalyzer,
 } from './product-index-schema';
+import { tokenize } from './text-tokens';
 
 describe('product index schema', () => {
   it('is committed as JSON for Bicep and scripts, identical to the code', () => {
@@ -23,6 +25,14 @@ describe('product index schema', () => {
       expect(field, name).toMatchObject({ filterable: true, facetable: true });
     }
     expect(productIndexFields.filter((field) => field.key).map((field) => field.name)).toEqual(['id']);
+  });
+
+  it('folds accents in every searchable field, as the shared tokenizer does for queries', () => {
+    expect(productTextAnalyzer.tokenFilters).toContain('asciifolding');
+    expect(productIndexFields.filter((field) => field.searchable).map((field) => field.analyzer)).toEqual(
+      productIndexFields.filter((field) => field.searchable).map(() => productTextAnalyzer.name),
+    );
+    expect(tokenize('Café Crème')).toEqual(['cafe', 'creme']);
   });
 
   it('covers the string attributes the demo vendors use', () => {

@@ -82,7 +82,21 @@ export interface IndexFieldSpec {
   sortable: boolean;
   facetable: boolean;
   retrievable: boolean;
+  /** Searchable fields: the analyzer that splits and folds their text (`productTextAnalyzer`). */
+  analyzer?: string;
 }
+
+/**
+ * How searchable text becomes terms in Azure AI Search, matching `tokenize` in text-tokens.ts
+ * (which the embedded engine indexes with and both engines build queries from): split on what
+ * is not a letter or digit, lower-case, fold accents ("Café" -> cafe). The default
+ * standard.lucene analyzer does not fold accents, so a query for "cafe" missed "Café" there.
+ */
+export const productTextAnalyzer = {
+  name: 'shop_text',
+  tokenizer: 'standard_v2',
+  tokenFilters: ['lowercase', 'asciifolding'],
+} as const;
 
 function field(name: string, type: IndexFieldType, flags: Partial<Omit<IndexFieldSpec, 'name' | 'type'>>) {
   return {
@@ -95,6 +109,7 @@ function field(name: string, type: IndexFieldType, flags: Partial<Omit<IndexFiel
     facetable: false,
     retrievable: true,
     ...flags,
+    ...(flags.searchable ? { analyzer: productTextAnalyzer.name } : {}),
   } satisfies IndexFieldSpec;
 }
 
@@ -123,6 +138,7 @@ export function productIndexDefinition(indexName: string) {
   return {
     name: indexName,
     fields: productIndexFields,
+    analyzers: [productTextAnalyzer],
     scoringProfiles: [{ name: productScoringProfile, textWeights: { weights: { ...textFieldWeights } } }],
     defaultScoringProfile: productScoringProfile,
     suggesters: [

@@ -73,7 +73,17 @@ describe('Azure AI Search adapter: the requests @azure/search-documents sends (c
       });
       // The wire name of `hidden` is `retrievable`.
       expect(sent.retrievable ?? !sent.hidden, spec.name).toBe(spec.retrievable);
+      // Searchable text folds accents like the embedded engine's tokenizer ("Café" finds "cafe").
+      if (spec.searchable) expect(sent.analyzer, spec.name).toBe('shop_text');
     }
+    expect(
+      (put.body as { analyzers: Record<string, unknown>[] }).analyzers.find((a) => a.name === 'shop_text'),
+    ).toEqual({
+      '@odata.type': '#Microsoft.Azure.Search.CustomAnalyzer',
+      name: 'shop_text',
+      tokenizer: 'standard_v2',
+      tokenFilters: ['lowercase', 'asciifolding'],
+    });
     expect(body.defaultScoringProfile).toBe('relevance');
     expect(JSON.stringify(body.scoringProfiles)).toContain('"name":4');
     expect(body.suggesters[0]?.sourceFields).toEqual(['name', 'brand']);

@@ -85,6 +85,13 @@ export function azureIndexDefinition(indexName: string): SearchIndexDefinition {
       sortable: field.sortable,
       facetable: field.facetable,
       hidden: !field.retrievable,
+      ...(field.analyzer ? { analyzerName: field.analyzer } : {}),
+    })),
+    analyzers: definition.analyzers.map((analyzer) => ({
+      odatatype: '#Microsoft.Azure.Search.CustomAnalyzer' as const,
+      name: analyzer.name,
+      tokenizerName: analyzer.tokenizer,
+      tokenFilters: [...analyzer.tokenFilters],
     })),
     scoringProfiles: definition.scoringProfiles,
     defaultScoringProfile: definition.defaultScoringProfile,
