@@ -144,7 +144,10 @@ function readDeclarations(file: string, source: string): BicepFile {
       const existing = node.children.some((child) => child.type === 'existing');
       let bodyNode = rest[rest.length - 1]!;
       const loop = bodyNode.type === 'for_statement';
-      if (loop) bodyNode = named(bodyNode).find((child) => child.type === 'object')!;
+      if (loop || bodyNode.type === 'if_statement') {
+        // `= [for ...: {...}]` and `= if (condition) {...}`: the body is the object inside.
+        bodyNode = named(bodyNode).find((child) => child.type === 'object')!;
+      }
       model.resources.push({
         file,
         symbol: symbol!.text,

@@ -330,6 +330,7 @@ module roles 'modules/role-assignments.bicep' = {
     appInsightsName: monitoring.outputs.appInsightsName
     sqlServerName: sql.outputs.serverName
     sqlDatabaseName: sql.outputs.databaseName
+    salesScalingEnabled: salesScalingEnabled
   }
 }
 

@@ -18,6 +18,8 @@ param appInsightsName string
 @description('Azure SQL logical server and database whose vCores the scale-scheduler sets.')
 param sqlServerName string
 param sqlDatabaseName string
+@description('The scale-scheduler changes capacity (sales calendar on): only then does it get the control-plane roles below.')
+param salesScalingEnabled bool
 
 // Built-in role definition ids, each from its page under
 // https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/<category>
@@ -129,8 +131,9 @@ resource cosmosData 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@20
   }
 }
 
-// Control plane, for the scale-scheduler: change the container's autoscale max RU/s.
-resource cosmosOperator 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+// Control plane, for the scale-scheduler when sales scaling is on (dev only logs the plan):
+// change the container's autoscale max RU/s.
+resource cosmosOperator 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (salesScalingEnabled) {
   scope: cosmos
   name: guid(cosmos.id, principalId, roles.cosmosDbOperator)
   properties: {
@@ -141,7 +144,7 @@ resource cosmosOperator 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 // ...and change its own always-ready instances (functionAppConfig) on this app only.
-resource selfScale 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+resource selfScale 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (salesScalingEnabled) {
   scope: site
   name: guid(site.id, principalId, roles.websiteContributor)
   properties: {
@@ -155,7 +158,7 @@ resource selfScale 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 // SQL DB Contributor holds Microsoft.Sql/servers/databases/* but not the server, its security
 // policies or any data (https://learn.microsoft.com/azure/azure-sql/database/single-database-scale,
 // "Permissions"; definition under built-in-roles/databases#sql-db-contributor).
-resource sqlScale 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+resource sqlScale 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (salesScalingEnabled) {
   scope: sqlDatabase
   name: guid(sqlDatabase.id, principalId, roles.sqlDbContributor)
   properties: {

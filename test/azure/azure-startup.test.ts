@@ -252,6 +252,11 @@ describe.each(paramFiles)(
         expect(used || platformRole, `${grant.role.name} on ${grant.scopeType} is granted but unused`).toBe(
           true,
         );
+        // Without sales scaling nothing changes capacity: no control-plane role at all.
+        if (deployment.params.salesScalingEnabled !== true)
+          expect(['Cosmos DB Operator', 'Website Contributor', 'SQL DB Contributor']).not.toContain(
+            grant.role.name,
+          );
       }
     });
 
