@@ -785,7 +785,7 @@ describe.each(paramFiles)(
       }
     });
 
-    it('verifies an Entra v2 access token (aud = the API client id) as valid; refuses another audience, issuer or tenant with 401', async () => {
+    it('accepts an Entra v2 access token (aud = the API client id; a shopper then gets 403 on an admin route); refuses another audience, issuer or tenant with 401', async () => {
       const oid = randomUUID();
       const good = await standIns.signToken({
         oid,
@@ -793,7 +793,13 @@ describe.each(paramFiles)(
         name: 'Ada',
         preferred_username: 'ada@example.com',
       });
-      // Accepted: /me then records the user in SQL, which is not reachable here, so not a 401.
+      // Authenticated, then refused for want of a role: the route that proves it without SQL.
+      const shopper = await driver.http('GET', '/api/admin/dead-letters', {
+        authorization: `Bearer ${good}`,
+      });
+      expect(shopper.status, shopper.body).toBe(403);
+      expect(JSON.parse(shopper.body).code).toBe('forbidden');
+      // /me records the user in SQL, which is not reachable here: anything but 401.
       const me = await driver.http('GET', '/api/me', { authorization: `Bearer ${good}` });
       expect(me.status, me.body).not.toBe(401);
       for (const options of [
