@@ -274,6 +274,7 @@ var appSettings = {
   WEBPUBSUB_HUB: webPubSub.outputs.hubName
   EMAIL_ENDPOINT: email.outputs.endpoint
   EMAIL_SENDER: email.outputs.sender
+  PAYMENTS_SANDBOX: 'false'
   STRIPE_API_BASE: 'https://api.stripe.com'
   STRIPE_PUBLISHABLE_KEY: stripePublishableKey
   STRIPE_SECRET_KEY: '@Microsoft.KeyVault(SecretUri=${secretUriBase}/stripe-secret-key)'

@@ -1,6 +1,13 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, settingDefaults } from './config';
+import {
+  ConfigError,
+  parseAzureEntryConfig,
+  parseConfig,
+  refuseLocalTwinsInAzure,
+  runsInAzure,
+  settingDefaults,
+} from './config';
 
 describe('configuration', () => {
   it('local.settings.sample.json lists exactly the settings the code reads, with safe local values', () => {
@@ -45,5 +52,60 @@ describe('configuration', () => {
     expect(() => parseConfig({ CART_HOLD_MINUTES: '0' })).toThrow(/CART_HOLD_MINUTES/);
     expect(() => parseConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
     expect(() => parseConfig({ SQL_SERVER: 'x' })).toThrow(/SQL_DATABASE/);
+  });
+
+  it('takes payments with the sandbox only when PAYMENTS_SANDBOX says so (a blank API base alone is a ConfigError)', () => {
+    expect(parseConfig({}).payments.sandbox).toBe(true); // the local default: npm start needs no setup
+    expect(() => parseConfig({ PAYMENTS_SANDBOX: 'false' })).toThrow(/STRIPE_API_BASE is blank/);
+    expect(() =>
+      parseConfig({ PAYMENTS_SANDBOX: 'false', STRIPE_API_BASE: 'https://api.stripe.com' }),
+    ).toThrow(/PAYPAL_API_BASE is blank/);
+    expect(() => parseConfig({ PAYMENTS_SANDBOX: 'yes' })).toThrow(/PAYMENTS_SANDBOX/);
+    const real = parseConfig({
+      PAYMENTS_SANDBOX: 'false',
+      STRIPE_API_BASE: 'https://api.stripe.com',
+      PAYPAL_API_BASE: 'https://api-m.paypal.com',
+    });
+    expect(real.payments.sandbox).toBe(false);
+  });
+
+  it('the Azure entry refuses the sandbox and every other local twin when running in Azure, and only there', () => {
+    const azureSettings = {
+      PAYMENTS_SANDBOX: 'false',
+      STRIPE_API_BASE: 'https://api.stripe.com',
+      PAYPAL_API_BASE: 'https://api-m.paypal.com',
+      COSMOS_ENDPOINT: 'https://c.documents.azure.com/',
+      SQL_SERVER: 's.database.windows.net',
+      SQL_DATABASE: 'shop',
+      REDIS_URL: 'rediss://r.redis.cache.windows.net:6380',
+      SERVICEBUS_NAMESPACE: 'sb.servicebus.windows.net',
+      SEARCH_ENDPOINT: 'https://s.search.windows.net',
+      WEBPUBSUB_ENDPOINT: 'https://w.webpubsub.azure.com',
+      EMAIL_ENDPOINT: 'https://e.communication.azure.com',
+      AUTH_ISSUER: 'https://t.ciamlogin.com/t/v2.0',
+      AUTH_JWKS_URL: 'https://t.ciamlogin.com/t/discovery/v2.0/keys',
+    };
+    expect(runsInAzure({})).toBe(false);
+    expect(runsInAzure({ WEBSITE_SITE_NAME: 'func-shop' })).toBe(true);
+    expect(runsInAzure({ WEBSITE_INSTANCE_ID: 'abc' })).toBe(true);
+    // Locally (npm start, func start, tests) the twins are the point.
+    expect(() => parseAzureEntryConfig({})).not.toThrow();
+    // In Azure, the full set of real services starts...
+    const inAzure = { ...azureSettings, WEBSITE_SITE_NAME: 'func-shop' };
+    expect(parseAzureEntryConfig(inAzure).payments.sandbox).toBe(false);
+    // ...the sandbox, even with both API bases set, does not...
+    expect(() => parseAzureEntryConfig({ ...inAzure, PAYMENTS_SANDBOX: 'true' })).toThrow(
+      /PAYMENTS_SANDBOX is 'true'/,
+    );
+    // ...nor does any blank endpoint (its local twin), each named.
+    for (const name of Object.keys(azureSettings).filter(
+      (n) => n.endsWith('_ENDPOINT') || n.endsWith('_URL'),
+    )) {
+      expect(() => parseAzureEntryConfig({ ...inAzure, [name]: '' }), name).toThrow(
+        new RegExp(`${name} is blank`),
+      );
+    }
+    expect(() => parseAzureEntryConfig({ ...inAzure, SQL_SERVER: '' })).toThrow(/PGlite/);
+    expect(() => refuseLocalTwinsInAzure(parseConfig({}), { WEBSITE_INSTANCE_ID: 'i' })).toThrow(ConfigError);
   });
 });

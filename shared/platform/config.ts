@@ -30,6 +30,12 @@ export interface AppConfig {
   realtime: { webPubSubEndpoint: string; hub: string };
   email: { endpoint: string; sender: string };
   payments: {
+    /**
+     * PAYMENTS_SANDBOX: the local sandbox gateway (webhook secrets in the source) takes the
+     * payments of every provider whose API base is blank. Only ever a local choice: blank API
+     * bases without it are a ConfigError, and the Azure entry refuses it (`refuseLocalTwinsInAzure`).
+     */
+    sandbox: boolean;
     stripeApiBase: string;
     /** From Key Vault in Azure; blank locally (the sandbox gateway). */
     stripeSecretKey: string;
@@ -92,6 +98,9 @@ export const settingDefaults = {
   WEBPUBSUB_HUB: 'stock',
   EMAIL_ENDPOINT: '',
   EMAIL_SENDER: 'shop@localhost',
+  // 'true' lets the sandbox gateway take payments for a provider whose API base is blank
+  // (local only: Bicep writes 'false', and the Azure entry refuses 'true').
+  PAYMENTS_SANDBOX: 'true',
   STRIPE_API_BASE: '',
   STRIPE_SECRET_KEY: '',
   STRIPE_WEBHOOK_SECRET: '',
@@ -161,6 +170,16 @@ export function parseConfig(env: Env = process.env): AppConfig {
   } else {
     sql = { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') };
   }
+  const paymentsSandbox = oneOf(env, 'PAYMENTS_SANDBOX', ['true', 'false'] as const) === 'true';
+  if (!paymentsSandbox) {
+    for (const name of ['STRIPE_API_BASE', 'PAYPAL_API_BASE'] as const) {
+      if (!setting(env, name)) {
+        throw new ConfigError(
+          `${name} is blank and PAYMENTS_SANDBOX is not 'true': set ${name} to the provider's API, or PAYMENTS_SANDBOX=true to take payments with the local sandbox (never in Azure).`,
+        );
+      }
+    }
+  }
   return {
     dataDir,
     port: integer(env, 'PORT', 0, 65535),
@@ -195,6 +214,7 @@ export function parseConfig(env: Env = process.env): AppConfig {
     realtime: { webPubSubEndpoint: setting(env, 'WEBPUBSUB_ENDPOINT'), hub: setting(env, 'WEBPUBSUB_HUB') },
     email: { endpoint: setting(env, 'EMAIL_ENDPOINT'), sender: setting(env, 'EMAIL_SENDER') },
     payments: {
+      sandbox: paymentsSandbox,
       stripeApiBase: setting(env, 'STRIPE_API_BASE'),
       stripeSecretKey: setting(env, 'STRIPE_SECRET_KEY'),
       stripeWebhookSecret: setting(env, 'STRIPE_WEBHOOK_SECRET'),
@@ -218,4 +238,51 @@ export function parseConfig(env: Env = process.env): AppConfig {
 /** True when this process serves the local issuer (no Entra issuer configured). */
 export function usesLocalIssuer(config: AppConfig): boolean {
   return config.auth.issuer === '';
+}
+
+/**
+ * True on an Azure Functions instance: the platform sets WEBSITE_INSTANCE_ID (App Service
+ * plans) or WEBSITE_SITE_NAME (every plan, Flex Consumption included) on every instance;
+ * the local host and the tests set neither.
+ */
+export function runsInAzure(env: Env = process.env): boolean {
+  return Boolean(env.WEBSITE_INSTANCE_ID?.trim() || env.WEBSITE_SITE_NAME?.trim());
+}
+
+/**
+ * The Azure entry's guard: in Azure, no local twin may stand in for a real service. A blank
+ * endpoint there (a setting lost in a deployment) would otherwise start the embedded twin
+ * (orders in a temporary PGlite, free orders through the sandbox gateway) instead of failing.
+ * Throws a ConfigError naming every offending setting; does nothing outside Azure.
+ */
+export function refuseLocalTwinsInAzure(config: AppConfig, env: Env = process.env): void {
+  if (!runsInAzure(env)) return;
+  const offending: string[] = [];
+  if (config.payments.sandbox) offending.push("PAYMENTS_SANDBOX is 'true' (the sandbox gateway)");
+  const blank: Array<[SettingName, string]> = [
+    ['COSMOS_ENDPOINT', config.cosmos.endpoint],
+    ['REDIS_URL', config.redisUrl],
+    ['SERVICEBUS_NAMESPACE', config.serviceBusNamespace],
+    ['SEARCH_ENDPOINT', config.search.endpoint],
+    ['WEBPUBSUB_ENDPOINT', config.realtime.webPubSubEndpoint],
+    ['EMAIL_ENDPOINT', config.email.endpoint],
+    ['AUTH_ISSUER', config.auth.issuer],
+    ['AUTH_JWKS_URL', config.auth.jwksUrl],
+    ['STRIPE_API_BASE', config.payments.stripeApiBase],
+    ['PAYPAL_API_BASE', config.payments.paypalApiBase],
+  ];
+  for (const [name, value] of blank) if (!value) offending.push(`${name} is blank (the local twin)`);
+  if (config.sql.kind === 'pglite') offending.push('SQL_SERVER is blank (the embedded PGlite)');
+  if (offending.length > 0) {
+    throw new ConfigError(
+      `Running in Azure with local stand-ins, refusing to start: ${offending.join('; ')}.`,
+    );
+  }
+}
+
+/** The Azure entry's configuration (`services()`): parsed, then refused if it starts local twins in Azure. */
+export function parseAzureEntryConfig(env: Env = process.env): AppConfig {
+  const config = parseConfig(env);
+  refuseLocalTwinsInAzure(config, env);
+  return config;
 }

@@ -16,7 +16,7 @@ import { type EventBus, shopTopology, type Topology } from '../messaging/event-b
 import type { EmailSender } from '../notifications/email-sender.port';
 import type { RealtimeHub } from '../realtime/realtime-hub.port';
 import type { SearchIndex } from '../search/search-index.port';
-import { type AppConfig, parseConfig, usesLocalIssuer } from './config';
+import { type AppConfig, parseAzureEntryConfig, usesLocalIssuer } from './config';
 import { AppError } from './errors';
 import { createLogger } from './logging';
 
@@ -91,6 +91,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     const { createPaymentGateway } = await import('../adapters/payments/create-payment-gateway');
     const payments = await createPaymentGateway({
       dataDir: config.dataDir,
+      sandbox: config.payments.sandbox,
       stripeApiBase: config.payments.stripeApiBase,
       stripeSecretKey: config.payments.stripeSecretKey,
       stripeWebhookSecret: config.payments.stripeWebhookSecret,
@@ -255,7 +256,7 @@ export function services(): Promise<Services> {
   }
   const attempt = start.state === 'failed' ? start.attempt + 1 : 1;
   start = { state: 'starting', attempt };
-  const starting: Promise<Services> = (async () => createServices(parseConfig()))().then(
+  const starting: Promise<Services> = (async () => createServices(parseAzureEntryConfig()))().then(
     (value) => {
       start = { state: 'ready' };
       return value;

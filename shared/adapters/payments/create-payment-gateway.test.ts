@@ -12,6 +12,7 @@ describe('createPaymentGateway', () => {
   let stripe: FakeStripeServer;
   let paypal: FakePaypalServer;
   const blank: Omit<PaymentGatewaySettings, 'dataDir'> = {
+    sandbox: true,
     stripeApiBase: '',
     stripeSecretKey: '',
     stripeWebhookSecret: '',
@@ -56,6 +57,7 @@ describe('createPaymentGateway', () => {
   it('routes each provider to its configured adapter', async () => {
     const gateway = await createPaymentGateway({
       dataDir,
+      sandbox: false,
       stripeApiBase: stripe.url,
       stripeSecretKey: stripe.secretKey,
       stripeWebhookSecret: stripe.webhookSecret,
@@ -106,6 +108,35 @@ describe('createPaymentGateway', () => {
     await expect(createPaymentGateway({ dataDir, ...blank, paypalApiBase: paypal.url })).rejects.toThrow(
       /PAYPAL_CLIENT_SECRET/,
     );
+  });
+
+  it('never switches the sandbox on by itself: a blank API base without PAYMENTS_SANDBOX is a ConfigError naming the setting, and nothing is journaled', async () => {
+    const emptyDir = await fs.mkdtemp(path.join(os.tmpdir(), 'payments-no-sandbox-'));
+    const strict = { ...blank, dataDir: emptyDir, sandbox: false };
+    await expect(createPaymentGateway(strict)).rejects.toThrow(/STRIPE_API_BASE is blank.*PAYMENTS_SANDBOX/);
+    await expect(
+      createPaymentGateway({
+        ...strict,
+        stripeApiBase: stripe.url,
+        stripeSecretKey: stripe.secretKey,
+        stripeWebhookSecret: stripe.webhookSecret,
+      }),
+    ).rejects.toThrow(/PAYPAL_API_BASE is blank.*PAYMENTS_SANDBOX/);
+    expect(await fs.readdir(emptyDir)).toEqual([]);
+    // Both providers real: no sandbox at all.
+    const real = await createPaymentGateway({
+      ...strict,
+      stripeApiBase: stripe.url,
+      stripeSecretKey: stripe.secretKey,
+      stripeWebhookSecret: stripe.webhookSecret,
+      paypalApiBase: paypal.url,
+      paypalClientId: paypal.clientId,
+      paypalClientSecret: paypal.clientSecret,
+      paypalWebhookId: paypal.webhookId,
+    });
+    expect(real.sandbox).toBeUndefined();
+    await real.close();
+    await fs.rm(emptyDir, { recursive: true, force: true });
   });
 
   it('rejects malformed input at the router with 400', async () => {

@@ -7,19 +7,22 @@ import { SandboxPaymentGateway } from './sandbox/sandbox-payment-gateway';
 import { StripePaymentGateway } from './stripe/stripe-payment-gateway';
 
 /**
- * Payment settings. A blank API base selects the sandbox for that provider (the local
- * default); a set base needs its credentials. Names in comments are the app settings.
+ * Payment settings. A blank API base selects the sandbox for that provider only when the
+ * sandbox is explicitly on (PAYMENTS_SANDBOX=true, the local default); otherwise it is a
+ * ConfigError. A set base needs its credentials. Names in comments are the app settings.
  */
 export interface PaymentGatewaySettings {
   /** DATA_DIR: the sandbox journal lives in `<dataDir>/payments/`. */
   dataDir: string;
-  /** STRIPE_API_BASE, e.g. `https://api.stripe.com`; blank = sandbox. */
+  /** PAYMENTS_SANDBOX: may the sandbox take payments for a provider whose API base is blank? */
+  sandbox: boolean;
+  /** STRIPE_API_BASE, e.g. `https://api.stripe.com`; blank = sandbox (if allowed). */
   stripeApiBase: string;
   /** STRIPE_SECRET_KEY (Key Vault reference in Azure). */
   stripeSecretKey: string;
   /** STRIPE_WEBHOOK_SECRET; in the sandbox, blank = a fixed local-only secret. */
   stripeWebhookSecret: string;
-  /** PAYPAL_API_BASE, e.g. `https://api-m.paypal.com`; blank = sandbox. */
+  /** PAYPAL_API_BASE, e.g. `https://api-m.paypal.com`; blank = sandbox (if allowed). */
   paypalApiBase: string;
   /** PAYPAL_CLIENT_ID */
   paypalClientId: string;
@@ -39,6 +42,18 @@ export async function createPaymentGateway(
   settings: PaymentGatewaySettings,
 ): Promise<ConfiguredPaymentGateway> {
   // Check every setting before opening anything, so a bad configuration leaves nothing open.
+  if (!settings.sandbox) {
+    for (const [name, base] of [
+      ['STRIPE_API_BASE', settings.stripeApiBase],
+      ['PAYPAL_API_BASE', settings.paypalApiBase],
+    ] as const) {
+      if (!base) {
+        throw new ConfigError(
+          `${name} is blank and PAYMENTS_SANDBOX is not 'true': the sandbox gateway never switches itself on.`,
+        );
+      }
+    }
+  }
   let stripe: ProviderPaymentGateway | undefined;
   if (settings.stripeApiBase) {
     if (!settings.stripeSecretKey || !settings.stripeWebhookSecret) {
