@@ -1,11 +1,16 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
-import { settlePayment } from '../../shared/checkout/checkout.service';
+import { refuseSettlement, type Settled, settlePayment } from '../../shared/checkout/checkout.service';
 import { applyAftermath, checkoutDeps } from '../../shared/checkout/checkout-deps';
-import { findOrderIdByPaymentReference } from '../../shared/orders/orders.repository';
-import type { PaymentProvider } from '../../shared/payments/payment-gateway.port';
+import {
+  findOrder,
+  findOrderIdByPaymentReference,
+  type OrderRow,
+} from '../../shared/orders/orders.repository';
+import type { ChargeOutcome, PaymentProvider } from '../../shared/payments/payment-gateway.port';
+import { checkSettlement, expectedReference } from '../../shared/payments/settlement-check';
 import { httpFunction } from '../../shared/platform/function-definition';
 import { json } from '../../shared/platform/http';
-import { services } from '../../shared/platform/services';
+import { type Services, services } from '../../shared/platform/services';
 
 async function handleWebhook(provider: PaymentProvider, request: HttpRequest, context: InvocationContext) {
   const s = await services();
@@ -23,11 +28,17 @@ async function handleWebhook(provider: PaymentProvider, request: HttpRequest, co
     .where('event_id', '=', event.eventId)
     .executeTakeFirst();
   if (seen) return json(200, { received: true, duplicate: true });
+  let refused: string | undefined;
   if (event.kind === 'charge') {
     const orderId = event.orderId ?? (await findOrderIdByPaymentReference(db, event.reference));
-    if (orderId) {
-      const aftermath = await settlePayment(checkoutDeps(s), orderId, event.outcome);
-      await applyAftermath(s, aftermath, (m) => context.warn(m));
+    const found = orderId ? await findOrder(db, orderId) : undefined;
+    if (found) {
+      const settled = await settleFromWebhook(s, found.order, event.outcome);
+      if (settled.refused) {
+        refused = settled.refused.code;
+        context.warn(`${settled.refused.message} (${provider} webhook ${event.eventId})`);
+      }
+      await applyAftermath(s, settled, (m) => context.warn(m));
     } else {
       context.warn(`${provider} webhook ${event.eventId} names no order we know`);
     }
@@ -38,7 +49,32 @@ async function handleWebhook(provider: PaymentProvider, request: HttpRequest, co
     .values({ provider, event_id: event.eventId, received_at: new Date() })
     .execute()
     .catch(() => {});
-  return json(200, { received: true });
+  // A refused event is answered 200 too: it was received and judged; a retry would be refused again.
+  return json(200, refused ? { received: true, refused } : { received: true });
+}
+
+/**
+ * A webhook only says "look at this order". It settles nothing unless it is the order's own
+ * payment (provider, reference, amount, currency: checkSettlement); then the provider is asked
+ * where the order's payment stands, by the reference we stored (or, for a Stripe charge whose
+ * answer was lost, by our order id in the metadata only our key can write), and that answer,
+ * checked the same way, settles the order.
+ */
+async function settleFromWebhook(s: Services, order: OrderRow, outcome: ChargeOutcome): Promise<Settled> {
+  const deps = checkoutDeps(s);
+  const refusal = checkSettlement(order, outcome, { requireAmount: true });
+  if (refusal)
+    return { changedSkus: [], eventsWritten: false, refused: refuseSettlement(order, outcome, refusal) };
+  if (order.status !== 'pending_payment' && order.status !== 'requires_action') {
+    return { changedSkus: [], eventsWritten: false }; // already settled: nothing to ask
+  }
+  const confirmed = await s.payments.lookup({
+    orderId: order.id,
+    provider: order.payment_provider,
+    reference: expectedReference(order),
+  });
+  // The provider's own answer must be the order's payment too (its amount when it states one).
+  return settlePayment(deps, order.id, confirmed);
 }
 
 export const stripeWebhookFunction = httpFunction({

@@ -23,8 +23,10 @@ import {
   transitionOrder,
 } from '../orders/orders.repository';
 import type { ChargeOutcome, LookupOutcome, PaymentGateway } from '../payments/payment-gateway.port';
+import { checkSettlement, type SettlementRefusal, type SettlementTarget } from '../payments/settlement-check';
 import { AppError, isAppError } from '../platform/errors';
 import { type Problem, parseWith, problemResponse } from '../platform/http';
+import { metrics } from '../platform/telemetry';
 import {
   type KeptAnswer,
   type OrderDraft,
@@ -353,6 +355,9 @@ export async function settlePayment(
   const found = options.known ?? (await findOrder(deps.db, orderId));
   if (!found) return none;
   const { order, lines } = found;
+  // Only the order's own payment settles it: its provider, its reference, its total.
+  const refusal = checkSettlement(order, outcome, { requireAmount: options.requireAmount });
+  if (refusal) return { ...none, refused: refuseSettlement(order, outcome, refusal) };
   const answerTo = options.answerTo;
   // The answer for the order as this call leaves it, and what to keep of it (not a 202).
   const answering = (after: OrderRow) => {
@@ -499,6 +504,8 @@ export async function settlePayment(
 }
 
 export interface SettleOptions {
+  /** A succeeded outcome must state its amount and currency (webhooks: real providers always do). */
+  requireAmount?: boolean;
   /** The order and its lines when the caller has them (checkout just wrote them): no read. */
   known?: { order: OrderRow; lines: OrderLineRow[] };
   /** Pay Now's Idempotency-Key: the answer for the order as this call settles it is kept with the change. */
@@ -508,6 +515,32 @@ export interface SettleOptions {
 /** What settling did; `answer` when this call moved the order and was asked for one. */
 export interface Settled extends Aftermath {
   answer?: CheckoutResponse;
+  /** Set when the outcome was not this order's payment: nothing was changed. */
+  refused?: RefusedSettlement;
+}
+
+export interface RefusedSettlement extends SettlementRefusal {
+  orderId: string;
+  /** One line for the warning log: the distinct message on-call searches for. */
+  message: string;
+}
+
+/**
+ * Counts a refused settlement (`shop.settlement_refused`) and says why, for the caller's warning.
+ * The order is left as it was: never paid on a payment that is not its own.
+ */
+export function refuseSettlement(
+  order: SettlementTarget,
+  outcome: LookupOutcome,
+  refusal: SettlementRefusal,
+): RefusedSettlement {
+  metrics.settlementRefused.add(1, { provider: outcome.provider, reason: refusal.code });
+  const reference = 'reference' in outcome && outcome.reference ? ` (${outcome.reference})` : '';
+  return {
+    ...refusal,
+    orderId: order.id,
+    message: `payment settlement refused: ${refusal.code}: ${outcome.provider} ${outcome.status}${reference} for order ${order.id}: ${refusal.detail}`,
+  };
 }
 
 /** The response Pay Now gives for an order in its current state. */

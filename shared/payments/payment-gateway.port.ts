@@ -35,6 +35,11 @@ export type ChargeOutcome =
       reference: string;
       cardBrand?: string;
       last4?: string;
+      /** What the provider says was paid, when it says (Stripe `amount`, PayPal capture `amount`):
+       * a settlement must match the order's total and currency (settlement-check.ts). */
+      amountMinor?: number;
+      /** ISO 4217 as the provider wrote it (any case). */
+      currency?: string;
     }
   | {
       status: 'requires_action';

@@ -120,6 +120,10 @@ export const metrics = {
   ),
   deadLetters: shopCounter('shop.dead_letters', 'Messages a consumer gave up on (dead-lettered)'),
   heartbeats: shopCounter('shop.heartbeats', 'Heartbeat timer ticks; an alert fires when they stop'),
+  settlementRefused: shopCounter(
+    'shop.settlement_refused',
+    "Payment settlements refused: provider, reference, amount or currency did not match the order's",
+  ),
 } as const;
 
 export interface HeartbeatLog {

@@ -79,6 +79,20 @@ function payerActionUrl(links: { href: string; rel: string }[] | undefined): str
   return links?.find((link) => link.rel === 'payer-action' || link.rel === 'approve')?.href;
 }
 
+/** The captured amount in minor units, when the capture states one PayPal's way (a decimal string). */
+function capturedAmount(capture: PaypalCapture): { amountMinor?: number; currency?: string } {
+  if (!capture.amount?.currency_code) return {};
+  let amountMinor: number | undefined;
+  try {
+    amountMinor = decimalStringToMinor(capture.amount.value, capture.amount.currency_code);
+  } catch {
+    amountMinor = undefined; // not a currency ICU knows: the currency check refuses it
+  }
+  return amountMinor === undefined
+    ? { currency: capture.amount.currency_code }
+    : { amountMinor, currency: capture.amount.currency_code };
+}
+
 /** A capture (from an order or a webhook) as our outcome; `reference` is PayPal's order id. */
 export function mapPaypalCapture(
   capture: PaypalCapture,
@@ -95,6 +109,7 @@ export function mapPaypalCapture(
         reference,
         ...(card?.card?.brand ? { cardBrand: card.card.brand.toLowerCase() } : {}),
         ...(card?.card?.last_digits ? { last4: card.card.last_digits } : {}),
+        ...capturedAmount(capture),
       };
     case 'PENDING':
       return { status: 'processing', provider: 'paypal', reference };

@@ -16,6 +16,7 @@ import {
   headerValue,
   idempotencyConflict,
   invalidSignature,
+  minorToDecimalString,
   validateChargeInput,
 } from '../../../payments/payment-input';
 import { AppError } from '../../../platform/errors';
@@ -374,6 +375,10 @@ export class SandboxPaymentGateway {
       status:
         outcome.status === 'succeeded' ? 'COMPLETED' : outcome.status === 'declined' ? 'DECLINED' : 'PENDING',
       custom_id: orderId,
+      amount: {
+        currency_code: record.currency.toUpperCase(),
+        value: minorToDecimalString(record.amountMinor, record.currency),
+      },
       supplementary_data: { related_ids: { order_id: record.methodRef } },
       ...(outcome.status === 'declined' && outcome.code === 'insufficient_funds'
         ? { processor_response: { response_code: '5120' } }

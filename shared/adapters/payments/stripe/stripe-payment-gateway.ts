@@ -69,6 +69,8 @@ export function mapPaymentIntent(intent: Stripe.PaymentIntent): ChargeOutcome {
         reference,
         ...(card?.brand ? { cardBrand: card.brand } : {}),
         ...(card?.last4 ? { last4: card.last4 } : {}),
+        ...(typeof intent.amount === 'number' ? { amountMinor: intent.amount } : {}),
+        ...(intent.currency ? { currency: intent.currency } : {}),
       };
     }
     case 'requires_action':
