@@ -63,12 +63,37 @@ async function send(res: ServerResponse, init: HttpResponseInit): Promise<void> 
   res.end(body);
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+function tooLarge(limit: number): AppError {
+  return new AppError(413, 'payload_too_large', `The body may be at most ${limit} bytes.`, {
+    maxBodyBytes: limit,
+  });
+}
+
+/**
+ * The request body, at most `limit` bytes. Past the limit (declared or, for a chunked body,
+ * counted) it rejects with 413 and stops keeping what arrives; the rest is read and thrown
+ * away (up to a bound) so the client gets the 413 rather than a reset connection, and the
+ * connection is closed after the answer.
+ */
+function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const overflow = () => {
+      res.shouldKeepAlive = false;
+      res.setHeader('connection', 'close');
+      // Discard the rest; a client that keeps sending far past the limit is cut off.
+      let discarded = 0;
+      req.removeAllListeners('data');
+      req.on('data', (chunk: Buffer) => {
+        discarded += chunk.length;
+        if (discarded > Math.max(limit, 1024 * 1024) * 16) req.destroy();
+      });
+      req.on('error', () => {});
+      req.resume();
+      reject(tooLarge(limit));
+    };
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {
-      reject(new AppError(413, 'payload_too_large', `The body may be at most ${limit} bytes.`));
-      req.resume();
+      overflow();
       return;
     }
     const chunks: Buffer[] = [];
@@ -76,8 +101,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(new AppError(413, 'payload_too_large', `The body may be at most ${limit} bytes.`));
-        req.destroy();
+        chunks.length = 0;
+        overflow();
         return;
       }
       chunks.push(chunk);
@@ -87,11 +112,34 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** The request's URL; a Host header that is no host name (`a b`, `x/y`) is 400, not a TypeError. */
+function requestUrl(req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  } catch {
+    throw new AppError(400, 'invalid_request', 'The request line or Host header is malformed.');
+  }
+}
+
+/** The path with its percent-escapes decoded; a malformed escape (`/%`, `/%E0%A4%A`) is 400, not a URIError. */
+function decodedPath(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    throw new AppError(400, 'invalid_path', 'The path has a malformed percent-escape.');
+  }
+}
+
 function serveStatic(staticDir: string, urlPath: string, res: ServerResponse): boolean {
   const root = path.resolve(staticDir);
   if (!fs.existsSync(path.join(root, 'index.html'))) return false;
-  let file = path.resolve(root, `.${decodeURIComponent(urlPath)}`);
-  if (!file.startsWith(root)) return false;
+  const decoded = decodedPath(urlPath);
+  if (decoded.includes('\0')) return false;
+  let file = path.resolve(root, `.${decoded}`);
+  // Inside root, compared by path segments: a prefix test on strings would also serve a
+  // sibling folder whose name starts with root's (web/dist-private next to web/dist).
+  const relative = path.relative(root, file);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return false;
   const isAsset = path.extname(urlPath) !== '';
   if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) {
     if (isAsset) return false;
@@ -121,7 +169,8 @@ export async function startHttpServer(
 
   const server = http.createServer(async (req, res) => {
     try {
-      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+      const url = requestUrl(req);
+      decodedPath(url.pathname); // 400 for a malformed escape, before any route sees it
       for (const extra of options.extraRoutes ?? []) if (extra(req, res)) return;
       if (!url.pathname.startsWith('/api/')) {
         if (options.staticDir && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -144,7 +193,7 @@ export async function startHttpServer(
           continue;
         }
         const body =
-          method === 'GET' || method === 'HEAD' ? undefined : await readBody(req, options.maxBodyBytes);
+          method === 'GET' || method === 'HEAD' ? undefined : await readBody(req, res, options.maxBodyBytes);
         const headers: Record<string, string> = {};
         for (const [name, value] of Object.entries(req.headers)) {
           if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
