@@ -39,6 +39,8 @@ export interface CheckoutDeps {
   db: Db;
   gateway: PaymentGateway;
   holdMinutes: number;
+  /** Orders one shopper may have waiting for payment (3-D Secure) at once; default 1. */
+  maxPendingPayments?: number;
   /** Test seam for crash injection: called between the steps. */
   hooks?: { afterReserve?(orderId: string): Promise<void>; afterCharge?(orderId: string): Promise<void> };
 }
@@ -199,6 +201,7 @@ async function reserve(
   hash: string,
   request: CheckoutRequest,
 ): Promise<Reservation> {
+  await refuseWhilePaymentPending(deps, shopper.userId);
   const now = new Date();
   const address = request.shippingAddress;
   const draft: OrderDraft = {
@@ -250,6 +253,36 @@ async function reserve(
     case 'out_of_stock':
       throw outOfStock(reserved.short);
   }
+}
+
+/** One shopper's orders may hold stock through 3-D Secure only this many at a time. */
+export const defaultMaxPendingPayments = 1;
+
+/**
+ * Stock sold to an order waiting for 3-D Secure stays out of everyone's reach until the
+ * shopper authenticates or the window (the hold time) ends: a shopper may have only
+ * `maxPendingPayments` such orders, so one shopper cannot lock stock by starting checkouts they
+ * never finish. Checked before anything is written, on both write paths alike; two concurrent
+ * Pay Nows by one shopper cannot both pass, since they compete for the same cart lines.
+ */
+async function refuseWhilePaymentPending(deps: CheckoutDeps, userId: string): Promise<void> {
+  const max = deps.maxPendingPayments ?? defaultMaxPendingPayments;
+  const pending = await deps.db
+    .selectFrom('orders')
+    .select(['id', 'created_at'])
+    .where('user_id', '=', userId)
+    .where('status', 'in', ['pending_payment', 'requires_action'])
+    .orderBy('created_at')
+    .execute();
+  if (pending.length < max) return;
+  const oldest = pending[0]!;
+  const until = new Date(oldest.created_at.getTime() + deps.holdMinutes * 60_000);
+  throw new AppError(
+    409,
+    'payment_pending',
+    `Finish the payment already in progress (order ${oldest.id}) first; unless it is completed it is cancelled, and its items return to your cart, by ${until.toISOString()}.`,
+    { orderIds: pending.map((order) => order.id), retryAfter: until.toISOString() },
+  );
 }
 
 const cartEmpty = () => new AppError(422, 'cart_empty', 'Your cart is empty.');

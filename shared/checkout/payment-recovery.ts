@@ -3,8 +3,14 @@ import { type Aftermath, type CheckoutDeps, settlePayment } from './checkout.ser
 
 /** Waiting this long means the process that charged probably died. */
 export const pendingGraceMs = 60_000;
-/** A 3-D Secure challenge nobody finished in this long is abandoned. */
-export const authenticationTimeoutMs = 60 * 60_000;
+/**
+ * A 3-D Secure challenge nobody finished within the hold time (counted from the reservation) is
+ * abandoned: the order fails and its units go back to the cart's holds. Stock is never kept out
+ * of reach by an unfinished payment for longer than a cart may hold it.
+ */
+export function authenticationWindowMs(holdMinutes: number): number {
+  return holdMinutes * 60_000;
+}
 
 /**
  * The repair for a crash between the steps of Pay Now: ask the gateway what happened to each
@@ -36,7 +42,7 @@ export async function recoverStuckPayments(
     });
     let result: Aftermath;
     if (outcome.status === 'requires_action' || outcome.status === 'processing') {
-      if (now.getTime() - order.updated_at.getTime() < authenticationTimeoutMs) continue;
+      if (now.getTime() - order.created_at.getTime() < authenticationWindowMs(deps.holdMinutes)) continue;
       result = await settlePayment(deps, id, {
         status: 'declined',
         provider: order.payment_provider,
