@@ -1,3 +1,5 @@
+import { InvocationContext } from '@azure/functions';
+import type { ServiceBusMessage } from '@azure/service-bus';
 import { describe, expect, it } from 'vitest';
 import { allFunctions } from './definitions';
 import { registerAll, serviceBusConnection } from './register';
@@ -53,6 +55,49 @@ describe('Azure entry registration', () => {
         options: expect.objectContaining({ schedule: '0 */1 * * * *', runOnStartup: false }),
       },
     ]);
+  });
+
+  it('registers topic handlers with the backoff: a failed try schedules a copy instead of throwing (fake sender: no Service Bus here)', async () => {
+    const { calls, app } = recordingApp();
+    const sent: Array<{ topic: string; message: ServiceBusMessage }> = [];
+    let fail = true;
+    registerAll(
+      app as never,
+      [
+        {
+          kind: 'topic',
+          name: 't',
+          topic: 'orders',
+          subscription: 'receipts',
+          handler: async () => {
+            if (fail) throw new Error('down');
+          },
+        },
+      ],
+      { send: async (topic, message) => void sent.push({ topic, message }) },
+    );
+    const registered = calls[0]!.options.handler as (m: unknown, c: InvocationContext) => Promise<void>;
+    const context = new InvocationContext({
+      functionName: 't',
+      triggerMetadata: { messageId: 'evt-9', applicationProperties: {} },
+      logHandler: () => {},
+    });
+    await registered({ eventId: 'evt-9' }, context);
+    expect(sent).toEqual([
+      {
+        topic: 'orders',
+        message: expect.objectContaining({
+          body: { eventId: 'evt-9' },
+          applicationProperties: expect.objectContaining({
+            originalMessageId: 'evt-9',
+            redeliveryAttempt: 1,
+          }),
+        }),
+      },
+    ]);
+    fail = false;
+    await registered({ eventId: 'evt-9' }, context);
+    expect(sent).toHaveLength(1);
   });
 
   it('has no two HTTP functions on the same route and method', () => {

@@ -14,13 +14,32 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-/** Subscriptions of each topic, with their settings (mirrored in bicep/). */
-export type Topology = Record<string, Record<string, { maxDeliveryCount: number }>>;
+/**
+ * A subscription's settings. `maxDeliveryCount` is the broker's (mirrored in bicep/): how many
+ * immediate deliveries one message gets before it is dead-lettered. `redeliveryScheduleMs` is
+ * the consumer's backoff on top of it (shared/adapters/bus/redelivery.ts): after the n-th
+ * failed try the message comes back `redeliveryScheduleMs[n-1]` later with a fresh delivery
+ * count; once the schedule is used up, a failure falls back to the broker's immediate
+ * redelivery and dead-lettering. Absent or empty: no backoff.
+ */
+export interface SubscriptionSettings {
+  maxDeliveryCount: number;
+  redeliveryScheduleMs?: readonly number[];
+}
+
+/** Subscriptions of each topic, with their settings. */
+export type Topology = Record<string, Record<string, SubscriptionSettings>>;
+
+/**
+ * Tries at 0 s, 5 s, 35 s and 155 s (then the last try's immediate redeliveries): an email
+ * or store outage shorter than about two and a half minutes heals without a dead letter.
+ */
+export const shopRedeliveryScheduleMs: readonly number[] = [5_000, 30_000, 120_000];
 
 export const shopTopology: Topology = {
   orders: {
-    receipts: { maxDeliveryCount: 3 },
-    inventory: { maxDeliveryCount: 3 },
-    fulfilment: { maxDeliveryCount: 3 },
+    receipts: { maxDeliveryCount: 3, redeliveryScheduleMs: shopRedeliveryScheduleMs },
+    inventory: { maxDeliveryCount: 3, redeliveryScheduleMs: shopRedeliveryScheduleMs },
+    fulfilment: { maxDeliveryCount: 3, redeliveryScheduleMs: shopRedeliveryScheduleMs },
   },
 };

@@ -7,7 +7,7 @@ import { demoStartingStock, generateCatalogue } from '../../shared/catalogue/dem
 import type { Product } from '../../shared/catalogue/product';
 import type { Role } from '../../shared/identity/principal';
 import { insertMissingInventory } from '../../shared/inventory/inventory.repository';
-import type { Topology } from '../../shared/messaging/event-bus.port';
+import { shopTopology, type Topology } from '../../shared/messaging/event-bus.port';
 import { parseConfig } from '../../shared/platform/config';
 import type { FunctionDefinition } from '../../shared/platform/function-definition';
 import { type LocalHost, startLocalHost } from '../../shared/platform/local-host/local-host';
@@ -22,6 +22,13 @@ export interface TestShopOptions {
   definitions?: FunctionDefinition[];
   topology?: Topology;
   busLockDurationMs?: number;
+  /**
+   * The shop's subscriptions back off for minutes before dead-lettering (`shopTopology`). A test
+   * shop (without `topology`) backs off along this schedule instead, by default none: tests that
+   * wait for a dead letter need not wait 155 s. The backoff's own test gives a scaled-down one
+   * (functions/consumers/receipts-email-outage.test.ts).
+   */
+  busRedeliveryScheduleMs?: readonly number[];
   dataDir?: string;
   /** Serve a built SPA at `/` (browser tests). */
   staticDir?: string;
@@ -45,8 +52,21 @@ export async function tempDir(prefix = 'shop-test-'): Promise<string> {
 export async function startTestShop(options: TestShopOptions = {}): Promise<TestShop> {
   const dataDir = options.dataDir ?? (await tempDir());
   const config = parseConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PORT: '0', ...options.env });
+  const topology =
+    options.topology ??
+    Object.fromEntries(
+      Object.entries(shopTopology).map(([topic, subscriptions]) => [
+        topic,
+        Object.fromEntries(
+          Object.entries(subscriptions).map(([name, settings]) => [
+            name,
+            { ...settings, redeliveryScheduleMs: options.busRedeliveryScheduleMs ?? [] },
+          ]),
+        ),
+      ]),
+    );
   const services = await createServices(config, {
-    topology: options.topology,
+    topology,
     busLockDurationMs: options.busLockDurationMs,
   });
   useServices(services);

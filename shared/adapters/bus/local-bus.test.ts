@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, postgresSkipReason } from '../../../test/support/postgres';
 import { tempDir } from '../../../test/support/test-shop';
@@ -5,7 +6,12 @@ import { openRelationalStore, type RelationalStore } from '../sql/database';
 import { LocalBus } from './local-bus';
 import { toServiceBusMessage } from './service-bus-event-bus';
 
-const topology = { t: { a: { maxDeliveryCount: 2 }, b: { maxDeliveryCount: 2 } } };
+const topology = {
+  t: { a: { maxDeliveryCount: 2 }, b: { maxDeliveryCount: 2 } },
+  // A consumer with a backoff schedule (the shop's is 5 s, 30 s, 2 min; scaled down here).
+  r: { w: { maxDeliveryCount: 2, redeliveryScheduleMs: [300, 600] } },
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function localBusContract(name: string, open: () => Promise<RelationalStore>, skipReason?: string) {
   describe.skipIf(skipReason !== undefined)(
@@ -90,6 +96,61 @@ function localBusContract(name: string, open: () => Promise<RelationalStore>, sk
         expect((await bus.receive('t', 'a', 1))[0]?.messageId).toBe('x4');
       });
 
+      it('backs off along the schedule (same message id, fresh delivery count), then abandons to the dead letters', async () => {
+        await bus.publish('r', [{ messageId: 'r1', subject: 'S', body: { n: 1 } }]);
+        const first = (await bus.receive('r', 'w', 1))[0]!;
+        expect([first.deliveryCount, first.redeliveries]).toEqual([1, 0]);
+        expect(bus.redeliveryDelayMs('r', 'w', first.redeliveries)).toBe(300);
+        const started = Date.now();
+        expect(await bus.redeliverLater('r', first, 300)).toBe(true);
+        expect(await bus.redeliverLater('r', first, 300)).toBe(false); // its lock is gone
+        expect(await bus.receive('r', 'w', 1)).toEqual([]); // held for the backoff
+        // A re-publish of the same event id meanwhile is still recognised as a duplicate.
+        await bus.publish('r', [{ messageId: 'r1', subject: 'S', body: { n: 1 } }]);
+        expect((await bus.depth())['r/w']).toBe(1);
+
+        let second = (await bus.receive('r', 'w', 1))[0];
+        while (!second) {
+          await sleep(25);
+          second = (await bus.receive('r', 'w', 1))[0];
+        }
+        expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+        expect(second).toMatchObject({ messageId: 'r1', deliveryCount: 1, redeliveries: 1, body: { n: 1 } });
+        expect(bus.redeliveryDelayMs('r', 'w', second.redeliveries)).toBe(600);
+        const secondAt = Date.now();
+        await bus.redeliverLater('r', second, 600);
+        await sleep(300);
+        expect(await bus.receive('r', 'w', 1)).toEqual([]);
+        let third = (await bus.receive('r', 'w', 1))[0];
+        while (!third) {
+          await sleep(25);
+          third = (await bus.receive('r', 'w', 1))[0];
+        }
+        expect(Date.now() - secondAt).toBeGreaterThanOrEqual(600);
+        expect(third).toMatchObject({ messageId: 'r1', deliveryCount: 1, redeliveries: 2 });
+        // The schedule is used up: the broker's own immediate redelivery and dead-lettering.
+        expect(bus.redeliveryDelayMs('r', 'w', third.redeliveries)).toBeUndefined();
+        expect(await bus.abandon('r', third, 'still down')).toBe('retry');
+        const fourth = (await bus.receive('r', 'w', 1))[0]!;
+        expect(fourth).toMatchObject({ messageId: 'r1', deliveryCount: 2, redeliveries: 2 });
+        expect(await bus.abandon('r', fourth, 'still down')).toBe('dead-lettered');
+        const dead = (await bus.deadLetters()).filter((d) => d.topic === 'r');
+        expect(dead).toEqual([
+          expect.objectContaining({ messageId: 'r1', deliveryCount: 2, reason: 'still down' }),
+        ]);
+
+        // A replay starts the schedule afresh.
+        expect(await bus.replay(dead[0]!.seq)).toBe(true);
+        const replayed = (await bus.receive('r', 'w', 1))[0]!;
+        expect(replayed).toMatchObject({ messageId: 'r1', deliveryCount: 1, redeliveries: 0 });
+        await bus.complete(replayed);
+        expect((await bus.depth())['r/w']).toBeUndefined();
+      });
+
+      it('has no backoff for a subscription without a schedule', () => {
+        expect(bus.redeliveryDelayMs('t', 'a', 0)).toBeUndefined();
+      });
+
       it('refuses a topic with no subscriptions', async () => {
         await expect(bus.publish('unknown', [{ messageId: 'z', subject: 'S', body: {} }])).rejects.toThrow(
           /no subscriptions/,
@@ -116,6 +177,30 @@ localBusContract(
   },
   process.env.TEST_DATABASE_URL ? undefined : postgresSkipReason,
 );
+
+describe('local bus on a data folder made before backoff (PGlite)', () => {
+  it('adds the redeliveries column to an existing table, keeping its messages', async () => {
+    const store = await openRelationalStore({ kind: 'pglite', dataDir: await tempDir('bus-old-') });
+    try {
+      // The table as the previous release created it.
+      await sql`create table local_bus_messages (seq serial primary key, message_id varchar(200) not null,
+        topic varchar(100) not null, subscription varchar(100) not null, subject varchar(200) not null,
+        correlation_id varchar(200) not null, body text not null, enqueued_at timestamptz not null,
+        visible_at timestamptz not null, delivery_count integer not null, lock_token varchar(64),
+        state varchar(10) not null, dead_letter_reason text)`.execute(store.db);
+      await sql`insert into local_bus_messages (message_id, topic, subscription, subject, correlation_id, body,
+        enqueued_at, visible_at, delivery_count, state) values ('old-1', 'r', 'w', 'S', '', '{}', now(), now(), 0, 'active')`.execute(
+        store.db,
+      );
+      const bus = await LocalBus.open(store.db, topology);
+      expect(await bus.receive('r', 'w', 1)).toEqual([
+        expect.objectContaining({ messageId: 'old-1', deliveryCount: 1, redeliveries: 0 }),
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});
 
 describe('Service Bus adapter (SDK message mapping; no Service Bus runs here)', () => {
   it('maps an event to a Service Bus message: id = event id, subject = type, correlation = order', () => {

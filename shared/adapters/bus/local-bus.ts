@@ -13,6 +13,8 @@ export interface ReceivedMessage {
   body: unknown;
   enqueuedAt: Date;
   deliveryCount: number;
+  /** Backoff redeliveries before this one (0 on the first try). */
+  redeliveries: number;
   lockToken: string;
 }
 
@@ -73,6 +75,10 @@ export class LocalBus implements EventBus {
     await sql`create unique index if not exists local_bus_dedup on local_bus_messages (subscription, message_id)`.execute(
       db,
     );
+    // Added after the first release: local data folders made before it get the column here.
+    await sql`alter table local_bus_messages add column if not exists redeliveries integer not null default 0`.execute(
+      db,
+    );
     await sql`create index if not exists local_bus_ready on local_bus_messages (subscription, state, visible_at)`.execute(
       db,
     );
@@ -85,6 +91,14 @@ export class LocalBus implements EventBus {
 
   maxDeliveryCount(topic: string, subscription: string): number {
     return this.topology[topic]?.[subscription]?.maxDeliveryCount ?? 10;
+  }
+
+  /**
+   * How long a message that failed after `redeliveries` backoff redeliveries waits before the
+   * next try; undefined when the subscription's schedule is used up (then `abandon`).
+   */
+  redeliveryDelayMs(topic: string, subscription: string, redeliveries: number): number | undefined {
+    return this.topology[topic]?.[subscription]?.redeliveryScheduleMs?.[redeliveries];
   }
 
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
@@ -157,6 +171,7 @@ export class LocalBus implements EventBus {
         body: JSON.parse(row.body),
         enqueuedAt: row.enqueued_at,
         deliveryCount: row.delivery_count,
+        redeliveries: row.redeliveries,
         lockToken,
       }));
   }
@@ -181,6 +196,27 @@ export class LocalBus implements EventBus {
         .where('lock_token', '=', lockToken)
         .execute();
     }
+  }
+
+  /**
+   * The local twin of what a Service Bus consumer does to back off (redelivery.ts): the failed
+   * message comes back `delayMs` later with a fresh delivery count, one more redelivery and
+   * the same message id (so consumers' inboxes still recognise it). False if the lock was lost.
+   */
+  async redeliverLater(topic: string, message: ReceivedMessage, delayMs: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('local_bus_messages')
+      .set({
+        visible_at: new Date(Date.now() + delayMs),
+        delivery_count: 0,
+        redeliveries: sql`redeliveries + 1`,
+        lock_token: null,
+      })
+      .where('seq', '=', message.seq)
+      .where('topic', '=', topic)
+      .where('lock_token', '=', message.lockToken)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   /** Gives a failed message back, or dead-letters it when its deliveries are used up. */
@@ -220,11 +256,17 @@ export class LocalBus implements EventBus {
     }));
   }
 
-  /** Puts a dead-lettered message back on its subscription with a fresh delivery count. */
+  /** Puts a dead-lettered message back on its subscription with a fresh delivery count and backoff schedule. */
   async replay(seq: number): Promise<boolean> {
     const result = await this.db
       .updateTable('local_bus_messages')
-      .set({ state: 'active', delivery_count: 0, visible_at: new Date(), dead_letter_reason: null })
+      .set({
+        state: 'active',
+        delivery_count: 0,
+        redeliveries: 0,
+        visible_at: new Date(),
+        dead_letter_reason: null,
+      })
       .where('seq', '=', seq)
       .where('state', '=', 'dead')
       .returning(['topic', 'subscription'])

@@ -13,6 +13,7 @@ import {
 } from '../../messaging/dead-letters.port';
 import type { Topology } from '../../messaging/event-bus.port';
 import { AppError } from '../../platform/errors';
+import { redeliveryProperties } from './redelivery';
 
 /** The part of `ServiceBusClient` this adapter uses (tests pass a fake: there is no emulator here). */
 export interface DeadLetterClient {
@@ -47,8 +48,15 @@ export function deadLetterId(topic: string, subscription: string, sequenceNumber
   return [topic, subscription, sequenceNumber.toString()].join(separator);
 }
 
-/** The broker's dead-letter stamps, which the SDK also leaves in `applicationProperties`. */
-const deadLetterStamps = new Set(['DeadLetterReason', 'DeadLetterErrorDescription']);
+/**
+ * The broker's dead-letter stamps, which the SDK also leaves in `applicationProperties`, and
+ * the backoff count (a replay starts the subscription's redelivery schedule afresh).
+ */
+const deadLetterStamps = new Set([
+  'DeadLetterReason',
+  'DeadLetterErrorDescription',
+  redeliveryProperties.attempt,
+]);
 
 /**
  * The message a replay sends to the topic: the same subject, correlation id and body, and a

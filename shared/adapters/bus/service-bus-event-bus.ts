@@ -3,13 +3,13 @@ import { ServiceBusClient, type ServiceBusMessage, type ServiceBusSender } from 
 import type { EventBus, OutgoingMessage } from '../../messaging/event-bus.port';
 import type { AzureOperation } from '../../platform/azure-operations';
 
-/** The outbox relay and dead-letter replays send; the triggers and the dead-letter admin receive. */
+/** The outbox relay, dead-letter replays and consumers' backoff copies send; the triggers and the dead-letter admin receive. */
 export const serviceBusOperations: AzureOperation[] = [
   {
     resourceType: 'Microsoft.ServiceBus/namespaces/topics',
     operation: 'Microsoft.ServiceBus/namespaces/topics/send/action',
     when: 'runtime',
-    why: 'outbox relay, dead-letter replay',
+    why: "outbox relay, dead-letter replay, consumers' scheduled retries",
   },
   {
     resourceType: 'Microsoft.ServiceBus/namespaces/topics',
@@ -51,12 +51,17 @@ export class ServiceBusEventBus implements EventBus {
 
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
+    await this.sendMessages(topic, messages.map(toServiceBusMessage));
+  }
+
+  /** Sends Service Bus messages as they are (the consumers' scheduled backoff copies: redelivery.ts). */
+  async sendMessages(topic: string, messages: ServiceBusMessage[]): Promise<void> {
     let sender = this.senders.get(topic);
     if (!sender) {
       sender = this.client.createSender(topic);
       this.senders.set(topic, sender);
     }
-    await sender.sendMessages(messages.map(toServiceBusMessage));
+    await sender.sendMessages(messages);
   }
 
   async close(): Promise<void> {

@@ -141,6 +141,8 @@ export interface LocalBusMessagesTable {
   enqueued_at: Timestamp;
   visible_at: Timestamp;
   delivery_count: number;
+  /** Backoff redeliveries so far (the consumer's schedule; delivery_count restarts at each). */
+  redeliveries: Generated<number>;
   lock_token: string | null;
   state: 'active' | 'dead';
   dead_letter_reason: string | null;

@@ -10,8 +10,10 @@ export interface BusDeliveryOptions {
 
 /**
  * Delivers local-bus messages to topic functions with Service Bus trigger semantics: the
- * message is peek-locked, the handler runs, success completes it, a throw abandons it, and
- * the bus dead-letters it once its deliveries reach the subscription's max delivery count.
+ * message is peek-locked, the handler runs, success completes it. A throw first backs off
+ * along the subscription's redelivery schedule (as the Azure consumers do with a scheduled
+ * copy, shared/adapters/bus/redelivery.ts); once that is used up it abandons, and the bus
+ * dead-letters it when its deliveries reach the subscription's max delivery count.
  */
 export function startBusDelivery(
   bus: LocalBus,
@@ -93,6 +95,13 @@ async function deliver(
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     try {
+      const delayMs = bus.redeliveryDelayMs(fn.topic, fn.subscription, message.redeliveries);
+      if (delayMs !== undefined && (await bus.redeliverLater(fn.topic, message, delayMs))) {
+        context.warn(
+          `Try ${message.redeliveries + 1} of ${message.messageId} failed: ${reason}; next try in ${delayMs} ms`,
+        );
+        return false;
+      }
       const outcome = await bus.abandon(fn.topic, message, reason);
       if (outcome === 'dead-lettered') {
         // The alert on-call gets in Azure is the dead-letter metric; locally, an error log line.
