@@ -1,15 +1,52 @@
 import * as z from 'zod';
 
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+/**
+ * ISO 3166-1 alpha-2: the 249 officially assigned codes (ISO 3166 Maintenance Agency). A
+ * static list, not ICU's region names, which also name reserved and user-assigned codes (EU,
+ * UK, EZ, UN, XK, ZZ "Unknown Region"): none of those is a country an order can ship to.
+ */
+export const countryCodes: ReadonlySet<string> = new Set(
+  `
+  AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ
+  BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ
+  CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ
+  DE DJ DK DM DO DZ
+  EC EE EG EH ER ES ET
+  FI FJ FK FM FO FR
+  GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY
+  HK HM HN HR HT HU
+  ID IE IL IM IN IO IQ IR IS IT
+  JE JM JO JP
+  KE KG KH KI KM KN KP KR KW KY KZ
+  LA LB LC LI LK LR LS LT LU LV LY
+  MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ
+  NA NC NE NF NG NI NL NO NP NR NU NZ
+  OM
+  PA PE PF PG PH PK PL PM PN PR PS PT PW PY
+  QA
+  RE RO RS RU RW
+  SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ
+  TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ
+  UA UG UM US UY UZ
+  VA VC VE VG VI VN VU
+  WF WS
+  YE YT
+  ZA ZM ZW
+  `
+    .trim()
+    .split(/\s+/),
+);
 
-/** ISO 3166-1 alpha-2, as the runtime's ICU knows it (an unknown code names itself). */
 function isCountryCode(code: string): boolean {
-  if (!/^[A-Z]{2}$/.test(code)) return false;
-  try {
-    return regionNames.of(code) !== code;
-  } catch {
-    return false;
-  }
+  return countryCodes.has(code);
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const controlCharacter = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** NUL, CR/LF, tab, other C0/C1 controls or a Unicode line separator: never in a one-line field. */
+export function hasControlCharacter(text: string): boolean {
+  return controlCharacter.test(text);
 }
 
 /** A run of 13-19 digits (spaces or dashes between) passing the Luhn check: a card number. */
@@ -41,6 +78,10 @@ const freeText = (label: string, min: number, max: number) =>
     .refine(
       (value) => !containsCardNumber(value),
       `${label} looks like a card number; never type card details here`,
+    )
+    .refine(
+      (value) => !hasControlCharacter(value),
+      `${label} must be one line of text, without control characters (line breaks, tabs, NUL)`,
     );
 
 export const checkoutRequestSchema = z.object({

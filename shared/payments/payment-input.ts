@@ -4,11 +4,26 @@ import type { ChargeInput, PaymentProvider, WebhookHeaders } from './payment-gat
 /** Largest amount we accept: Stripe's own ceiling is 99,999,999 minor units for most currencies. */
 export const MAX_AMOUNT_MINOR = 99_999_999;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const controlCharacter = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** A one-line token (ids, references): NUL, CR/LF and other control characters never pass. */
+function isOneLine(value: unknown): boolean {
+  return typeof value === 'string' && !controlCharacter.test(value);
+}
+
 /** Rejects malformed input before anything reaches a gateway (400, nothing charged). */
 export function validateChargeInput(input: ChargeInput): void {
   const errors: FieldErrors = {};
-  if (typeof input.orderId !== 'string' || input.orderId.trim() === '' || input.orderId.length > 200) {
-    errors.orderId = ['orderId must be a non-empty string of at most 200 characters.'];
+  if (
+    typeof input.orderId !== 'string' ||
+    input.orderId.trim() === '' ||
+    input.orderId.length > 200 ||
+    !isOneLine(input.orderId)
+  ) {
+    errors.orderId = [
+      'orderId must be a non-empty string of at most 200 characters, without control characters.',
+    ];
   }
   if (
     !Number.isSafeInteger(input.amountMinor) ||
@@ -24,10 +39,16 @@ export function validateChargeInput(input: ChargeInput): void {
   if (method?.provider === 'stripe') {
     if (typeof method.paymentMethodId !== 'string' || method.paymentMethodId.trim() === '') {
       errors['method.paymentMethodId'] = ['paymentMethodId is required for Stripe.'];
+    } else if (!isOneLine(method.paymentMethodId) || method.paymentMethodId.length > 200) {
+      errors['method.paymentMethodId'] = ['paymentMethodId must be one line of at most 200 characters.'];
     }
   } else if (method?.provider === 'paypal') {
     if (typeof method.orderId !== 'string' || method.orderId.trim() === '') {
       errors['method.orderId'] = ['orderId (the PayPal order id) is required for PayPal.'];
+    } else if (!isOneLine(method.orderId) || method.orderId.length > 200) {
+      errors['method.orderId'] = [
+        'orderId (the PayPal order id) must be one line of at most 200 characters.',
+      ];
     }
   } else {
     errors['method.provider'] = ["provider must be 'stripe' or 'paypal'."];

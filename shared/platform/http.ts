@@ -130,9 +130,13 @@ export function cachedJson(
   return { status: 200, headers, body };
 }
 
-/** Query parameters as a plain object, for schema parsing. */
+/**
+ * Query parameters as a plain object, for schema parsing. It has no prototype, so a parameter
+ * named `__proto__` (or `constructor`) is an own key like any other (and an unknown one is
+ * refused by the parser) instead of silently replacing the object's prototype.
+ */
 export function queryObject(request: HttpRequest): Record<string, string> {
-  const result: Record<string, string> = {};
+  const result: Record<string, string> = Object.create(null);
   for (const [key, value] of request.query) result[key] = value;
   return result;
 }

@@ -72,7 +72,8 @@ const filterFieldNames: ReadonlySet<string> = new Set(filterFields);
  * so a mistyped filter never silently widens the results.
  */
 export function parseSearchQuery(raw: Record<string, string>): SearchRequest {
-  const errors: FieldErrors = {};
+  // No prototypes: `__proto__` is then a key like any other (an unknown parameter, 400).
+  const errors: FieldErrors = Object.create(null);
   const known: Record<string, string> = {};
   const filters: Partial<Record<FilterField, string[]>> = {};
 
