@@ -1,8 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { InvocationContext } from '@azure/functions';
 import { createLocalJWKSet, createRemoteJWKSet, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../platform/errors';
+import { errorToResponse } from '../platform/http';
 import { createTokenVerifier, principalFromClaims, sanitizeClaimText } from './token-verifier';
 
 const issuer = 'https://issuer.test/v2.0';
@@ -93,6 +95,14 @@ describe('token verifier: the JWKS is an outside dependency (503), not the token
     expect(refused.status).toBe(503);
     expect(refused.code).toBe('identity_unavailable');
     expect(refused.extra.retryAfterSeconds).toBeGreaterThan(0);
+    // As every handler maps it: problem+json with a code and Retry-After, never a 500.
+    const response = errorToResponse(refused, new InvocationContext({ invocationId: 't' }));
+    expect(response.status).toBe(503);
+    expect(response.headers).toMatchObject({
+      'content-type': 'application/problem+json',
+      'retry-after': '5',
+    });
+    expect(JSON.parse(String(response.body)).code).toBe('identity_unavailable');
 
     // Listening but answering 500.
     jwks.mode = 'error';

@@ -108,4 +108,26 @@ describe('configuration', () => {
     expect(() => parseAzureEntryConfig({ ...inAzure, SQL_SERVER: '' })).toThrow(/PGlite/);
     expect(() => refuseLocalTwinsInAzure(parseConfig({}), { WEBSITE_INSTANCE_ID: 'i' })).toThrow(ConfigError);
   });
+
+  it('services() (the Azure entry) answers 503 not_ready naming PAYMENTS_SANDBOX when started in Azure with the local defaults', async () => {
+    const { services, startState, useServices } = await import('./services');
+    const saved = { ...process.env };
+    try {
+      for (const name of Object.keys(settingDefaults)) delete process.env[name];
+      process.env.WEBSITE_SITE_NAME = 'func-shop-test';
+      const error = await services().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ status: 503, code: 'not_ready' });
+      const state = startState();
+      expect(state.state).toBe('failed');
+      expect(state.state === 'failed' ? state.reason : '').toMatch(
+        /ConfigError: .*PAYMENTS_SANDBOX is 'true'/,
+      );
+    } finally {
+      process.env = saved;
+      useServices(undefined);
+    }
+  });
 });
