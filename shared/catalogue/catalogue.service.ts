@@ -176,13 +176,12 @@ export async function catalogueVersion(cache: CacheAside): Promise<string> {
 
 export async function bumpCatalogueVersion(cache: CacheAside): Promise<void> {
   await cache.invalidate([catalogueVersionKey]);
-  await cache.cache
-    .set(
-      catalogueVersionKey,
-      `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
-      7 * 86_400,
-    )
-    .catch(() => {});
+  // Through the breaker: while the cache is failing the bump waits in its pending invalidations.
+  await cache.put(
+    catalogueVersionKey,
+    `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
+    7 * 86_400,
+  );
 }
 
 /** Forgets cached copies of a product and every cached list and search (after an admin change). */

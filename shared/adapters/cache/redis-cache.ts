@@ -11,12 +11,31 @@ export interface RedisCacheOptions {
    * of its life and re-sent on every open connection (@redis/entraid).
    */
   credential?: TokenCredential;
+  /**
+   * How long one command may take before it fails (ms, default 50). A Redis that accepts
+   * connections but does not answer must cost a read tens of milliseconds, not a hang: the
+   * cache-aside treats the failure as a miss and its breaker stops asking.
+   */
+  commandTimeoutMs?: number;
+  /**
+   * The timeout of PING (health and the breaker's probe; ms, default 250): off the read path,
+   * so it can wait longer and not call a busy but working Redis down.
+   */
+  pingTimeoutMs?: number;
+}
+
+/** A command that got no answer within the command timeout. */
+export class CacheTimeoutError extends Error {
+  constructor(operation: string, ms: number) {
+    super(`Redis ${operation} got no answer within ${ms} ms`);
+    this.name = 'CacheTimeoutError';
+  }
 }
 
 /**
- * Redis through node-redis. Commands fail fast while disconnected (no offline queue), so a
- * Redis outage turns into cache misses served from the stores, and the client reconnects
- * by itself when Redis returns.
+ * Redis through node-redis. Commands fail fast while disconnected (no offline queue) and fail
+ * after `commandTimeoutMs` when Redis is connected but silent, so a Redis outage or hang turns
+ * into cache misses served from the stores; the client reconnects by itself when Redis returns.
  */
 export class RedisCache implements Cache {
   readonly kind = 'redis';
@@ -26,6 +45,8 @@ export class RedisCache implements Cache {
     url: string,
     private readonly prefix: string,
     credentialsProvider: RedisClientOptions['credentialsProvider'],
+    private readonly commandTimeoutMs: number,
+    private readonly pingTimeoutMs: number,
   ) {
     this.client = createClient({
       url,
@@ -50,24 +71,54 @@ export class RedisCache implements Cache {
         tokenManagerConfig: { expirationRefreshRatio: 0.8 },
       });
     }
-    const cache = new RedisCache(url, options.prefix ?? 'shop:', credentialsProvider);
+    const cache = new RedisCache(
+      url,
+      options.prefix ?? 'shop:',
+      credentialsProvider,
+      options.commandTimeoutMs ?? 50,
+      options.pingTimeoutMs ?? 250,
+    );
     // Start connecting but do not fail start-up when Redis is down: reads fall back to stores.
     cache.client.connect().catch(() => {});
     return cache;
   }
 
+  /**
+   * Runs one command with the command timeout. A command that times out may still reach Redis
+   * later (a DEL that timed out may or may not have run): callers treat a timeout as a failure.
+   */
+  private timed<T>(operation: string, command: () => Promise<T>, ms = this.commandTimeoutMs): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      // A blocked event loop runs due timers before it reads sockets: let one poll phase read
+      // an answer that has already arrived before calling it a timeout.
+      const timer = setTimeout(() => setImmediate(() => reject(new CacheTimeoutError(operation, ms))), ms);
+      command().then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
   async get(key: string): Promise<string | undefined> {
-    const value = await this.client.get(this.prefix + key);
+    const value = await this.timed('GET', () => this.client.get(this.prefix + key));
     return value ?? undefined;
   }
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    await this.client.set(this.prefix + key, value, { expiration: { type: 'EX', value: ttlSeconds } });
+    await this.timed('SET', () =>
+      this.client.set(this.prefix + key, value, { expiration: { type: 'EX', value: ttlSeconds } }),
+    );
   }
   async delete(keys: string[]): Promise<void> {
-    if (keys.length > 0) await this.client.del(keys.map((key) => this.prefix + key));
+    if (keys.length > 0) await this.timed('DEL', () => this.client.del(keys.map((key) => this.prefix + key)));
   }
   async ping(): Promise<void> {
-    await this.client.ping();
+    await this.timed('PING', () => this.client.ping(), this.pingTimeoutMs);
   }
   async close(): Promise<void> {
     // A graceful close waits for a connection that may never come back; only use it when ready.
