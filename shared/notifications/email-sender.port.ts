@@ -14,6 +14,11 @@ export interface EmailMessage {
  */
 export interface EmailSender {
   readonly kind: 'outbox-folder' | 'azure-communication';
+  /**
+   * How long a consumer waits for `send` before it counts the try as failed and backs off
+   * (default `defaultEmailSendTimeoutMs` in order-emails.service.ts).
+   */
+  readonly sendTimeoutMs?: number;
   send(message: EmailMessage): Promise<void>;
   close(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import {
   type OrderRow,
   orderView,
 } from '../orders/orders.repository';
-import type { EmailSender } from './email-sender.port';
+import type { EmailMessage, EmailSender } from './email-sender.port';
 import { type OrderForEmail, receiptEmail, shippingEmail } from './receipt-email';
 
 function orderForEmail(
@@ -36,6 +36,35 @@ function orderForEmail(
 }
 
 /**
+ * How long the receipts consumer waits for the email service. A hung service then fails the
+ * try, which backs off and comes back (redelivery.ts), well inside the message's one-minute
+ * lock: otherwise the lock would expire under the hung call and a second delivery would run
+ * beside it. A send that completes after the deadline may still deliver the email, so a later
+ * try can repeat it (at least once; the stable email id lets the adapter skip a repeat where it can).
+ */
+export const defaultEmailSendTimeoutMs = 20_000;
+
+async function sendWithin(email: EmailSender, message: EmailMessage): Promise<void> {
+  const timeoutMs = email.sendTimeoutMs ?? defaultEmailSendTimeoutMs;
+  const sending = email.send(message);
+  sending.catch(() => {}); // failing after the deadline: the try has already been counted as failed
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      sending,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`email service did not answer within ${timeoutMs} ms (${message.id})`)),
+          timeoutMs,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * The `receipts` subscription. The receipt is built from the order read by id (not from the
  * event), sent with a stable id (`receipt-<order>`), and `receipt_sent_at` marks it done; a
  * redelivery finds the inbox row and sends nothing.
@@ -57,7 +86,7 @@ export async function sendOrderEmail(
   });
   const paid = event.type === 'OrderPaid';
   if (!(paid && found.order.receipt_sent_at))
-    await deps.email.send(paid ? receiptEmail(order) : shippingEmail(order));
+    await sendWithin(deps.email, paid ? receiptEmail(order) : shippingEmail(order));
   if (writesInOneStatement(deps.db)) {
     return claimOnce(deps.db, receiptSent, {
       messageId,
