@@ -88,6 +88,8 @@ describe('configuration', () => {
     expect(runsInAzure({})).toBe(false);
     expect(runsInAzure({ WEBSITE_SITE_NAME: 'func-shop' })).toBe(true);
     expect(runsInAzure({ WEBSITE_INSTANCE_ID: 'abc' })).toBe(true);
+    // func start marks itself: local, even where a site name is in the environment.
+    expect(runsInAzure({ WEBSITE_SITE_NAME: 'x', FUNCTIONS_CORETOOLS_ENVIRONMENT: 'true' })).toBe(false);
     // Locally (npm start, func start, tests) the twins are the point.
     expect(() => parseAzureEntryConfig({})).not.toThrow();
     // In Azure, the full set of real services starts...

@@ -243,9 +243,11 @@ export function usesLocalIssuer(config: AppConfig): boolean {
 /**
  * True on an Azure Functions instance: the platform sets WEBSITE_INSTANCE_ID (App Service
  * plans) or WEBSITE_SITE_NAME (every plan, Flex Consumption included) on every instance;
- * the local host and the tests set neither.
+ * the local host and the tests set neither. Core Tools (`func start`) marks itself with
+ * FUNCTIONS_CORETOOLS_ENVIRONMENT=true, which always means local, whatever else is set.
  */
 export function runsInAzure(env: Env = process.env): boolean {
+  if (env.FUNCTIONS_CORETOOLS_ENVIRONMENT?.trim().toLowerCase() === 'true') return false;
   return Boolean(env.WEBSITE_INSTANCE_ID?.trim() || env.WEBSITE_SITE_NAME?.trim());
 }
 
