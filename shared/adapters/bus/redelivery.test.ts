@@ -177,6 +177,22 @@ describe('backoff with the Service Bus trigger: a scheduled copy per failed try 
     expect(handled.map((h) => h.inboxKey)).toEqual(['evt-1']);
   });
 
+  it("carries the message's own properties Service Bus accepts, and drops any it would refuse", async () => {
+    failures = 1;
+    const [message] = fake.drain(topic, 'receipts');
+    const context = contextFor(message!, log);
+    (context.triggerMetadata!.applicationProperties as Record<string, unknown>).tenant = 'eu';
+    (context.triggerMetadata!.applicationProperties as Record<string, unknown>).nested = { a: 1 };
+    await handler(message!.body, context);
+    const copy = fake.sent.at(-1)!.message;
+    expect(copy.applicationProperties).toEqual({
+      tenant: 'eu',
+      replayFor: 'receipts',
+      originalMessageId: 'evt-1',
+      redeliveryAttempt: 1,
+    });
+  });
+
   it('a one-minute outage heals within the schedule: the last try comes more than a minute after the first', () => {
     const lastTryAfterMs = shopRedeliveryScheduleMs.reduce((sum, ms) => sum + ms, 0);
     expect(lastTryAfterMs).toBeGreaterThan(60_000);

@@ -79,7 +79,7 @@ export function redeliveryCopy(
     contentType: typeof metadata.contentType === 'string' ? metadata.contentType : 'application/json',
     scheduledEnqueueTimeUtc: new Date(now.getTime() + delayMs),
     applicationProperties: {
-      ...(properties as Record<string, string | number | boolean | Date | null>),
+      ...carriedProperties(properties),
       [replayProperties.replayFor]: subscription,
       [replayProperties.originalMessageId]: originalMessageId,
       [redeliveryProperties.attempt]: next,
@@ -89,6 +89,18 @@ export function redeliveryCopy(
   else if (typeof metadata.label === 'string') copy.subject = metadata.label;
   if (typeof metadata.correlationId === 'string') copy.correlationId = metadata.correlationId;
   return copy;
+}
+
+/** The properties a copy keeps: the values Service Bus accepts (anything else would fail the send). */
+function carriedProperties(
+  properties: Record<string, unknown>,
+): Record<string, string | number | boolean | Date | null> {
+  return Object.fromEntries(
+    Object.entries(properties).filter(
+      ([, value]) =>
+        value === null || value instanceof Date || ['string', 'number', 'boolean'].includes(typeof value),
+    ),
+  ) as Record<string, string | number | boolean | Date | null>;
 }
 
 /** The topic function's handler for the Functions Service Bus trigger, with the backoff above. */
