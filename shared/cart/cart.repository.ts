@@ -142,6 +142,28 @@ export async function updateCartLineIfHeld(
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * Checkout's price rule: sets a line to the product's current price (and currency), only if it
+ * still has the price the caller read (compare-and-set); false when the line moved meanwhile.
+ */
+export async function repriceCartLine(
+  db: Db,
+  userId: string,
+  productId: string,
+  from: { unitPriceMinor: number; currency: string },
+  to: { unitPriceMinor: number; currency: string; name: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('cart_lines')
+    .set({ unit_price_minor: to.unitPriceMinor, currency: to.currency, name: to.name })
+    .where('user_id', '=', userId)
+    .where('product_id', '=', productId)
+    .where('unit_price_minor', '=', from.unitPriceMinor)
+    .where('currency', '=', from.currency)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 export async function deleteCartLineIfHeld(
   db: Db,
   userId: string,

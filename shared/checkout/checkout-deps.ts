@@ -5,7 +5,8 @@ import type { Services } from '../platform/services';
 import type { Aftermath, CheckoutDeps } from './checkout.service';
 
 export function checkoutDeps(s: Services): CheckoutDeps {
-  return { db: s.sql.db, gateway: s.payments, holdMinutes: s.config.cart.holdMinutes };
+  // The product store itself (Cosmos), never the cache: checkout charges the current price.
+  return { db: s.sql.db, gateway: s.payments, holdMinutes: s.config.cart.holdMinutes, products: s.products };
 }
 
 /**

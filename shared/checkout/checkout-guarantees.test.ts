@@ -148,7 +148,7 @@ describe('consumers under duplicate delivery and failure', () => {
       try {
         const db = shop.services.sql.db;
         const product = shop.products[1]!;
-        await shopperWithLapsedLine(db, 'dup', product, 100);
+        await shopperWithLapsedLine(db, 'dup', product, product.priceMinor);
         const { checkout } = await import('./checkout.service');
         const result = await checkout(
           checkoutDeps(shop.services),
@@ -218,7 +218,7 @@ describe('consumers under duplicate delivery and failure', () => {
       shop.services.email = broken;
       const db = shop.services.sql.db;
       const product = shop.products[2]!;
-      await shopperWithLapsedLine(db, 'dl', product, 100);
+      await shopperWithLapsedLine(db, 'dl', product, product.priceMinor);
       const token = await shop.token('dl');
       const paid = await fetch(`${shop.url}/api/checkout`, {
         method: 'POST',

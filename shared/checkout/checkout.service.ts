@@ -7,8 +7,10 @@ import {
   findCartLine,
   insertCartLine,
   listCartLines,
+  repriceCartLine,
   updateCartLineIfHeld,
 } from '../cart/cart.repository';
+import type { ProductStore } from '../catalogue/product-store.port';
 import type { Principal } from '../identity/principal';
 import { type StockLevel, sellAvailableStock, sellHeldStock } from '../inventory/inventory.repository';
 import { addToOutbox, newEvent } from '../messaging/outbox';
@@ -39,6 +41,8 @@ export interface CheckoutDeps {
   db: Db;
   gateway: PaymentGateway;
   holdMinutes: number;
+  /** The product store (Cosmos), read for the current prices at Pay Now: never the cache. */
+  products: Pick<ProductStore, 'get'>;
   /** Orders one shopper may have waiting for payment (3-D Secure) at once; default 1. */
   maxPendingPayments?: number;
   /** Test seam for crash injection: called between the steps. */
@@ -202,6 +206,7 @@ async function reserve(
   request: CheckoutRequest,
 ): Promise<Reservation> {
   await refuseWhilePaymentPending(deps, shopper.userId);
+  await refuseChangedPrices(deps, shopper.userId);
   const now = new Date();
   const address = request.shippingAddress;
   const draft: OrderDraft = {
@@ -282,6 +287,75 @@ async function refuseWhilePaymentPending(deps: CheckoutDeps, userId: string): Pr
     'payment_pending',
     `Finish the payment already in progress (order ${oldest.id}) first; unless it is completed it is cancelled, and its items return to your cart, by ${until.toISOString()}.`,
     { orderIds: pending.map((order) => order.id), retryAfter: until.toISOString() },
+  );
+}
+
+/**
+ * The price rule: Pay Now charges the product's current price, read from the product store
+ * (Cosmos, never the cache), and never a price the shopper has not seen. A line whose price
+ * (or currency) is no longer the product's is set to the current one and Pay Now answers
+ * `409 price_changed` with the old and new prices and the new total, charging nothing: the
+ * shopper reviews the cart and pays again. A line whose product was deleted is refused
+ * (`409 product_unavailable`). Both before anything is written, on both write paths alike.
+ */
+async function refuseChangedPrices(deps: CheckoutDeps, userId: string): Promise<void> {
+  const lines = await listCartLines(deps.db, userId);
+  if (lines.length === 0) return; // the reservation answers cart_empty
+  const products = await Promise.all(lines.map((line) => deps.products.get(line.productId)));
+  const gone = lines.filter((_, i) => !products[i]);
+  if (gone.length > 0) {
+    throw new AppError(
+      409,
+      'product_unavailable',
+      `${gone.length} item(s) in your cart are no longer sold; remove them to pay. Nothing was charged.`,
+      { lines: gone.map((line) => ({ productId: line.productId, name: line.name })) },
+    );
+  }
+  const changed: Array<{
+    productId: string;
+    name: string;
+    quantity: number;
+    previousUnitPriceMinor: number;
+    previousCurrency: string;
+    unitPriceMinor: number;
+    currency: string;
+  }> = [];
+  for (const [i, line] of lines.entries()) {
+    const product = products[i]!;
+    if (product.priceMinor === line.unitPriceMinor && product.currency === line.currency) continue;
+    await repriceCartLine(
+      deps.db,
+      userId,
+      line.productId,
+      { unitPriceMinor: line.unitPriceMinor, currency: line.currency },
+      { unitPriceMinor: product.priceMinor, currency: product.currency, name: product.name },
+    );
+    changed.push({
+      productId: line.productId,
+      name: product.name,
+      quantity: line.quantity,
+      previousUnitPriceMinor: line.unitPriceMinor,
+      previousCurrency: line.currency,
+      unitPriceMinor: product.priceMinor,
+      currency: product.currency,
+    });
+  }
+  if (changed.length === 0) return;
+  const now = lines.map((line, i) => ({
+    quantity: line.quantity,
+    unitPriceMinor: products[i]!.priceMinor,
+    currency: products[i]!.currency,
+  }));
+  throw new AppError(
+    409,
+    'price_changed',
+    `The price of ${changed.length} item(s) changed; your cart now shows the current prices. Nothing was charged: review the new total and pay again.`,
+    {
+      lines: changed,
+      totalMinor: now.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0),
+      previousTotalMinor: lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0),
+      currency: now[0]!.currency,
+    },
   );
 }
 

@@ -25,6 +25,12 @@ function reservation({ name, env, skipReason }: DatabaseTarget) {
           host: false,
           env: { ...(await env()), SQL_PORTABLE_WRITES },
         });
+        // The lines below are priced 100 * (index + 1): make those the products' current prices
+        // (checkout charges the current price and refuses any other).
+        for (const [index, product] of shop.products.entries()) {
+          product.priceMinor = 100 * (index + 1);
+          await shop.services.products.upsert(product);
+        }
       }, 120_000);
       afterAll(async () => {
         await shop?.close();
@@ -173,6 +179,7 @@ function reservation({ name, env, skipReason }: DatabaseTarget) {
         });
         const dollars = await line(cy.userId, 4, 1, true);
         const euros = await line(cy.userId, 5, 1, true, 'EUR');
+        await shop.services.products.upsert({ ...euros, currency: 'EUR' }); // sold in euros
         await setStock(dollars.sku, 5, 1);
         await setStock(euros.sku, 5, 1);
         const mixed = await checkout(deps(), cy, randomUUID(), { shippingAddress: address, payment: visa });
