@@ -340,6 +340,10 @@ export default function Checkout({ location }: PageProps) {
         } else if (e.code === 'cart_empty') {
           showError('Your cart is empty.');
           void refreshCart();
+        } else if (e.code === 'price_changed' || e.code === 'product_unavailable') {
+          // The cart now carries the current prices: show them and the new total before paying again.
+          showError(errorMessage(e));
+          void refreshCart();
         } else {
           showError(errorMessage(e));
         }
