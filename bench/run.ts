@@ -282,6 +282,12 @@ const web: Scenario = async () => {
   return (await runWebBench()) as unknown as Record<string, unknown>;
 };
 
+/** Issue #15 point 2: the five reads with Redis frozen vs no cache at all (p99), same run. */
+const cacheFrozen: Scenario = async () => {
+  const { runCacheFrozenBench } = await import('./cache-frozen');
+  return runCacheFrozenBench();
+};
+
 const scenarios: Record<string, Scenario> = {
   catalogue,
   startup,
@@ -291,6 +297,7 @@ const scenarios: Record<string, Scenario> = {
   cart,
   checkout,
   web,
+  'cache-frozen': cacheFrozen,
 };
 
 async function main() {

@@ -58,11 +58,14 @@ export async function startTcpProxy(target: { host: string; port: number }) {
     restore: listen,
     /** Stops forwarding in both directions; connections stay open and new ones are accepted. */
     freeze() {
+      if (frozen) return;
       frozen = true;
       for (const pair of pairs) hold(pair);
     },
     /** Forwards again, delivering what was held. */
     thaw() {
+      // Idempotent: piping a forwarding pair again would send every byte twice.
+      if (!frozen) return;
       frozen = false;
       for (const pair of pairs) forward(pair);
     },
