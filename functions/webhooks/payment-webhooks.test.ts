@@ -11,6 +11,7 @@ import { checkoutDeps } from '../../shared/checkout/checkout-deps';
 import { ensureUser } from '../../shared/identity/users.repository';
 import { metrics } from '../../shared/platform/telemetry';
 import { address } from '../../test/support/pay-now';
+import { type DatabaseTarget, pgliteAndPostgres, writePaths } from '../../test/support/postgres';
 import { httpRequest, responseJson, startTestShop, type TestShop } from '../../test/support/test-shop';
 import { paypalWebhookFunction, stripeWebhookFunction } from './payment-webhooks';
 
@@ -26,22 +27,8 @@ let paypalFake: FakePaypalServer;
 beforeAll(async () => {
   stripeFake = await FakeStripeServer.start();
   paypalFake = await FakePaypalServer.start();
-  shop = await startTestShop({
-    products: 6,
-    host: false,
-    env: {
-      STRIPE_API_BASE: stripeFake.url,
-      STRIPE_SECRET_KEY: stripeFake.secretKey,
-      STRIPE_WEBHOOK_SECRET: stripeFake.webhookSecret,
-      PAYPAL_API_BASE: paypalFake.url,
-      PAYPAL_CLIENT_ID: paypalFake.clientId,
-      PAYPAL_CLIENT_SECRET: paypalFake.clientSecret,
-      PAYPAL_WEBHOOK_ID: paypalFake.webhookId,
-    },
-  });
-}, 120_000);
+});
 afterAll(async () => {
-  await shop?.close();
   await stripeFake?.close();
   await paypalFake?.close();
 });
@@ -49,7 +36,8 @@ afterAll(async () => {
 const db = () => shop.services.sql.db;
 
 /** A shopper whose order waits for 3-D Secure at Stripe (payment_reference = its PaymentIntent). */
-async function orderAwaitingAuthentication(userId: string) {
+async function orderAwaitingAuthentication(name: string) {
+  const userId = `${name}-${randomUUID().slice(0, 8)}`;
   const principal = { userId, email: `${userId}@example.test`, name: userId, roles: [] };
   await ensureUser(db(), principal);
   const product = shop.products[1]!;
@@ -136,135 +124,163 @@ async function orderState(orderId: string) {
   return { ...order, events: events.map((e) => e.type) };
 }
 
-describe('payment webhooks settle only the order’s own payment (issue #15 point 1)', () => {
-  it("refuses a signed Stripe payment_intent.succeeded for 1 with someone else's PaymentIntent: unpaid, no outbox event, warned, counted", async () => {
-    const counted = vi.spyOn(metrics.settlementRefused, 'add');
-    const victim = await orderAwaitingAuthentication('webhook-victim-1');
-    // Someone else's PaymentIntent, genuinely succeeded at Stripe, for 1 minor unit.
-    const stripe = new Stripe(stripeFake.secretKey, {
-      host: '127.0.0.1',
-      port: Number(new URL(stripeFake.url).port),
-      protocol: 'http',
-    });
-    const foreign = await stripe.paymentIntents.create({
-      amount: 1,
-      currency: victim.currency.toLowerCase(),
-      payment_method: 'pm_card_visa',
-      confirm: true,
-      metadata: { orderId: 'someone-elses-order' },
-    });
-    expect(foreign.status).toBe('succeeded');
-    const hook = signedStripeEvent({ ...foreign, metadata: { orderId: victim.orderId } });
+function webhookChecks({ name, env, skipReason }: DatabaseTarget) {
+  describe.skipIf(skipReason !== undefined).each(writePaths)(
+    `payment webhooks settle only the order’s own payment (issue #15 point 1): ${name}, $path${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+    ({ SQL_PORTABLE_WRITES }) => {
+      beforeAll(async () => {
+        shop = await startTestShop({
+          products: 6,
+          host: false,
+          env: {
+            ...(await env()),
+            SQL_PORTABLE_WRITES,
+            STRIPE_API_BASE: stripeFake.url,
+            STRIPE_SECRET_KEY: stripeFake.secretKey,
+            STRIPE_WEBHOOK_SECRET: stripeFake.webhookSecret,
+            PAYPAL_API_BASE: paypalFake.url,
+            PAYPAL_CLIENT_ID: paypalFake.clientId,
+            PAYPAL_CLIENT_SECRET: paypalFake.clientSecret,
+            PAYPAL_WEBHOOK_ID: paypalFake.webhookId,
+          },
+        });
+      }, 120_000);
+      afterAll(async () => {
+        await shop?.close();
+      });
 
-    const answer = await deliver(stripeWebhookFunction, hook);
+      it("refuses a signed Stripe payment_intent.succeeded for 1 with someone else's PaymentIntent: unpaid, no outbox event, warned, counted", async () => {
+        const counted = vi.spyOn(metrics.settlementRefused, 'add');
+        const victim = await orderAwaitingAuthentication('webhook-victim-1');
+        // Someone else's PaymentIntent, genuinely succeeded at Stripe, for 1 minor unit.
+        const stripe = new Stripe(stripeFake.secretKey, {
+          host: '127.0.0.1',
+          port: Number(new URL(stripeFake.url).port),
+          protocol: 'http',
+        });
+        const foreign = await stripe.paymentIntents.create({
+          amount: 1,
+          currency: victim.currency.toLowerCase(),
+          payment_method: 'pm_card_visa',
+          confirm: true,
+          metadata: { orderId: 'someone-elses-order' },
+        });
+        expect(foreign.status).toBe('succeeded');
+        const hook = signedStripeEvent({ ...foreign, metadata: { orderId: victim.orderId } });
 
-    expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ received: true, refused: 'reference_mismatch' });
-    expect(await orderState(victim.orderId)).toMatchObject({
-      status: 'requires_action',
-      payment_provider: 'stripe',
-      payment_reference: victim.reference,
-      paid_at: null,
-      events: [],
-    });
-    expect(answer.warnings).toEqual([
-      expect.stringContaining('payment settlement refused: reference_mismatch'),
-    ]);
-    expect(counted).toHaveBeenCalledWith(1, { provider: 'stripe', reason: 'reference_mismatch' });
-    counted.mockRestore();
-  });
+        const answer = await deliver(stripeWebhookFunction, hook);
 
-  it("refuses the order's own PaymentIntent reported as succeeded for 1 (amount) and in another currency", async () => {
-    const victim = await orderAwaitingAuthentication('webhook-victim-2');
-    const intent = stripeFake.paymentIntent(victim.reference)!;
-    const cheap = await deliver(
-      stripeWebhookFunction,
-      signedStripeEvent({ ...intent, status: 'succeeded', amount: 1, next_action: null }),
-    );
-    expect(cheap.body).toMatchObject({ refused: 'amount_mismatch' });
-    const otherCurrency = await deliver(
-      stripeWebhookFunction,
-      signedStripeEvent({
-        ...intent,
-        status: 'succeeded',
-        amount: victim.total,
-        currency: 'jpy',
-        next_action: null,
-      }),
-    );
-    expect(otherCurrency.body).toMatchObject({ refused: 'currency_mismatch' });
-    expect(await orderState(victim.orderId)).toMatchObject({ status: 'requires_action', events: [] });
-  });
+        expect(answer.status).toBe(200);
+        expect(answer.body).toMatchObject({ received: true, refused: 'reference_mismatch' });
+        expect(await orderState(victim.orderId)).toMatchObject({
+          status: 'requires_action',
+          payment_provider: 'stripe',
+          payment_reference: victim.reference,
+          paid_at: null,
+          events: [],
+        });
+        expect(answer.warnings).toEqual([
+          expect.stringContaining('payment settlement refused: reference_mismatch'),
+        ]);
+        expect(counted).toHaveBeenCalledWith(1, { provider: 'stripe', reason: 'reference_mismatch' });
+        counted.mockRestore();
+      });
 
-  it('asks Stripe: a well-formed succeeded event for a payment Stripe still shows unauthenticated pays nothing', async () => {
-    const victim = await orderAwaitingAuthentication('webhook-victim-3');
-    const intent = stripeFake.paymentIntent(victim.reference)!;
-    // Right reference, amount and currency, but Stripe itself says 3-D Secure is not done.
-    const answer = await deliver(
-      stripeWebhookFunction,
-      signedStripeEvent({ ...intent, status: 'succeeded', next_action: null }),
-    );
-    expect(answer.status).toBe(200);
-    expect(await orderState(victim.orderId)).toMatchObject({ status: 'requires_action', events: [] });
-  });
+      it("refuses the order's own PaymentIntent reported as succeeded for 1 (amount) and in another currency", async () => {
+        const victim = await orderAwaitingAuthentication('webhook-victim-2');
+        const intent = stripeFake.paymentIntent(victim.reference)!;
+        const cheap = await deliver(
+          stripeWebhookFunction,
+          signedStripeEvent({ ...intent, status: 'succeeded', amount: 1, next_action: null }),
+        );
+        expect(cheap.body).toMatchObject({ refused: 'amount_mismatch' });
+        const otherCurrency = await deliver(
+          stripeWebhookFunction,
+          signedStripeEvent({
+            ...intent,
+            status: 'succeeded',
+            amount: victim.total,
+            currency: 'jpy',
+            next_action: null,
+          }),
+        );
+        expect(otherCurrency.body).toMatchObject({ refused: 'currency_mismatch' });
+        expect(await orderState(victim.orderId)).toMatchObject({ status: 'requires_action', events: [] });
+      });
 
-  it('still pays on the genuine event once the buyer finishes 3-D Secure', async () => {
-    const buyer = await orderAwaitingAuthentication('webhook-genuine');
-    await stripeFake.completeAuthentication(buyer.reference);
-    const answer = await deliver(stripeWebhookFunction, stripeFake.signedEvent(buyer.reference));
-    expect(answer).toMatchObject({ status: 200, body: { received: true }, warnings: [] });
-    expect(await orderState(buyer.orderId)).toMatchObject({
-      status: 'paid',
-      payment_reference: buyer.reference,
-      events: ['OrderPaid'],
-    });
-  });
+      it('asks Stripe: a well-formed succeeded event for a payment Stripe still shows unauthenticated pays nothing', async () => {
+        const victim = await orderAwaitingAuthentication('webhook-victim-3');
+        const intent = stripeFake.paymentIntent(victim.reference)!;
+        // Right reference, amount and currency, but Stripe itself says 3-D Secure is not done.
+        const answer = await deliver(
+          stripeWebhookFunction,
+          signedStripeEvent({ ...intent, status: 'succeeded', next_action: null }),
+        );
+        expect(answer.status).toBe(200);
+        expect(await orderState(victim.orderId)).toMatchObject({ status: 'requires_action', events: [] });
+      });
 
-  it('refuses a PayPal PAYMENT.CAPTURE.COMPLETED for 0.01 whose custom_id is a Stripe order waiting for 3-D Secure', async () => {
-    const counted = vi.spyOn(metrics.settlementRefused, 'add');
-    const victim = await orderAwaitingAuthentication('webhook-victim-4');
-    // The buyer's own PayPal order, carrying our order id, captured for 0.01.
-    const paypalOrderId = paypalFake.createOrder({
-      amountMinor: 1,
-      currency: victim.currency,
-      customId: victim.orderId,
-    });
-    const buyersOwnGateway = new PaypalPaymentGateway({
-      apiBase: paypalFake.url,
-      clientId: paypalFake.clientId,
-      clientSecret: paypalFake.clientSecret,
-      webhookId: paypalFake.webhookId,
-    });
-    const captured = await buyersOwnGateway.charge({
-      orderId: `attacker-${randomUUID()}`,
-      amountMinor: 1,
-      currency: victim.currency,
-      method: { provider: 'paypal', orderId: paypalOrderId },
-    });
-    expect(captured.status).toBe('succeeded');
+      it('still pays on the genuine event once the buyer finishes 3-D Secure', async () => {
+        const buyer = await orderAwaitingAuthentication('webhook-genuine');
+        await stripeFake.completeAuthentication(buyer.reference);
+        const answer = await deliver(stripeWebhookFunction, stripeFake.signedEvent(buyer.reference));
+        expect(answer).toMatchObject({ status: 200, body: { received: true }, warnings: [] });
+        expect(await orderState(buyer.orderId)).toMatchObject({
+          status: 'paid',
+          payment_reference: buyer.reference,
+          events: ['OrderPaid'],
+        });
+      });
 
-    const answer = await deliver(paypalWebhookFunction, paypalFake.signedWebhook(paypalOrderId));
+      it('refuses a PayPal PAYMENT.CAPTURE.COMPLETED for 0.01 whose custom_id is a Stripe order waiting for 3-D Secure', async () => {
+        const counted = vi.spyOn(metrics.settlementRefused, 'add');
+        const victim = await orderAwaitingAuthentication('webhook-victim-4');
+        // The buyer's own PayPal order, carrying our order id, captured for 0.01.
+        const paypalOrderId = paypalFake.createOrder({
+          amountMinor: 1,
+          currency: victim.currency,
+          customId: victim.orderId,
+        });
+        const buyersOwnGateway = new PaypalPaymentGateway({
+          apiBase: paypalFake.url,
+          clientId: paypalFake.clientId,
+          clientSecret: paypalFake.clientSecret,
+          webhookId: paypalFake.webhookId,
+        });
+        const captured = await buyersOwnGateway.charge({
+          orderId: `attacker-${randomUUID()}`,
+          amountMinor: 1,
+          currency: victim.currency,
+          method: { provider: 'paypal', orderId: paypalOrderId },
+        });
+        expect(captured.status).toBe('succeeded');
 
-    expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ received: true, refused: 'provider_mismatch' });
-    expect(await orderState(victim.orderId)).toMatchObject({
-      status: 'requires_action',
-      payment_provider: 'stripe',
-      payment_reference: victim.reference,
-      paid_at: null,
-      events: [],
-    });
-    expect(answer.warnings).toEqual([
-      expect.stringContaining('payment settlement refused: provider_mismatch'),
-    ]);
-    expect(counted).toHaveBeenCalledWith(1, { provider: 'paypal', reason: 'provider_mismatch' });
-    expect(
-      await db()
-        .selectFrom('fulfilment_requests')
-        .select('order_id')
-        .where('order_id', '=', victim.orderId)
-        .execute(),
-    ).toEqual([]);
-    counted.mockRestore();
-  });
-});
+        const answer = await deliver(paypalWebhookFunction, paypalFake.signedWebhook(paypalOrderId));
+
+        expect(answer.status).toBe(200);
+        expect(answer.body).toMatchObject({ received: true, refused: 'provider_mismatch' });
+        expect(await orderState(victim.orderId)).toMatchObject({
+          status: 'requires_action',
+          payment_provider: 'stripe',
+          payment_reference: victim.reference,
+          paid_at: null,
+          events: [],
+        });
+        expect(answer.warnings).toEqual([
+          expect.stringContaining('payment settlement refused: provider_mismatch'),
+        ]);
+        expect(counted).toHaveBeenCalledWith(1, { provider: 'paypal', reason: 'provider_mismatch' });
+        expect(
+          await db()
+            .selectFrom('fulfilment_requests')
+            .select('order_id')
+            .where('order_id', '=', victim.orderId)
+            .execute(),
+        ).toEqual([]);
+        counted.mockRestore();
+      });
+    },
+  );
+}
+
+for (const target of pgliteAndPostgres()) webhookChecks(target);
