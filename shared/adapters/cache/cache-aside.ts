@@ -24,6 +24,11 @@ export interface BreakerState {
  * invalidations are kept in `pendingInvalidations`. A probe (PING, then deleting every pending
  * key) runs after `openMs`; only when it succeeds does the cache serve reads again, so a value
  * that changed during the outage is never read back from the cache afterwards.
+ *
+ * Limit: pending invalidations live in the process that made the change. Other instances that
+ * read the same Redis once it answers can see the old entry until that process's probe deletes
+ * it (within `openMs` of Redis answering, with or without traffic); if that process stops first,
+ * until the entry's TTL. So the cache must never be the source of a charged price (issue #15 point 4).
  */
 export class CacheAside {
   private readonly inFlight = new Map<string, { promise: Promise<string>; stale: boolean }>();
