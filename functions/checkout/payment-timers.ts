@@ -27,6 +27,7 @@ export const recoverPaymentsFunction = timerFunction({
     const s = await services();
     const result = await recoverStuckPayments(checkoutDeps(s), new Date());
     if (result.settled > 0) context.log(`recovered ${result.settled} stuck payments`);
+    for (const refused of result.refused) context.warn(refused.message);
     await applyAftermath(s, result.aftermath, (m) => context.warn(m));
   },
 });

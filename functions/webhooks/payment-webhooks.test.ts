@@ -8,6 +8,7 @@ import { FakeStripeServer } from '../../shared/adapters/payments/stripe/fake-str
 import { insertCartLine } from '../../shared/cart/cart.repository';
 import { checkout } from '../../shared/checkout/checkout.service';
 import { checkoutDeps } from '../../shared/checkout/checkout-deps';
+import { recoverStuckPayments } from '../../shared/checkout/payment-recovery';
 import { ensureUser } from '../../shared/identity/users.repository';
 import { metrics } from '../../shared/platform/telemetry';
 import { address } from '../../test/support/pay-now';
@@ -217,6 +218,25 @@ function webhookChecks({ name, env, skipReason }: DatabaseTarget) {
           signedStripeEvent({ ...intent, status: 'succeeded', next_action: null }),
         );
         expect(answer.status).toBe(200);
+        expect(await orderState(victim.orderId)).toMatchObject({ status: 'requires_action', events: [] });
+      });
+
+      it('the recovery timer, asking Stripe, refuses an answer for another amount: unpaid, no outbox event, reported', async () => {
+        const victim = await orderAwaitingAuthentication('recovery-victim');
+        const intent = stripeFake.paymentIntent(victim.reference)!;
+        // Stripe reports the order's PaymentIntent succeeded, but for 1 minor unit.
+        Object.assign(intent, { status: 'succeeded', amount: 1, next_action: null });
+        const result = await recoverStuckPayments(
+          checkoutDeps(shop.services),
+          new Date(Date.now() + 120_000),
+        );
+        expect(result.refused).toEqual([
+          expect.objectContaining({
+            orderId: victim.orderId,
+            code: 'amount_mismatch',
+            message: expect.stringContaining('payment settlement refused: amount_mismatch'),
+          }),
+        ]);
         expect(await orderState(victim.orderId)).toMatchObject({ status: 'requires_action', events: [] });
       });
 

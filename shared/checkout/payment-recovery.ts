@@ -1,5 +1,11 @@
 import { findOrder, findStuckOrders } from '../orders/orders.repository';
-import { type Aftermath, type CheckoutDeps, settlePayment } from './checkout.service';
+import {
+  type Aftermath,
+  type CheckoutDeps,
+  type RefusedSettlement,
+  type Settled,
+  settlePayment,
+} from './checkout.service';
 
 /** Waiting this long means the process that charged probably died. */
 export const pendingGraceMs = 60_000;
@@ -20,7 +26,7 @@ export async function recoverStuckPayments(
   deps: Pick<CheckoutDeps, 'db' | 'gateway' | 'holdMinutes'>,
   now: Date,
   options: { graceMs?: number } = {},
-): Promise<{ settled: number; aftermath: Aftermath }> {
+): Promise<{ settled: number; aftermath: Aftermath; refused: RefusedSettlement[] }> {
   const stuck = await findStuckOrders(
     deps.db,
     new Date(now.getTime() - (options.graceMs ?? pendingGraceMs)),
@@ -28,6 +34,8 @@ export async function recoverStuckPayments(
   );
   const aftermath: Aftermath = { changedSkus: [], eventsWritten: false };
   let settled = 0;
+  // The provider's answer that is not the order's payment (another amount...): left for on-call.
+  const refused: RefusedSettlement[] = [];
   for (const { id } of stuck) {
     const found = await findOrder(deps.db, id);
     if (!found) continue;
@@ -40,7 +48,7 @@ export async function recoverStuckPayments(
           ? order.payment_method_ref
           : (order.payment_reference ?? undefined),
     });
-    let result: Aftermath;
+    let result: Settled;
     if (outcome.status === 'requires_action' || outcome.status === 'processing') {
       if (now.getTime() - order.created_at.getTime() < authenticationWindowMs(deps.holdMinutes)) continue;
       result = await settlePayment(deps, id, {
@@ -52,9 +60,10 @@ export async function recoverStuckPayments(
     } else {
       result = await settlePayment(deps, id, outcome);
     }
+    if (result.refused) refused.push(result.refused);
     if (result.eventsWritten || result.changedSkus.length > 0) settled++;
     aftermath.changedSkus.push(...result.changedSkus);
     aftermath.eventsWritten ||= result.eventsWritten;
   }
-  return { settled, aftermath };
+  return { settled, aftermath, refused };
 }
