@@ -10,6 +10,7 @@ import {
   listCartLines,
   markHoldReleased,
   refreshHolds,
+  repriceCartLine,
   updateCartLineIfHeld,
 } from '../../cart/cart.repository';
 import { ensureUser } from '../../identity/users.repository';
@@ -78,6 +79,13 @@ async function runEveryStoreQuery(db: ReturnType<typeof mssqlRecorder>['db']) {
   await swallowNoResult(() => countCartLines(db, 'u'));
   await insertCartLine(db, line);
   await updateCartLineIfHeld(db, 'u', 'p-1', 1, { ...line });
+  await repriceCartLine(
+    db,
+    'u',
+    'p-1',
+    { unitPriceMinor: 100, currency: 'USD' },
+    { unitPriceMinor: 1000, currency: 'USD', name: 'N' },
+  );
   await deleteCartLineIfHeld(db, 'u', 'p-1', 1);
   await refreshHolds(db, 'u', new Date(), new Date());
   await refreshHolds(db, 'u', new Date(), new Date(), { below: 'p-1' });
