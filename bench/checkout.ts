@@ -61,6 +61,18 @@ export async function runCheckoutBench(adminUrl: string) {
   const { base, db, dataDir, stock: rows } = shop;
   try {
     const issuer = await LocalIssuer.open(dataDir, 'storefront-api');
+    // Cart lines carry each product's current price: Pay Now refuses any other (409 price_changed).
+    const prices = new Map<string, { priceMinor: number; currency: string }>();
+    const priceOf = async (productId: string) => {
+      let price = prices.get(productId);
+      if (!price) {
+        const response = await fetch(`${base}/api/products/${productId}`);
+        if (!response.ok) throw new Error(`GET /api/products/${productId}: ${response.status}`);
+        price = (await response.json()) as { priceMinor: number; currency: string };
+        prices.set(productId, { priceMinor: price.priceMinor, currency: price.currency });
+      }
+      return price;
+    };
     // Shoppers with one unit in the cart each (their hold lapsed: checkout re-acquires stock).
     const prepare = async (
       prefix: string,
@@ -75,10 +87,19 @@ export async function runCheckoutBench(adminUrl: string) {
           [ids],
         );
         const products = ids.map((_, k) => productOf(start + k));
+        const priced: Array<{ priceMinor: number; currency: string }> = [];
+        for (const p of products) priced.push(await priceOf(p.product_id));
         await db.query(
           `insert into cart_lines (user_id, product_id, sku, name, unit_price_minor, currency, quantity, held_quantity, hold_expires_at, added_at)
-           select u, p, s, 'Bench item', 1999, 'USD', 1, 0, now(), now() from unnest($1::text[], $2::text[], $3::text[]) as t(u, p, s)`,
-          [ids, products.map((p) => p.product_id), products.map((p) => p.sku)],
+           select u, p, s, 'Bench item', m, c, 1, 0, now(), now()
+           from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) as t(u, p, s, m, c)`,
+          [
+            ids,
+            products.map((p) => p.product_id),
+            products.map((p) => p.sku),
+            priced.map((p) => p.priceMinor),
+            priced.map((p) => p.currency),
+          ],
         );
         for (const id of ids)
           tokens.push(
