@@ -456,7 +456,12 @@ describe('key properties', () => {
       threshold: 0,
     });
     const alerts = files.get('modules/alerts.bicep')!.vars.get('logAlerts') as Record<string, BicepValue>[];
-    expect(alerts.map((alert) => alert.name)).toEqual(['heartbeat-missing', 'server-errors', 'p95-latency']);
+    expect(alerts.map((alert) => alert.name)).toEqual([
+      'heartbeat-missing',
+      'server-errors',
+      'p95-latency',
+      'settlement-refused',
+    ]);
     // The heartbeat alert watches the metric the heartbeat function records.
     const telemetry = readFileSync(path.join(bicepDir, '../shared/platform/telemetry.ts'), 'utf8');
     const heartbeatMetric = /heartbeats: shopCounter\('([^']+)'/.exec(telemetry)?.[1];
@@ -464,6 +469,10 @@ describe('key properties', () => {
     expect(alerts[0]!.query).toContain(`name == "${heartbeatMetric}"`);
     expect(alerts[1]!.query).toContain('toint(resultCode) >= 500');
     expect(alerts[2]!.query).toContain('percentile(duration, 95)');
+    // The settlement alert watches the counter checkout records when it refuses a settlement.
+    const settlementMetric = /settlementRefused: shopCounter\(\s*'([^']+)'/.exec(telemetry)?.[1];
+    expect(settlementMetric).toBe('shop.settlement_refused');
+    expect(alerts[3]!.query).toContain(`name == "${settlementMetric}"`);
   });
 });
 

@@ -107,6 +107,16 @@ var logAlerts = [
     threshold: p95LatencyThresholdMs
     window: 'PT5M'
   }
+  {
+    name: 'settlement-refused'
+    description: 'A payment settlement was refused (a webhook or provider answer that does not match its order: a possible attack, or a bug). The order was not paid (runbook: Settlement refused).'
+    severity: 1
+    query: 'customMetrics | where name == "shop.settlement_refused" | summarize refused = sum(valueCount)'
+    column: 'refused'
+    operator: 'GreaterThan'
+    threshold: 0
+    window: 'PT5M'
+  }
 ]
 
 resource logAlertRules 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = [
