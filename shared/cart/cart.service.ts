@@ -6,7 +6,7 @@ import { type CatalogueDeps, getProduct } from '../catalogue/catalogue.service';
 import type { Product } from '../catalogue/product';
 import { holdStock, readStockLevel, releaseStock, type StockLevel } from '../inventory/inventory.repository';
 import { type Batched, batcherFor } from '../platform/batcher';
-import { AppError } from '../platform/errors';
+import { AppError, isAppError } from '../platform/errors';
 import { parseWith } from '../platform/http';
 import {
   type CartLineRow,
@@ -49,6 +49,13 @@ export interface CartLineView {
   lineTotalMinor: number;
   holdExpiresAt: string;
   holdStatus: 'held' | 'lapsed';
+  /**
+   * The product's price now, when it is not the price the line was added at (`unitPriceMinor`):
+   * Pay Now would answer `409 price_changed`. Setting the line again (PUT) takes the new price.
+   */
+  currentPrice?: { unitPriceMinor: number; currency: string };
+  /** The product is no longer sold: Pay Now refuses (`409 product_unavailable`) until it is removed. */
+  unavailable?: true;
 }
 
 export interface CartView {
@@ -101,8 +108,40 @@ export function cartView(lines: CartLineRow[], settings: CartSettings, now: Date
   };
 }
 
+/**
+ * `GET /api/cart`: the lines as stored, each compared with the catalogue so the shopper sees a
+ * price change or a withdrawn product before Pay Now (the price rule, docs/api.md). The
+ * comparison reads the catalogue through its cache, which is fine for showing: Pay Now checks
+ * against the product store itself. If the catalogue cannot answer, the cart is shown unflagged.
+ */
 export async function getCart(deps: CartDeps, userId: string): Promise<CartView> {
-  return cartView(await listCartLines(deps.db, userId), deps.settings, (deps.now ?? (() => new Date()))());
+  const view = cartView(
+    await listCartLines(deps.db, userId),
+    deps.settings,
+    (deps.now ?? (() => new Date()))(),
+  );
+  const products = await Promise.all(
+    view.lines.map((line) => currentProduct(deps.catalogue, line.productId)),
+  );
+  view.lines.forEach((line, i) => {
+    const product = products[i]!;
+    if (product === 'unknown') return;
+    if (product === 'gone') line.unavailable = true;
+    else if (product.priceMinor !== line.unitPriceMinor || product.currency !== line.currency)
+      line.currentPrice = { unitPriceMinor: product.priceMinor, currency: product.currency };
+  });
+  return view;
+}
+
+async function currentProduct(
+  catalogue: CatalogueDeps,
+  productId: string,
+): Promise<Product | 'gone' | 'unknown'> {
+  try {
+    return await getProduct(catalogue, productId);
+  } catch (error) {
+    return isAppError(error) && error.status === 404 ? 'gone' : 'unknown';
+  }
 }
 
 const quantitySchemas = new Map<number, z.ZodType<{ quantity: number }>>();

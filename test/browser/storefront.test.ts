@@ -261,6 +261,43 @@ describe.skipIf(!hasChromium)(
       await context.close();
     });
 
+    it('cart: a price raised by an admin is shown with the old one, the total is the new one, and "Use the new price" takes it', async () => {
+      const product = takeProduct();
+      const { context, page, errors } = await newShopper(browser, shop.url);
+      await signIn(page, 'Rita Reprice');
+      await addToCart(page, product, 2);
+      const newPrice = product.priceMinor + 1000;
+      const { id, createdAt: _c, updatedAt: _u, ...input } = product;
+      const token = await shop.token('price-admin', ['admin']);
+      const response = await fetch(`${shop.url}/api/admin/products/${encodeURIComponent(id)}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...input, priceMinor: newPrice }),
+      });
+      expect(response.status).toBe(200);
+      const money = (minor: number) =>
+        new Intl.NumberFormat('en-US', { style: 'currency', currency: product.currency }).format(minor / 100);
+
+      await page.goto('/cart');
+      const line = page.locator(`li.cart-line[data-product-id="${product.id}"]`);
+      const notice = line.getByTestId('price-changed');
+      await notice.waitFor();
+      expect(await notice.textContent()).toContain(
+        `now ${money(newPrice)} each (was ${money(product.priceMinor)})`,
+      );
+      await page.getByTestId('price-notice').waitFor();
+      expect(await page.getByTestId('cart-total').textContent()).toBe(money(2 * newPrice));
+      await screenshot(page, 'cart-price-changed-desktop');
+
+      await line.getByRole('button', { name: 'Use the new price' }).click();
+      await expect.poll(() => line.getByTestId('price-changed').count()).toBe(0);
+      expect(await line.textContent()).toContain(`${money(newPrice)} each`);
+      expect(await page.getByTestId('cart-total').textContent()).toBe(money(2 * newPrice));
+      expect(await page.getByTestId('price-notice').count()).toBe(0);
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
     it('out of stock: asking for 2 when 1 is left is refused with what is left; 0 disables the button', async () => {
       const product = takeProduct();
       await setStock(product, 1);

@@ -17,6 +17,27 @@ export function useNow(): number {
   return now;
 }
 
+/**
+ * A cart change (PUT) answers with the lines as stored, without the catalogue comparison GET
+ * makes: keep the notices of lines whose price did not change in between.
+ */
+export function keepNotices(previous: Cart | null | undefined, next: Cart): Cart {
+  if (!previous) return next;
+  const before = new Map(previous.lines.map((line) => [line.productId, line]));
+  return {
+    ...next,
+    lines: next.lines.map((line) => {
+      const old = before.get(line.productId);
+      if (!old || old.unitPriceMinor !== line.unitPriceMinor || old.currency !== line.currency) return line;
+      return {
+        ...line,
+        ...(old.currentPrice && !line.currentPrice ? { currentPrice: old.currentPrice } : {}),
+        ...(old.unavailable ? { unavailable: old.unavailable } : {}),
+      };
+    }),
+  };
+}
+
 export function isLapsed(line: CartLine, now: number): boolean {
   return line.holdStatus === 'lapsed' || Date.parse(line.holdExpiresAt) <= now;
 }
@@ -49,7 +70,27 @@ function Line({
         <span class="muted">
           <Price minor={line.unitPriceMinor} currency={line.currency} /> each
         </span>
-        {lapsed ? (
+        {line.unavailable ? (
+          <p class="notice notice-error line-notice" role="status" data-testid="line-unavailable">
+            This item is no longer sold. Remove it to check out the rest.
+          </p>
+        ) : line.currentPrice ? (
+          <p class="notice notice-warning line-notice" role="status" data-testid="price-changed">
+            The price changed: now{' '}
+            <Price minor={line.currentPrice.unitPriceMinor} currency={line.currentPrice.currency} /> each (was{' '}
+            <Price minor={line.unitPriceMinor} currency={line.currency} />
+            ).{' '}
+            <button
+              type="button"
+              class="link-button"
+              onClick={() => onQuantity(line.quantity)}
+              disabled={busy}
+            >
+              Use the new price
+            </button>
+          </p>
+        ) : null}
+        {line.unavailable ? null : lapsed ? (
           <p class="hold hold-lapsed" role="status">
             Your hold on this item lapsed. It may sell out — we'll try to reserve it again at checkout.{' '}
             <button
@@ -100,7 +141,14 @@ function Line({
         </button>
       </div>
       <div class="line-total">
-        <Price minor={line.lineTotalMinor} currency={line.currency} />
+        {line.currentPrice ? (
+          <Price
+            minor={line.currentPrice.unitPriceMinor * line.quantity}
+            currency={line.currentPrice.currency}
+          />
+        ) : (
+          <Price minor={line.lineTotalMinor} currency={line.currency} />
+        )}
       </div>
     </li>
   );
@@ -150,7 +198,7 @@ export default function CartPage({ location }: PageProps) {
         quantity === null
           ? await api<Cart>(path, { method: 'DELETE', auth: true })
           : await api<Cart>(path, { method: 'PUT', body: { quantity }, auth: true });
-      cart.set(next);
+      cart.set(keepNotices(cart.get(), next));
       announce(
         quantity === null ? `Removed ${line.name} from your cart.` : `${line.name}: quantity ${quantity}.`,
       );
@@ -177,7 +225,16 @@ export default function CartPage({ location }: PageProps) {
     );
   }
 
-  const lapsedLines = current?.lines.filter((l) => isLapsed(l, now)) ?? [];
+  const lapsedLines = current?.lines.filter((l) => isLapsed(l, now) && !l.unavailable) ?? [];
+  const repriced = current?.lines.filter((l) => l.currentPrice) ?? [];
+  const unavailable = current?.lines.filter((l) => l.unavailable) ?? [];
+  // What Pay Now would charge: current prices, without the items no longer sold.
+  const totalNow =
+    current?.lines.reduce(
+      (sum, l) =>
+        l.unavailable ? sum : sum + (l.currentPrice?.unitPriceMinor ?? l.unitPriceMinor) * l.quantity,
+      0,
+    ) ?? 0;
 
   return (
     <section class="page">
@@ -200,6 +257,15 @@ export default function CartPage({ location }: PageProps) {
               <div class="notice notice-warning" role="status" data-testid="lapsed-notice">
                 {lapsedLines.length === 1 ? 'One item is' : `${lapsedLines.length} items are`} no longer held
                 for you. We'll try to reserve {lapsedLines.length === 1 ? 'it' : 'them'} again when you pay.
+              </div>
+            )}
+            {repriced.length > 0 && (
+              <div class="notice notice-warning" role="status" data-testid="price-notice">
+                {repriced.length === 1
+                  ? 'The price of one item has'
+                  : `The prices of ${repriced.length} items have`}{' '}
+                changed since you added {repriced.length === 1 ? 'it' : 'them'}. You pay the current price, as
+                the total shows.
               </div>
             )}
             <ul class="cart-lines" aria-label="Items in your cart">
@@ -226,16 +292,22 @@ export default function CartPage({ location }: PageProps) {
               <div class="total">
                 <dt>Total</dt>
                 <dd data-testid="cart-total">
-                  <Price minor={current.totalMinor} currency={current.currency} />
+                  <Price minor={totalNow} currency={current.currency} />
                 </dd>
               </div>
             </dl>
             <p class="muted small">
               Items are held for {current.holdMinutes} minutes; any change renews the hold.
             </p>
-            <a class="btn btn-primary btn-large btn-block" href="/checkout">
-              Check out
-            </a>
+            {unavailable.length > 0 ? (
+              <p class="notice notice-error" role="status">
+                Remove {unavailable.length === 1 ? 'the item' : 'the items'} no longer sold to check out.
+              </p>
+            ) : (
+              <a class="btn btn-primary btn-large btn-block" href="/checkout">
+                Check out
+              </a>
+            )}
           </aside>
         </div>
       )}

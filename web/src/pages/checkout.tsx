@@ -482,6 +482,14 @@ export default function Checkout({ location }: PageProps) {
               </div>
             )}
           </div>
+          {current.lines.some((l) => l.currentPrice || l.unavailable) && (
+            <div class="notice notice-warning" role="status" data-testid="cart-changed-notice">
+              {current.lines.some((l) => l.unavailable)
+                ? 'An item in your cart is no longer sold. '
+                : 'A price in your cart has changed since you added the item. '}
+              <a href="/cart">Review your cart</a> before you pay.
+            </div>
+          )}
           {lapsed.length > 0 && (
             <div class="notice notice-warning" role="status">
               Some items are no longer held for you; we'll try to reserve them again when you pay.
