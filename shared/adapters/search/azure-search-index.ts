@@ -1,6 +1,7 @@
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import {
   type AzureKeyCredential,
+  odata,
   SearchClient,
   type SearchClientOptions,
   SearchIndexClient,
@@ -112,8 +113,9 @@ export function toAzureDocument(product: Product): AzureProductDocument {
 }
 
 /** An OData string literal: quotes doubled, so a value can never end the literal early. */
+/** An OData string literal, quoted and escaped by the Search SDK's own `odata` tag. */
 export function odataString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
+  return odata`${value}`;
 }
 
 /** `$filter` for a request: values OR within a field, AND across fields; undefined when unfiltered. */
