@@ -3,6 +3,7 @@ import { createRemoteJWKSet } from 'jose';
 import type { LocalBus } from '../adapters/bus/local-bus';
 import type { Cache } from '../adapters/cache/cache.port';
 import { CacheAside } from '../adapters/cache/cache-aside';
+import { SqlInvalidationLog } from '../adapters/cache/invalidation-log';
 import { MemoryCache } from '../adapters/cache/memory-cache';
 import { LocalIssuer, localIssuerName } from '../adapters/identity/local-issuer';
 import type { ConfiguredPaymentGateway } from '../adapters/payments/create-payment-gateway';
@@ -85,6 +86,13 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
 
     const cacheAdapter = await openCache(config, azureCredential);
     closers.push(() => cacheAdapter.close());
+    // Invalidations Redis cannot take are also logged in SQL; every instance delivers the log.
+    const cache = new CacheAside(cacheAdapter, config.cacheTtlSeconds, {
+      log: cacheAdapter.kind === 'redis' ? new SqlInvalidationLog(sqlStore.db) : undefined,
+      logger: createLogger(config.logLevel),
+    });
+    cache.startSweep(30_000);
+    closers.push(() => cache.stop());
 
     const search = await openSearchIndex(config, azureCredential);
 
@@ -180,7 +188,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
       sql: sqlStore,
       products,
       productsEmbedded: embedded,
-      cache: new CacheAside(cacheAdapter, config.cacheTtlSeconds),
+      cache,
       search,
       payments,
       email,

@@ -1,10 +1,21 @@
+import { createLogger, type Logger } from '../../platform/logging';
 import type { Cache } from './cache.port';
+import type { InvalidationLog, LoggedInvalidation } from './invalidation-log';
 
 export interface CacheAsideOptions {
   /** Consecutive cache failures (errors or timeouts) that open the breaker. Default 3. */
   failureThreshold?: number;
   /** How long the breaker stays open before a probe asks the cache again (ms). Default 1000. */
   openMs?: number;
+  /**
+   * Where invalidations that cannot reach the cache are also recorded, for every instance to
+   * deliver (the SQL `cache_invalidations` table). Without it they live in this process only.
+   */
+  log?: InvalidationLog;
+  /** Log entries delivered per round trip (default 200). */
+  logBatch?: number;
+  /** Where a failed log write or read is reported (warnings to stdout by default). */
+  logger?: Logger;
 }
 
 export interface BreakerState {
@@ -25,10 +36,22 @@ export interface BreakerState {
  * key) runs after `openMs`; only when it succeeds does the cache serve reads again, so a value
  * that changed during the outage is never read back from the cache afterwards.
  *
- * Limit: pending invalidations live in the process that made the change. Other instances that
- * read the same Redis once it answers can see the old entry until that process's probe deletes
- * it (within `openMs` of Redis answering, with or without traffic); if that process stops first,
- * until the entry's TTL. So the cache must never be the source of a charged price (issue #15 point 4).
+ * Durable log (`options.log`): an invalidation that cannot reach the cache is also recorded in
+ * SQL before `invalidate` returns. Every instance delivers that log (DEL in the cache, then
+ * delete exactly the rows it delivered; a key recorded again meanwhile stays) when its breaker
+ * closes after a probe and on a periodic sweep (`startSweep`, every 30 s in services.ts). So an
+ * invalidation survives the instance that made it: if that process stops (scale-in, crash)
+ * before Redis answers, the next sweep of any live instance that reaches Redis deletes the old
+ * entry, and a later instance delivers it at its first sweep if none is left running.
+ *
+ * What it does not guarantee: (1) other instances whose breaker stayed closed may serve the old
+ * entry from the moment Redis answers until the first delivery (the recording process's probe
+ * within `openMs`, else the next sweep of any instance: up to the sweep interval); (2) if SQL
+ * refuses the record too, the key is kept in memory only (a warning is logged) and the old limit
+ * applies: lost with the process, the entry lives until its TTL; (3) a load that another instance
+ * started before the change may write the old value after the delivery (single-flight detaches
+ * such loads only in the process that invalidates). So the cache must never be the source of a
+ * charged price (issue #15 point 4).
  */
 export class CacheAside {
   private readonly inFlight = new Map<string, { promise: Promise<string>; stale: boolean }>();
@@ -40,6 +63,13 @@ export class CacheAside {
   private probeAt = 0;
   private probing: Promise<void> | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
+  /** A sweep read log entries it could not deliver: probe even without pending keys. */
+  private logOwed = false;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private readonly log: InvalidationLog | undefined;
+  private readonly logBatch: number;
+  private readonly logger: Logger;
   lastError: { at: Date; message: string } | undefined;
 
   constructor(
@@ -49,6 +79,57 @@ export class CacheAside {
   ) {
     this.failureThreshold = options.failureThreshold ?? 3;
     this.openMs = options.openMs ?? 1_000;
+    this.log = options.log;
+    this.logBatch = options.logBatch ?? 200;
+    this.logger = options.logger ?? createLogger('warn');
+  }
+
+  /** Entries waiting in the durable log (undefined without a log, or when SQL cannot say). */
+  async loggedInvalidations(): Promise<number | undefined> {
+    return this.log?.count().catch(() => undefined);
+  }
+
+  /** Delivers the durable log every `intervalMs` (unref'd: never keeps the process alive). */
+  startSweep(intervalMs: number): void {
+    if (!this.log || this.sweepTimer) return;
+    this.sweepTimer = setInterval(() => void this.sweep(), intervalMs);
+    this.sweepTimer.unref();
+  }
+
+  /** Stops the sweep and the probe timer, after a sweep under way has finished. */
+  async stop(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
+    await this.sweeping;
+    await this.probing;
+  }
+
+  /**
+   * Delivers what any instance recorded in the durable log. With the breaker open, the probe
+   * (due or not) delivers it instead; a cache failure here opens the breaker, so this instance
+   * stops reading the cache until the probe has delivered the entries it saw.
+   */
+  sweep(): Promise<void> {
+    this.sweeping ??= (async () => {
+      try {
+        if (this.openedAt || this.probing) {
+          if (Date.now() >= this.probeAt) await this.probe();
+          return;
+        }
+        try {
+          await this.drainLog();
+          this.succeeded();
+        } catch (error) {
+          this.logOwed = true;
+          this.failed(error, true);
+        }
+      } finally {
+        this.sweeping = undefined;
+      }
+    })();
+    return this.sweeping;
   }
 
   get breaker(): BreakerState {
@@ -103,6 +184,7 @@ export class CacheAside {
     if (!this.usable()) {
       for (const key of keys) this.pending.add(key);
       this.scheduleProbe();
+      await this.record(keys);
       return;
     }
     try {
@@ -113,7 +195,55 @@ export class CacheAside {
       // cache until they are gone from it.
       for (const key of keys) this.pending.add(key);
       this.failed(error, true);
+      await this.record(keys);
     }
+  }
+
+  /** Writes keys to the durable log; if SQL refuses, they stay in memory only (and a warning says so). */
+  private async record(keys: string[]): Promise<void> {
+    if (!this.log) return;
+    try {
+      await this.log.record(keys);
+    } catch (error) {
+      this.logger('warn', 'Cache invalidation kept in memory only: the invalidation log refused it', {
+        keys: keys.length,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  /**
+   * Delivers the durable log in batches: DEL the keys, then delete exactly the entries read. A
+   * cache failure throws (the entries stay logged); a log failure is logged and ends the round
+   * (the next sweep tries again), as SQL down must not keep the cache closed.
+   */
+  private async drainLog(): Promise<void> {
+    if (!this.log) return;
+    for (;;) {
+      let batch: LoggedInvalidation[];
+      try {
+        batch = await this.log.read(this.logBatch);
+      } catch (error) {
+        this.logFailed('read', error);
+        return;
+      }
+      if (batch.length > 0) await this.cache.delete(batch.map((entry) => entry.key));
+      this.logOwed = false;
+      if (batch.length === 0) return;
+      try {
+        await this.log.remove(batch);
+      } catch (error) {
+        this.logFailed('clear', error);
+        return;
+      }
+      if (batch.length < this.logBatch) return;
+    }
+  }
+
+  private logFailed(what: 'read' | 'clear', error: unknown): void {
+    this.logger('warn', `Could not ${what} the cache invalidation log; the next sweep tries again`, {
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 
   /** Whether the cache may be asked now (breaker closed); an open breaker due a probe starts one. */
@@ -155,7 +285,7 @@ export class CacheAside {
 
   /** Without traffic, still deliver pending invalidations once the cache answers again. */
   private scheduleProbe(): void {
-    if (this.pending.size === 0 || this.probeTimer || this.probing) return;
+    if ((this.pending.size === 0 && !this.logOwed) || this.probeTimer || this.probing) return;
     this.probeTimer = setTimeout(
       () => {
         this.probeTimer = undefined;
@@ -166,7 +296,7 @@ export class CacheAside {
     this.probeTimer.unref();
   }
 
-  /** Asks the cache once (PING), drops every pending key, then closes the breaker. */
+  /** Asks the cache once (PING), drops every pending and logged key, then closes the breaker. */
   private probe(): Promise<void> {
     this.probing ??= (async () => {
       clearTimeout(this.probeTimer);
@@ -178,6 +308,7 @@ export class CacheAside {
           await this.cache.delete(batch);
           for (const key of batch) this.pending.delete(key);
         }
+        await this.drainLog();
         this.failures = 0;
         this.openedAt = undefined;
         this.lastError = undefined;

@@ -39,6 +39,7 @@ import {
   returnSoldUnitsToHolds,
   transitionOrder,
 } from '../../orders/orders.repository';
+import { SqlInvalidationLog } from '../cache/invalidation-log';
 import { allMigrations } from './migrations';
 
 /** Every store query, run against the recorder. Later stores add their calls here. */
@@ -104,6 +105,15 @@ async function runEveryStoreQuery(db: ReturnType<typeof mssqlRecorder>['db']) {
   await addToOutbox(db, newEvent('orders', 'OrderPaid', 'o-1', { orderId: 'o-1' }));
   await findOrderForMessage(db, 'o-1', { consumer: 'receipts', messageId: 'm-1' });
   await relayOutbox(db, { publish: async () => {}, close: async () => {} });
+  // the cache's durable invalidation log (update, then insert: the recorder updates no row)
+  const invalidations = new SqlInvalidationLog(db);
+  await invalidations.record(['product:p-1', 'availability:p-1']);
+  await invalidations.read(200);
+  await invalidations.remove([
+    { key: 'product:p-1', version: 1 },
+    { key: 'availability:p-1', version: 2 },
+  ]);
+  await swallowNoResult(() => invalidations.count());
 }
 
 describe('Azure SQL (MSSQL dialect; no SQL Server here, so compiled and syntax-checked)', () => {

@@ -130,6 +130,14 @@ export interface LowStockAlertsTable {
   flagged_at: Timestamp;
 }
 
+/** Cache keys whose invalidation has not reached Redis yet (written by the cache module only). */
+export interface CacheInvalidationsTable {
+  cache_key: string;
+  /** 1 at the first record, +1 at each later one: a delivery deletes only the version it sent. */
+  version: number;
+  recorded_at: Timestamp;
+}
+
 export interface LocalBusMessagesTable {
   seq: Generated<number>;
   message_id: string;
@@ -162,6 +170,7 @@ export interface Database {
   webhook_events: WebhookEventsTable;
   low_stock_alerts: LowStockAlertsTable;
   local_bus_messages: LocalBusMessagesTable;
+  cache_invalidations: CacheInvalidationsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -3,6 +3,7 @@ import type { SqlDialectName } from '../schema';
 import { identityAndInventory } from './001-identity-and-inventory';
 import { carts } from './002-carts';
 import { orders } from './003-orders';
+import { cacheInvalidations } from './004-cache-invalidations';
 
 /** Every migration in order. Each is written to compile for PostgreSQL and Azure SQL. */
 export function allMigrations(dialect: SqlDialectName): Record<string, Migration> {
@@ -10,5 +11,6 @@ export function allMigrations(dialect: SqlDialectName): Record<string, Migration
     '001-identity-and-inventory': identityAndInventory(dialect),
     '002-carts': carts(dialect),
     '003-orders': orders(dialect),
+    '004-cache-invalidations': cacheInvalidations(dialect),
   };
 }
