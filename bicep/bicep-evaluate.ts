@@ -119,7 +119,9 @@ class FileEvaluator {
 
   resourceRef(symbol: string): ResourceRef {
     const resource = this.resources.get(symbol)!;
-    const body = named(resource.node).at(-1)!;
+    let body = named(resource.node).at(-1)!;
+    // `= if (condition) {...}`: the name is in the object inside.
+    if (body.type === 'if_statement') body = named(body).find((child) => child.type === 'object')!;
     const nameNode = named(body).find(
       (property) => property.type === 'object_property' && named(property)[0]!.text === 'name',
     );
@@ -538,9 +540,16 @@ export function evaluateDeployment(
       vars[name] = main.value(name);
     }
     if (node.type !== 'module_declaration') continue;
-    const [, modulePath, bodyNode] = named(node);
+    const [, modulePath, declared] = named(node);
     const file = modulePath!.text.slice(1, -1);
-    const moduleBody = main.evaluate(bodyNode!, main.rootScope()) as { params?: Record<string, unknown> };
+    let bodyNode = declared!;
+    // `module x '...' = if (condition) {...}`: a module whose condition is false deploys nothing.
+    if (bodyNode.type === 'if_statement') {
+      const [condition, body] = named(bodyNode);
+      if (!main.evaluate(condition!, main.rootScope())) continue;
+      bodyNode = body!;
+    }
+    const moduleBody = main.evaluate(bodyNode, main.rootScope()) as { params?: Record<string, unknown> };
     const module = new FileEvaluator(
       file,
       loadTree(file),

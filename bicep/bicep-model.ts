@@ -39,7 +39,8 @@ export interface BicepFile {
   params: Map<string, { type: string; defaultValue: BicepValue | undefined }>;
   vars: Map<string, BicepValue>;
   outputs: Map<string, BicepValue>;
-  modules: { symbol: string; path: string; body: Record<string, BicepValue> }[];
+  /** `condition` is the source text of `if (...)` for a conditional module. */
+  modules: { symbol: string; path: string; condition?: string; body: Record<string, BicepValue> }[];
   resources: BicepResource[];
 }
 
@@ -132,11 +133,15 @@ function readDeclarations(file: string, source: string): BicepFile {
       const [name, , value] = children;
       model.outputs.set(name!.text, value ? toValue(value) : null);
     } else if (node.type === 'module_declaration') {
-      const [symbol, modulePath, body] = children;
+      const [symbol, modulePath, declared] = children;
+      // `= if (condition) {...}`: the body is the object inside.
+      const conditional = declared!.type === 'if_statement';
+      const body = conditional ? named(declared!).find((child) => child.type === 'object')! : declared!;
       model.modules.push({
         symbol: symbol!.text,
         path: stringText(modulePath!),
-        body: toValue(body!) as Record<string, BicepValue>,
+        ...(conditional ? { condition: named(declared!)[0]!.text } : {}),
+        body: toValue(body) as Record<string, BicepValue>,
       });
     } else if (node.type === 'resource_declaration') {
       const [symbol, typeNode, ...rest] = children;

@@ -1,11 +1,18 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { postgresEntraScope } from '../shared/adapters/sql/database';
 import { replayProperties } from '../shared/messaging/dead-letters.port';
 import { shopTopology } from '../shared/messaging/event-bus.port';
 import { settingDefaults } from '../shared/platform/config';
 import { parseCalendar } from '../shared/scaling/sales-calendar';
 import { azureRoles } from './azure-roles';
+import {
+  type EvaluatedResource,
+  evaluateDeployment,
+  evaluateParamFile,
+  isResourceRef,
+} from './bicep-evaluate';
 import {
   type BicepResource,
   type BicepValue,
@@ -18,6 +25,7 @@ import {
 } from './bicep-model';
 
 const files = loadBicepFiles();
+const files_ = files;
 const main = files.get('main.bicep')!;
 const declared = [...files.values()].flatMap((file) =>
   file.resources.filter((resource) => !resource.existing),
@@ -247,7 +255,7 @@ describe('key properties', () => {
     expect(params.prod.params.get('sqlSkuName')).toMatch(/^(HS_|BC_|P)/);
     expect(params.prod.params.get('sqlHighAvailabilityReplicaCount')).toBeGreaterThanOrEqual(1);
     expect(text(get(main.vars.get('appSettings'), 'SQL_READ_SCALE_OUT'))).toBe(
-      "sqlReadScaleOut ? 'true' : 'false'",
+      "(useAzureSql && sqlReadScaleOut) ? 'true' : 'false'",
     );
   });
 
@@ -446,7 +454,9 @@ describe('key properties', () => {
   });
 
   it('alerts: dead letters > 0, heartbeat missing, 5xx rate, p95 latency', () => {
-    const deadLetters = only('Microsoft.Insights/metricAlerts').body;
+    const deadLetters = resourcesOf('Microsoft.Insights/metricAlerts').find(
+      (alert) => alert.symbol === 'deadLetters',
+    )!.body;
     const criterion = (
       get(deadLetters, 'properties', 'criteria', 'allOf') as Record<string, BicepValue>[]
     )[0]!;
@@ -635,6 +645,238 @@ describe('app settings', () => {
       expect(main.outputs.has(name), `output ${name}`).toBe(true);
       expect(text(main.outputs.get(name))).toBe(text(appSettings[name]));
     }
+  });
+});
+
+describe('the relational engine: Azure SQL (default) or PostgreSQL, never both', () => {
+  const operatorEnvironment: Record<string, string> = {
+    SHOP_ALERT_EMAIL: 'oncall@example.com',
+    SHOP_SQL_ADMIN_GROUP_NAME: 'shop-db-admins',
+    SHOP_SQL_ADMIN_GROUP_ID: '0a0a0a0a-0000-4000-8000-000000000001',
+    SHOP_AUTH_ISSUER: 'https://login.microsoftonline.com/t/v2.0',
+    SHOP_AUTH_JWKS_URL: 'https://login.microsoftonline.com/t/discovery/v2.0/keys',
+    SHOP_AUTH_API_CLIENT_ID: 'a1b2c3d4-0000-4000-8000-0000000000a1',
+    SHOP_AUTH_SPA_CLIENT_ID: 'a1b2c3d4-0000-4000-8000-0000000000b2',
+    SHOP_AUTH_AUTHORITY: 'https://login.microsoftonline.com/t',
+    SHOP_STRIPE_PUBLISHABLE_KEY: 'pk_test_x',
+    SHOP_PAYPAL_CLIENT_ID: 'paypal',
+    SHOP_PAYPAL_WEBHOOK_ID: 'webhook',
+  };
+  const principalId = 'f00dcafe-0000-4000-8000-00000000f0f0';
+
+  /** main.bicep evaluated for one parameter file and engine; module outputs stand in as `<module.output>`. */
+  function deploy(paramFile: string, engine: string | undefined, extraEnv: Record<string, string> = {}) {
+    const env = { ...operatorEnvironment, ...extraEnv };
+    if (engine) env.SHOP_RELATIONAL_ENGINE = engine;
+    const { params: given } = evaluateParamFile(paramFile, env);
+    const replica = given.postgresReadReplica === true;
+    // The site's name output is the name main.bicep chose for it: evaluate once to learn it.
+    let appName = '<functionApp.name>';
+    const evaluate = () =>
+      evaluateDeployment(paramFile, env, {
+        moduleOutput: (module, output) => {
+          if (module === 'functionApp' && output === 'principalId') return principalId;
+          if (module === 'functionApp' && output === 'name') return appName;
+          // What modules/postgresql.bicep outputs without a replica.
+          if (module === 'postgresql' && ['replicaId', 'readServerFqdn'].includes(output) && !replica)
+            return '';
+          return `<${module}.${output}>`;
+        },
+      });
+    appName = String(evaluate().vars.functionAppName);
+    return evaluate();
+  }
+
+  const bodiesOf = (resources: EvaluatedResource[], type: string) =>
+    resources.filter((r) => r.type === type && !r.existing).flatMap((r) => r.bodies);
+  const files = ['main.dev.bicepparam', 'main.prod.bicepparam'] as const;
+
+  it('relationalEngine is azuresql or postgresql, azuresql by default; both parameter files take it from SHOP_RELATIONAL_ENGINE', () => {
+    expect(main.params.get('relationalEngine')?.defaultValue).toBe('azuresql');
+    expect(main.source).toMatch(
+      /@allowed\(\[\s*'azuresql'\s*'postgresql'\s*\]\)[\s\S]*?param relationalEngine string/,
+    );
+    for (const file of Object.values(params)) {
+      expect(text(file.params.get('relationalEngine'))).toBe(
+        "readEnvironmentVariable('SHOP_RELATIONAL_ENGINE', 'azuresql')",
+      );
+    }
+    expect(main.modules.find((module) => module.symbol === 'sql')?.condition).toBe('(useAzureSql)');
+    expect(main.modules.find((module) => module.symbol === 'postgresql')?.condition).toBe('(usePostgres)');
+  });
+
+  it.each(files)('%s deploys exactly one engine, and only its settings are set', (file) => {
+    for (const engine of [undefined, 'azuresql', 'postgresql']) {
+      const deployment = deploy(file, engine);
+      const types = new Set(
+        deployment.resources.filter((r) => r.bodies.length > 0 && !r.existing).map((r) => r.type),
+      );
+      const postgres = engine === 'postgresql';
+      expect(types.has('Microsoft.Sql/servers'), `${engine}: Azure SQL`).toBe(!postgres);
+      expect(types.has('Microsoft.Sql/servers/databases'), `${engine}: Azure SQL`).toBe(!postgres);
+      expect(types.has('Microsoft.DBforPostgreSQL/flexibleServers'), `${engine}: PostgreSQL`).toBe(postgres);
+      const settings = deployment.vars.appSettings as Record<string, string>;
+      const set = (name: string) => settings[name] !== '' && settings[name] !== 'false';
+      for (const name of ['SQL_SERVER', 'SQL_DATABASE'])
+        expect(set(name), `${engine}: ${name}`).toBe(!postgres);
+      for (const name of ['PG_HOST', 'PG_DATABASE', 'PG_USER'])
+        expect(set(name), `${engine}: ${name}`).toBe(postgres);
+      if (postgres) {
+        expect(settings.SQL_READ_SCALE_OUT).toBe('false');
+        // Sales scaling changes Azure SQL's vCores only: nothing to scale, no SQL role.
+        expect(settings.SCALE_SQL_SERVER_NAME).toBe('');
+        const roleIds = bodiesOf(deployment.resources, 'Microsoft.Authorization/roleAssignments').map((b) =>
+          String((b.properties as { roleDefinitionId: string }).roleDefinitionId),
+        );
+        expect(roleIds.some((id) => id.endsWith(azureRoles.sqlDbContributor.id))).toBe(false);
+      }
+    }
+  });
+
+  it.each(files)('%s with postgresql: Microsoft Entra authentication only, no password login', (file) => {
+    const [server] = bodiesOf(
+      deploy(file, 'postgresql').resources,
+      'Microsoft.DBforPostgreSQL/flexibleServers',
+    );
+    const properties = server!.properties as Record<string, unknown>;
+    expect(properties.authConfig).toMatchObject({ activeDirectoryAuth: 'Enabled', passwordAuth: 'Disabled' });
+    expect(properties).not.toHaveProperty('administratorLogin');
+    expect(properties).not.toHaveProperty('administratorLoginPassword');
+    expect(properties.createMode).toBe('Create');
+  });
+
+  it.each(files)(
+    "%s with postgresql: the Function App's identity is an Entra administrator under the name it signs in with",
+    (file) => {
+      const deployment = deploy(file, 'postgresql');
+      const admins = deployment.resources.filter(
+        (r) => r.type === 'Microsoft.DBforPostgreSQL/flexibleServers/administrators',
+      );
+      const appAdmin = admins.flatMap((r) => r.bodies).find((body) => body.name === principalId);
+      expect(appAdmin, "an administrator named by the app identity's object id").toBeDefined();
+      const settings = deployment.vars.appSettings as Record<string, string>;
+      expect(appAdmin!.properties).toMatchObject({
+        principalType: 'ServicePrincipal',
+        principalName: settings.PG_USER,
+      });
+      expect(settings.PG_USER).toBe(deployment.vars.functionAppName);
+      // On the server the app connects to (PG_HOST is that server's FQDN).
+      expect(isResourceRef(appAdmin!.parent) && appAdmin!.parent.name).toBe('<postgresql.serverName>');
+      expect(settings.PG_HOST).toBe('<postgresql.serverFqdn>');
+      // The operators' group administers it too (they migrate), by the same parameters as Azure SQL.
+      const group = admins
+        .flatMap((r) => r.bodies)
+        .find((body) => body.name === operatorEnvironment.SHOP_SQL_ADMIN_GROUP_ID);
+      expect(group?.properties).toMatchObject({ principalType: 'Group', principalName: 'shop-db-admins' });
+      // The app asks Entra for tokens of PostgreSQL's audience.
+      expect(postgresEntraScope).toBe('https://ossrdbms-aad.database.windows.net/.default');
+      // Without postgresql, no PostgreSQL administrator at all.
+      expect(
+        deploy(file, 'azuresql').resources.filter(
+          (r) => r.type === 'Microsoft.DBforPostgreSQL/flexibleServers/administrators' && r.bodies.length > 0,
+        ),
+      ).toEqual([]);
+    },
+  );
+
+  it('prod with postgresql: a read replica of the primary for order history, HA like SQL, not on Burstable; dev: neither', () => {
+    const prod = deploy('main.prod.bicepparam', 'postgresql');
+    const servers = bodiesOf(prod.resources, 'Microsoft.DBforPostgreSQL/flexibleServers');
+    expect(servers).toHaveLength(2);
+    const [primary, replica] = servers as [Record<string, unknown>, Record<string, unknown>];
+    const replicaProperties = replica.properties as Record<string, unknown>;
+    expect(replicaProperties.createMode).toBe('Replica');
+    expect(replicaProperties.sourceServerResourceId).toBe(
+      `/subscriptions/00000000-0000-0000-0000-00000000beef/resourceGroups/rg-shop-test/providers/Microsoft.DBforPostgreSQL/flexibleServers/${primary.name}`,
+    );
+    const settings = prod.vars.appSettings as Record<string, string>;
+    expect(settings.PG_READ_HOST).toBe('<postgresql.readServerFqdn>');
+    expect(files_.get('modules/postgresql.bicep')!.outputs.get('readServerFqdn')).toEqual({
+      expr: "readReplica ? replica!.properties.fullyQualifiedDomainName : ''",
+    });
+    // SQL prod keeps one HA replica (not zone-redundant): PostgreSQL keeps one standby, same zone.
+    expect(params.prod.params.get('sqlHighAvailabilityReplicaCount')).toBeGreaterThanOrEqual(1);
+    expect((primary.properties as { highAvailability: unknown }).highAvailability).toEqual({
+      mode: 'SameZone',
+    });
+    // Read replicas and HA need General Purpose or Memory Optimized.
+    expect((primary.sku as { tier: string }).tier).not.toBe('Burstable');
+    expect(replica.sku).toEqual(primary.sku);
+
+    const dev = deploy('main.dev.bicepparam', 'postgresql');
+    const devServers = bodiesOf(dev.resources, 'Microsoft.DBforPostgreSQL/flexibleServers');
+    expect(devServers).toHaveLength(1);
+    expect((dev.vars.appSettings as Record<string, string>).PG_READ_HOST).toBe('');
+  });
+
+  it("postgresql networking is the same as Azure SQL's: public endpoint, Azure services allowed, an operator rule only when set, on the replica too", () => {
+    for (const operatorIp of ['', '203.0.113.7']) {
+      const deployment = deploy('main.prod.bicepparam', 'postgresql', { SHOP_OPERATOR_IP: operatorIp });
+      for (const server of bodiesOf(deployment.resources, 'Microsoft.DBforPostgreSQL/flexibleServers')) {
+        expect((server.properties as { network: unknown }).network).toEqual({
+          publicNetworkAccess: 'Enabled',
+        });
+      }
+      const rules = deployment.resources
+        .filter((r) => r.type === 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules')
+        .flatMap((r) =>
+          r.bodies.map((body) => ({ ...body, parent: (body.parent as { symbol: string }).symbol })),
+        );
+      const expected = (parent: string) => [
+        { parent, name: 'AllowAllAzureServicesAndResourcesWithinAzureIps', start: '0.0.0.0' },
+        ...(operatorIp ? [{ parent, name: 'operator', start: operatorIp }] : []),
+      ];
+      expect(
+        rules.map((rule) => ({
+          parent: rule.parent,
+          name: rule.name,
+          start: (rule.properties as { startIpAddress: string }).startIpAddress,
+        })),
+      ).toEqual([...expected('server'), ...expected('replica')]);
+    }
+    const sql = files_.get('modules/sql.bicep')!;
+    expect(sql.source).toContain("publicNetworkAccess: 'Enabled'");
+    expect(sql.source).toContain("name: 'AllowAllWindowsAzureIps'");
+  });
+
+  it('postgresql alerts: CPU and storage on the server, lag on the replica, to the on-call action group; none for Azure SQL', () => {
+    const alertsOf = (deployment: ReturnType<typeof deploy>) =>
+      deployment.resources
+        .filter((r) => r.type === 'Microsoft.Insights/metricAlerts' && r.symbol === 'postgresAlerts')
+        .flatMap((r) => r.bodies)
+        .map((body) => {
+          const properties = body.properties as {
+            scopes: string[];
+            criteria: { allOf: { metricName: string; metricNamespace: string }[] };
+          };
+          return {
+            scope: properties.scopes[0],
+            metric: properties.criteria.allOf[0]!.metricName,
+            namespace: properties.criteria.allOf[0]!.metricNamespace,
+          };
+        });
+    expect(alertsOf(deploy('main.prod.bicepparam', 'postgresql'))).toEqual([
+      {
+        scope: '<postgresql.serverId>',
+        metric: 'cpu_percent',
+        namespace: 'Microsoft.DBforPostgreSQL/flexibleServers',
+      },
+      {
+        scope: '<postgresql.serverId>',
+        metric: 'storage_percent',
+        namespace: 'Microsoft.DBforPostgreSQL/flexibleServers',
+      },
+      {
+        scope: '<postgresql.replicaId>',
+        metric: 'read_replica_lag_in_seconds',
+        namespace: 'Microsoft.DBforPostgreSQL/flexibleServers',
+      },
+    ]);
+    expect(alertsOf(deploy('main.dev.bicepparam', 'postgresql')).map((a) => a.metric)).toEqual([
+      'cpu_percent',
+      'storage_percent',
+    ]);
+    expect(alertsOf(deploy('main.prod.bicepparam', 'azuresql'))).toEqual([]);
   });
 });
 

@@ -24,15 +24,38 @@ param salesScalingEnabled bool
 @description('Who gets paged.')
 param alertEmail string
 
-@description('Entra group administering Azure SQL (Entra-only auth).')
+// ---- The relational store: Azure SQL (the default) or PostgreSQL, never both ----------------
+// Same tables and migrations; the app picks its write path from the engine
+// (shared/adapters/sql/dialect.ts). docs/deploy.md, "Choosing the relational engine".
+@allowed([
+  'azuresql'
+  'postgresql'
+])
+@description('azuresql: Azure SQL Database (modules/sql.bicep). postgresql: Azure Database for PostgreSQL Flexible Server (modules/postgresql.bicep).')
+param relationalEngine string = 'azuresql'
+
+@description('Entra group administering the database server, Azure SQL or PostgreSQL (Entra-only auth).')
 param sqlAdminGroupName string
 param sqlAdminGroupObjectId string
 param sqlSkuName string
 param sqlReadScaleOut bool
 param sqlHighAvailabilityReplicaCount int = 1
 param sqlAutoPauseDelay int = -1
-@description('The operator\'s public IPv4 address for a temporary SQL firewall rule (sqlcmd, npm run migrate/seed); empty = no rule.')
+@description('The operator\'s public IPv4 address for a temporary database firewall rule (sqlcmd/psql, npm run migrate/seed); empty = no rule.')
 param operatorIpAddress string = ''
+
+@description('PostgreSQL compute: e.g. Standard_B1ms / Burstable (dev), Standard_D2ds_v5 / GeneralPurpose (prod).')
+param postgresSkuName string = 'Standard_B1ms'
+param postgresSkuTier string = 'Burstable'
+param postgresStorageSizeGB int = 32
+@allowed([
+  'Disabled'
+  'SameZone'
+  'ZoneRedundant'
+])
+param postgresHighAvailability string = 'Disabled'
+@description('A read replica for order history (PG_READ_HOST), the counterpart of sqlReadScaleOut.')
+param postgresReadReplica bool = false
 
 param redisSku object
 @allowed([
@@ -107,6 +130,8 @@ var baselineAlwaysReady = salesScalingEnabled ? salesPolicy.baseline.alwaysReady
 var baselineCosmosMaxThroughput = salesScalingEnabled ? salesPolicy.baseline.cosmosMaxThroughput : 1000
 
 var functionAppName = 'func-${baseName}-${uniqueString(resourceGroup().id)}'
+var useAzureSql = relationalEngine == 'azuresql'
+var usePostgres = relationalEngine == 'postgresql'
 
 // ---- Resources -------------------------------------------------------------------------
 module monitoring 'modules/monitoring.bicep' = {
@@ -137,7 +162,7 @@ module cosmos 'modules/cosmos.bicep' = {
   }
 }
 
-module sql 'modules/sql.bicep' = {
+module sql 'modules/sql.bicep' = if (useAzureSql) {
   name: 'sql'
   params: {
     location: location
@@ -149,6 +174,23 @@ module sql 'modules/sql.bicep' = {
     readScaleOut: sqlReadScaleOut
     highAvailabilityReplicaCount: sqlHighAvailabilityReplicaCount
     autoPauseDelay: sqlAutoPauseDelay
+    operatorIpAddress: operatorIpAddress
+  }
+}
+
+module postgresql 'modules/postgresql.bicep' = if (usePostgres) {
+  name: 'postgresql'
+  params: {
+    location: location
+    baseName: baseName
+    tags: tags
+    adminGroupName: sqlAdminGroupName
+    adminGroupObjectId: sqlAdminGroupObjectId
+    skuName: postgresSkuName
+    skuTier: postgresSkuTier
+    storageSizeGB: postgresStorageSizeGB
+    highAvailability: postgresHighAvailability
+    readReplica: postgresReadReplica
     operatorIpAddress: operatorIpAddress
   }
 }
@@ -255,9 +297,16 @@ var appSettings = {
   COSMOS_ENDPOINT: cosmos.outputs.endpoint
   COSMOS_DATABASE: cosmos.outputs.databaseName
   COSMOS_PRODUCTS_CONTAINER: cosmos.outputs.containerName
-  SQL_SERVER: sql.outputs.serverFqdn
-  SQL_DATABASE: sql.outputs.databaseName
-  SQL_READ_SCALE_OUT: sqlReadScaleOut ? 'true' : 'false'
+  // One engine's settings are set, the other's blank (shared/platform/config.ts refuses both).
+  SQL_SERVER: useAzureSql ? sql!.outputs.serverFqdn : ''
+  SQL_DATABASE: useAzureSql ? sql!.outputs.databaseName : ''
+  SQL_READ_SCALE_OUT: (useAzureSql && sqlReadScaleOut) ? 'true' : 'false'
+  // PostgreSQL with Entra: user = the app's name (its Entra administrator's principalName,
+  // modules/role-assignments.bicep), password = a token for its managed identity.
+  PG_HOST: usePostgres ? postgresql!.outputs.serverFqdn : ''
+  PG_DATABASE: usePostgres ? postgresql!.outputs.databaseName : ''
+  PG_USER: usePostgres ? functionAppName : ''
+  PG_READ_HOST: usePostgres ? postgresql!.outputs.readServerFqdn : ''
   REDIS_URL: redis.outputs.url
   REDIS_AUTH: 'entra'
   SERVICEBUS_NAMESPACE: serviceBus.outputs.fullyQualifiedNamespace
@@ -292,8 +341,9 @@ var appSettings = {
   SCALE_RESOURCE_GROUP: salesScalingEnabled ? resourceGroup().name : ''
   SCALE_FUNCTION_APP_NAME: salesScalingEnabled ? functionAppName : ''
   SCALE_COSMOS_ACCOUNT_NAME: salesScalingEnabled ? cosmos.outputs.accountName : ''
-  SCALE_SQL_SERVER_NAME: salesScalingEnabled ? sql.outputs.serverName : ''
-  SCALE_SQL_DATABASE_NAME: salesScalingEnabled ? sql.outputs.databaseName : ''
+  // The scheduler scales Azure SQL's vCores only; PostgreSQL keeps its deployed size.
+  SCALE_SQL_SERVER_NAME: (salesScalingEnabled && useAzureSql) ? sql!.outputs.serverName : ''
+  SCALE_SQL_DATABASE_NAME: (salesScalingEnabled && useAzureSql) ? sql!.outputs.databaseName : ''
   SCALE_PAUSED: 'false'
   SALES_CALENDAR: loadTextContent('sales-calendar.json')
 }
@@ -329,8 +379,9 @@ module roles 'modules/role-assignments.bicep' = {
     redisName: redis.outputs.name
     communicationServiceName: email.outputs.name
     appInsightsName: monitoring.outputs.appInsightsName
-    sqlServerName: sql.outputs.serverName
-    sqlDatabaseName: sql.outputs.databaseName
+    sqlServerName: useAzureSql ? sql!.outputs.serverName : ''
+    sqlDatabaseName: useAzureSql ? sql!.outputs.databaseName : ''
+    postgresServerName: usePostgres ? postgresql!.outputs.serverName : ''
     salesScalingEnabled: salesScalingEnabled
   }
 }
@@ -344,6 +395,8 @@ module alerts 'modules/alerts.bicep' = {
     alertEmail: alertEmail
     appInsightsId: monitoring.outputs.appInsightsId
     serviceBusNamespaceId: serviceBus.outputs.namespaceId
+    postgresServerId: usePostgres ? postgresql!.outputs.serverId : ''
+    postgresReplicaId: usePostgres ? postgresql!.outputs.replicaId : ''
   }
 }
 
@@ -353,9 +406,13 @@ output ServiceBusConnection__fullyQualifiedNamespace string = serviceBus.outputs
 output COSMOS_ENDPOINT string = cosmos.outputs.endpoint
 output COSMOS_DATABASE string = cosmos.outputs.databaseName
 output COSMOS_PRODUCTS_CONTAINER string = cosmos.outputs.containerName
-output SQL_SERVER string = sql.outputs.serverFqdn
-output SQL_DATABASE string = sql.outputs.databaseName
-output SQL_READ_SCALE_OUT string = sqlReadScaleOut ? 'true' : 'false'
+output SQL_SERVER string = useAzureSql ? sql!.outputs.serverFqdn : ''
+output SQL_DATABASE string = useAzureSql ? sql!.outputs.databaseName : ''
+output SQL_READ_SCALE_OUT string = (useAzureSql && sqlReadScaleOut) ? 'true' : 'false'
+output PG_HOST string = usePostgres ? postgresql!.outputs.serverFqdn : ''
+output PG_DATABASE string = usePostgres ? postgresql!.outputs.databaseName : ''
+output PG_USER string = usePostgres ? functionAppName : ''
+output PG_READ_HOST string = usePostgres ? postgresql!.outputs.readServerFqdn : ''
 output REDIS_URL string = redis.outputs.url
 output SERVICEBUS_NAMESPACE string = serviceBus.outputs.fullyQualifiedNamespace
 output SEARCH_ENDPOINT string = search.outputs.endpoint

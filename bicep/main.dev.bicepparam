@@ -5,6 +5,9 @@ using 'main.bicep'
 param environmentName = 'dev'
 param salesScalingEnabled = false
 param alertEmail = readEnvironmentVariable('SHOP_ALERT_EMAIL')
+// The relational engine (docs/deploy.md, "Choosing the relational engine"): Azure SQL unless
+// the operator exports SHOP_RELATIONAL_ENGINE=postgresql. The admin group administers either.
+param relationalEngine = readEnvironmentVariable('SHOP_RELATIONAL_ENGINE', 'azuresql')
 param sqlAdminGroupName = readEnvironmentVariable('SHOP_SQL_ADMIN_GROUP_NAME')
 param sqlAdminGroupObjectId = readEnvironmentVariable('SHOP_SQL_ADMIN_GROUP_ID')
 // Serverless General Purpose: pauses after an idle hour. No readable replica in this tier,
@@ -12,6 +15,12 @@ param sqlAdminGroupObjectId = readEnvironmentVariable('SHOP_SQL_ADMIN_GROUP_ID')
 param sqlSkuName = 'GP_S_Gen5_1'
 param sqlReadScaleOut = false
 param sqlAutoPauseDelay = 60
+// PostgreSQL, when chosen: the smallest Burstable server; no HA and no replica on Burstable,
+// so order history reads the primary (same code path, as SQL here).
+param postgresSkuName = 'Standard_B1ms'
+param postgresSkuTier = 'Burstable'
+param postgresHighAvailability = 'Disabled'
+param postgresReadReplica = false
 param redisSku = {
   name: 'Basic'
   family: 'C'

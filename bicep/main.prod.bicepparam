@@ -4,6 +4,9 @@ using 'main.bicep'
 param environmentName = 'prod'
 param salesScalingEnabled = true
 param alertEmail = readEnvironmentVariable('SHOP_ALERT_EMAIL')
+// The relational engine (docs/deploy.md, "Choosing the relational engine"): Azure SQL unless
+// the operator exports SHOP_RELATIONAL_ENGINE=postgresql. The admin group administers either.
+param relationalEngine = readEnvironmentVariable('SHOP_RELATIONAL_ENGINE', 'azuresql')
 param sqlAdminGroupName = readEnvironmentVariable('SHOP_SQL_ADMIN_GROUP_NAME')
 param sqlAdminGroupObjectId = readEnvironmentVariable('SHOP_SQL_ADMIN_GROUP_ID')
 // Hyperscale with one HA replica: read scale-out routes ApplicationIntent=ReadOnly
@@ -11,6 +14,13 @@ param sqlAdminGroupObjectId = readEnvironmentVariable('SHOP_SQL_ADMIN_GROUP_ID')
 param sqlSkuName = 'HS_Gen5_2'
 param sqlReadScaleOut = true
 param sqlHighAvailabilityReplicaCount = 1
+// PostgreSQL, when chosen: General Purpose 2 vCores like Hyperscale's 2; a same-zone HA
+// standby like SQL's one HA replica (neither zone-redundant: set 'ZoneRedundant' for both
+// together), and a read replica for order history like SQL's read scale-out.
+param postgresSkuName = 'Standard_D2ds_v5'
+param postgresSkuTier = 'GeneralPurpose'
+param postgresHighAvailability = 'SameZone'
+param postgresReadReplica = true
 param redisSku = {
   name: 'Standard'
   family: 'C'

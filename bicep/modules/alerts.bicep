@@ -8,6 +8,9 @@ param tags object
 param alertEmail string
 param appInsightsId string
 param serviceBusNamespaceId string
+@description('PostgreSQL flexible server and its read replica (relationalEngine postgresql); empty = Azure SQL, no PostgreSQL alerts.')
+param postgresServerId string = ''
+param postgresReplicaId string = ''
 @description('p95 server latency (ms) that pages on-call.')
 param p95LatencyThresholdMs int = 1500
 @description('Share of requests failing with 5xx (percent) that pages on-call.')
@@ -75,6 +78,84 @@ resource deadLetters 'Microsoft.Insights/metricAlerts@2018-03-01' = {
     ]
   }
 }
+
+// PostgreSQL (relationalEngine postgresql): the server running out of CPU or disk, and the
+// replica that order history reads falling behind. Metric names from
+// https://learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-dbforpostgresql-flexibleservers-metrics
+var postgresMetricAlerts = empty(postgresServerId)
+  ? []
+  : concat(
+      [
+        {
+          name: 'postgres-cpu'
+          description: 'PostgreSQL CPU above 80% for 15 minutes (docs/deploy.md, "Choosing the relational engine").'
+          severity: 2
+          scope: postgresServerId
+          metric: 'cpu_percent'
+          threshold: 80
+          window: 'PT15M'
+        }
+        {
+          name: 'postgres-storage'
+          description: 'PostgreSQL storage above 85% (auto-grow is on; check it grows) (docs/deploy.md, "Choosing the relational engine").'
+          severity: 1
+          scope: postgresServerId
+          metric: 'storage_percent'
+          threshold: 85
+          window: 'PT15M'
+        }
+      ],
+      empty(postgresReplicaId)
+        ? []
+        : [
+            {
+              name: 'postgres-replica-lag'
+              description: 'The PostgreSQL read replica is more than 60 s behind: order history shows stale orders (docs/deploy.md, "Choosing the relational engine").'
+              severity: 2
+              scope: postgresReplicaId
+              metric: 'read_replica_lag_in_seconds'
+              threshold: 60
+              window: 'PT15M'
+            }
+          ]
+    )
+
+resource postgresAlerts 'Microsoft.Insights/metricAlerts@2018-03-01' = [
+  for alert in postgresMetricAlerts: {
+    name: 'alert-${baseName}-${alert.name}'
+    location: 'global'
+    tags: tags
+    properties: {
+      description: alert.description
+      severity: alert.severity
+      enabled: true
+      scopes: [
+        alert.scope
+      ]
+      evaluationFrequency: 'PT5M'
+      windowSize: alert.window
+      criteria: {
+        'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+        allOf: [
+          {
+            name: alert.metric
+            criterionType: 'StaticThresholdCriterion'
+            metricNamespace: 'Microsoft.DBforPostgreSQL/flexibleServers'
+            metricName: alert.metric
+            operator: 'GreaterThan'
+            threshold: alert.threshold
+            timeAggregation: 'Average'
+          }
+        ]
+      }
+      actions: [
+        {
+          actionGroupId: actionGroup.id
+        }
+      ]
+    }
+  }
+]
 
 var logAlerts = [
   {

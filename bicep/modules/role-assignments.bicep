@@ -15,9 +15,11 @@ param webPubSubName string
 param redisName string
 param communicationServiceName string
 param appInsightsName string
-@description('Azure SQL logical server and database whose vCores the scale-scheduler sets.')
+@description('Azure SQL logical server and database whose vCores the scale-scheduler sets; empty when relationalEngine is postgresql.')
 param sqlServerName string
 param sqlDatabaseName string
+@description('PostgreSQL flexible server the app signs in to as an Entra administrator; empty when relationalEngine is azuresql.')
+param postgresServerName string = ''
 @description('The scale-scheduler changes capacity (sales calendar on): only then does it get the control-plane roles below.')
 param salesScalingEnabled bool
 
@@ -70,6 +72,9 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
 }
 resource site 'Microsoft.Web/sites@2024-04-01' existing = {
   name: functionAppName
+}
+resource postgresServer 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' existing = {
+  name: postgresServerName
 }
 resource sqlServer 'Microsoft.Sql/servers@2023-08-01-preview' existing = {
   name: sqlServerName
@@ -158,7 +163,7 @@ resource selfScale 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (sa
 // SQL DB Contributor holds Microsoft.Sql/servers/databases/* but not the server, its security
 // policies or any data (https://learn.microsoft.com/azure/azure-sql/database/single-database-scale,
 // "Permissions"; definition under built-in-roles/databases#sql-db-contributor).
-resource sqlScale 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (salesScalingEnabled) {
+resource sqlScale 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (salesScalingEnabled && !empty(sqlServerName)) {
   scope: sqlDatabase
   name: guid(sqlDatabase.id, principalId, roles.sqlDbContributor)
   properties: {
@@ -270,5 +275,23 @@ resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01'
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+  }
+}
+
+// PostgreSQL data access is not an Azure role either: the app's identity is one of the server's
+// Microsoft Entra administrators (resource name = its object id; principalName = the PostgreSQL
+// role it signs in as, PG_USER = the app's name), which makes it a member of azure_pg_admin
+// (https://learn.microsoft.com/azure/postgresql/flexible-server/how-to-configure-sign-in-azure-ad-authentication).
+// Declared here, beside the other grants, because it needs the app's object id: in
+// modules/postgresql.bicep it would make the app and the server depend on each other.
+// The tables' owner (the operators' group, which migrates) grants it read and write
+// (docs/deploy.md, step 4).
+resource postgresAdmin 'Microsoft.DBforPostgreSQL/flexibleServers/administrators@2025-08-01' = if (!empty(postgresServerName)) {
+  parent: postgresServer
+  name: principalId
+  properties: {
+    principalName: functionAppName
+    principalType: 'ServicePrincipal'
+    tenantId: subscription().tenantId
   }
 }

@@ -47,6 +47,31 @@ describe('configuration', () => {
     });
   });
 
+  it('selects Azure PostgreSQL with Entra sign-in with PG_HOST, and refuses it beside SQL_SERVER', () => {
+    const pg = {
+      PG_HOST: 'psql-shop.postgres.database.azure.com',
+      PG_DATABASE: 'shop',
+      PG_USER: 'func-shop-prod',
+      PG_READ_HOST: 'psql-shop-read.postgres.database.azure.com',
+    };
+    expect(parseConfig(pg).sql).toEqual({
+      kind: 'postgres-entra',
+      host: 'psql-shop.postgres.database.azure.com',
+      database: 'shop',
+      user: 'func-shop-prod',
+      readHost: 'psql-shop-read.postgres.database.azure.com',
+    });
+    // Blank read host: order history reads the primary.
+    expect(parseConfig({ ...pg, PG_READ_HOST: '' }).sql).toMatchObject({ readHost: '' });
+    // Azure's engine wins over a DATABASE_URL left in local settings, as SQL_SERVER does.
+    expect(parseConfig({ ...pg, DATABASE_URL: 'postgres://h/db' }).sql.kind).toBe('postgres-entra');
+    expect(() => parseConfig({ ...pg, PG_USER: '' })).toThrow(/PG_USER/);
+    expect(() => parseConfig({ ...pg, PG_DATABASE: '' })).toThrow(/PG_DATABASE/);
+    expect(() => parseConfig({ ...pg, SQL_SERVER: 's.database.windows.net', SQL_DATABASE: 'shop' })).toThrow(
+      /SQL_SERVER and PG_HOST/,
+    );
+  });
+
   it('rejects bad values with a message naming the setting', () => {
     expect(() => parseConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => parseConfig({ CART_HOLD_MINUTES: '0' })).toThrow(/CART_HOLD_MINUTES/);

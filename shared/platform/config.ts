@@ -57,6 +57,8 @@ export interface AppConfig {
 export type SqlConfig =
   | { kind: 'pglite'; dataDir: string }
   | { kind: 'postgres'; url: string; readUrl: string }
+  /** Azure Database for PostgreSQL, signed in with Microsoft Entra: user = the identity's role, password = a token. */
+  | { kind: 'postgres-entra'; host: string; database: string; user: string; readHost: string }
   | { kind: 'mssql'; server: string; database: string; readScaleOut: boolean };
 
 type Env = Record<string, string | undefined>;
@@ -77,6 +79,13 @@ export const settingDefaults = {
   SQL_SERVER: '',
   SQL_DATABASE: '',
   SQL_READ_SCALE_OUT: 'false',
+  // Azure Database for PostgreSQL with Entra sign-in (Bicep's relationalEngine 'postgresql'):
+  // the server's host name, the database, the role the identity signs in as (the Function App's
+  // name), and the read replica's host name for order history (blank = the primary).
+  PG_HOST: '',
+  PG_DATABASE: '',
+  PG_USER: '',
+  PG_READ_HOST: '',
   // 'true' runs the portable statements Azure SQL runs on PostgreSQL too, instead of the
   // one-statement cart and checkout writes (the tests run both).
   SQL_PORTABLE_WRITES: 'false',
@@ -155,8 +164,25 @@ export function parseConfig(env: Env = process.env): AppConfig {
   const dataDir = path.resolve(setting(env, 'DATA_DIR'));
   const sqlServer = setting(env, 'SQL_SERVER');
   const databaseUrl = setting(env, 'DATABASE_URL');
+  const pgHost = setting(env, 'PG_HOST');
+  // Azure's two engines exclude each other (Bicep blanks the one not deployed); either one
+  // takes precedence over a local DATABASE_URL, as SQL_SERVER always has.
+  if (sqlServer && pgHost) {
+    throw new ConfigError(
+      'SQL_SERVER and PG_HOST are both set: set the one engine deployed (Azure SQL or PostgreSQL).',
+    );
+  }
   let sql: SqlConfig;
-  if (sqlServer) {
+  if (pgHost) {
+    const database = setting(env, 'PG_DATABASE');
+    const user = setting(env, 'PG_USER');
+    if (!database || !user) {
+      throw new ConfigError(
+        "PG_DATABASE and PG_USER are required when PG_HOST is set (PG_USER: the Entra role, the Function App's name in Azure).",
+      );
+    }
+    sql = { kind: 'postgres-entra', host: pgHost, database, user, readHost: setting(env, 'PG_READ_HOST') };
+  } else if (sqlServer) {
     const database = setting(env, 'SQL_DATABASE');
     if (!database) throw new ConfigError('SQL_DATABASE is required when SQL_SERVER is set.');
     sql = {
@@ -274,7 +300,9 @@ export function refuseLocalTwinsInAzure(config: AppConfig, env: Env = process.en
     ['PAYPAL_API_BASE', config.payments.paypalApiBase],
   ];
   for (const [name, value] of blank) if (!value) offending.push(`${name} is blank (the local twin)`);
-  if (config.sql.kind === 'pglite') offending.push('SQL_SERVER is blank (the embedded PGlite)');
+  if (config.sql.kind === 'pglite') {
+    offending.push('SQL_SERVER and PG_HOST are blank (the embedded PGlite)');
+  }
   if (offending.length > 0) {
     throw new ConfigError(
       `Running in Azure with local stand-ins, refusing to start: ${offending.join('; ')}.`,

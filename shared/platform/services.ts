@@ -75,7 +75,10 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     const { openRelationalStore } = await import('../adapters/sql/database');
     const sqlStore = await openRelationalStore(config.sql, {
       log: createLogger(config.logLevel),
-      credential: config.sql.kind === 'mssql' ? await azureCredential() : undefined,
+      credential:
+        config.sql.kind === 'mssql' || config.sql.kind === 'postgres-entra'
+          ? await azureCredential()
+          : undefined,
     });
     if (config.portableSqlWrites) usePortableWrites(sqlStore.db);
     closers.push(() => sqlStore.close());

@@ -16,7 +16,7 @@ export interface RelationalStoreOptions {
    * `:read` (default `storefront:<pid>`): `pg_stat_activity` then says whose a session is.
    */
   applicationName?: string;
-  /** Azure SQL: the identity to sign in with (default: a DefaultAzureCredential of its own). */
+  /** Azure SQL and Azure PostgreSQL: the identity to sign in with (default: a DefaultAzureCredential of its own). */
   credential?: TokenCredential;
 }
 
@@ -34,14 +34,15 @@ export interface RelationalStore {
  * Opens the store chosen by configuration and brings its schema up to date. Azure SQL is not
  * migrated by the app: Kysely's MSSQL migration lock needs db_owner, which the app's identity
  * does not get, so `npm run migrate` runs it at deploy time (docs/deploy.md); start-up then
- * does not need SQL to answer at all (the pool connects on first use).
+ * does not need SQL to answer at all (the pool connects on first use). Azure PostgreSQL is
+ * migrated the same way, by the operators' group that owns the tables (docs/deploy.md, step 4).
  */
 export async function openRelationalStore(
   config: SqlConfig,
   options: { migrate?: boolean } & RelationalStoreOptions = {},
 ): Promise<RelationalStore> {
   const store = await connect(config, options);
-  if (!(options.migrate ?? config.kind !== 'mssql')) return store;
+  if (!(options.migrate ?? (config.kind === 'pglite' || config.kind === 'postgres'))) return store;
   try {
     await migrate(store.db, store.dialect);
   } catch (error) {
@@ -70,18 +71,25 @@ async function connect(config: SqlConfig, options: RelationalStoreOptions): Prom
         },
       };
     }
-    case 'postgres': {
+    case 'postgres':
+    case 'postgres-entra': {
       const { PostgresDialect } = await import('kysely');
       const pg = await import('pg');
       const { preparedStatementPool } = await import('./prepared-statements');
       const log = options.log ?? createLogger('warn');
       const appName = options.applicationName ?? `storefront:${process.pid}`;
+      // Where each pool connects: a URL (local), or Azure's host, database and Entra user with a
+      // token as the password (postgresEntraConnection).
+      const target =
+        config.kind === 'postgres'
+          ? (url: string) => ({ connectionString: url })
+          : postgresEntraConnection(config, options.credential);
       // Every pool logs a connection's error that no query waits for (an idle client whose server
       // went away must not take the process down) and closes completely before close() returns.
-      const pool = (url: string, role: 'primary' | 'read') =>
+      const pool = (where: string, role: 'primary' | 'read') =>
         preparedStatementPool(
           new pg.default.Pool({
-            connectionString: url,
+            ...target(where),
             max: 10,
             application_name: `${appName}:${role}`.slice(0, 63),
           }),
@@ -93,17 +101,20 @@ async function connect(config: SqlConfig, options: RelationalStoreOptions): Prom
               }),
           },
         );
+      const primary = config.kind === 'postgres' ? config.url : config.host;
+      const read = config.kind === 'postgres' ? config.readUrl : config.readHost;
       const db = new Kysely<Database>({
-        dialect: new PostgresDialect({ pool: pool(config.url, 'primary') }),
+        dialect: new PostgresDialect({ pool: pool(primary, 'primary') }),
       });
-      const readDb = config.readUrl
-        ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool(config.readUrl, 'read') }) })
+      const readDb = read
+        ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool(read, 'read') }) })
         : db;
       return {
         db,
         readDb,
         dialect: 'postgres',
-        describe: 'PostgreSQL',
+        describe:
+          config.kind === 'postgres' ? 'PostgreSQL' : `Azure PostgreSQL ${config.host}/${config.database}`,
         // Both pools, each until its last connection has closed (prepared-statements.ts).
         close: async () => {
           await Promise.all([db.destroy(), readDb !== db ? readDb.destroy() : undefined]);
@@ -141,4 +152,64 @@ export async function migrate(db: Kysely<unknown> | Db, dialect: SqlDialectName)
 
 export async function pingDatabase(db: Db): Promise<void> {
   await sql`select 1 as ok`.execute(db);
+}
+
+/**
+ * The token audience of Azure Database for PostgreSQL with Microsoft Entra authentication
+ * (https://learn.microsoft.com/azure/postgresql/flexible-server/how-to-connect-with-managed-identity).
+ */
+export const postgresEntraScope = 'https://ossrdbms-aad.database.windows.net/.default';
+
+/**
+ * What the app must be on an Azure PostgreSQL server for Entra sign-in. It is not an Azure role:
+ * the server maps an Entra principal to a PostgreSQL role when that principal is one of its
+ * Entra administrators (flexibleServers/administrators, named by the principal's object id, with
+ * principalName = the role = PG_USER). The Azure-shaped start-up test checks that Bicep makes the
+ * Function App's identity one, under the name the app signs in with.
+ */
+export const postgresEntraAccess = {
+  resourceType: 'Microsoft.DBforPostgreSQL/flexibleServers/administrators',
+  principalType: 'ServicePrincipal',
+  why: 'sign in to PostgreSQL as PG_USER with an Entra token (every query)',
+} as const;
+
+/**
+ * pg connection options for Azure PostgreSQL with Entra: user = the identity's role name,
+ * password = a fresh access token. pg calls an async `password` for every new connection, so a
+ * pool opened hours ago still signs in: the credential caches the token and renews it before it
+ * expires; connections already open stay open (the server checks the token only at sign-in).
+ * TLS with certificate checks, as Azure requires.
+ */
+export function postgresEntraConnection(
+  config: { database: string; user: string },
+  credential: TokenCredential | undefined,
+): (host: string) => {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: () => Promise<string>;
+  ssl: { rejectUnauthorized: true };
+} {
+  let shared: Promise<TokenCredential> | undefined;
+  const identity = () => {
+    shared ??= credential
+      ? Promise.resolve(credential)
+      : import('@azure/identity').then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
+    return shared;
+  };
+  const password = async () => {
+    const token = await (await identity()).getToken(postgresEntraScope);
+    if (!token?.token)
+      throw new Error(`No Entra token for ${postgresEntraScope}: cannot sign in to PostgreSQL.`);
+    return token.token;
+  };
+  return (host) => ({
+    host,
+    port: 5432,
+    database: config.database,
+    user: config.user,
+    password,
+    ssl: { rejectUnauthorized: true },
+  });
 }
