@@ -23,6 +23,7 @@ import {
   startFakeAzureSearchService,
   trustFakeCertificate,
 } from '../../shared/adapters/search/testing/fake-azure-search-service';
+import { postgresEntraAccess, postgresEntraScope } from '../../shared/adapters/sql/database';
 import type { AzureOperation } from '../../shared/platform/azure-operations';
 import { parseConfig, settingDefaults } from '../../shared/platform/config';
 import { telemetryOperations } from '../../shared/platform/telemetry';
@@ -40,6 +41,10 @@ import { tempDir } from '../support/test-shop';
  */
 
 const paramFiles = ['main.dev.bicepparam', 'main.prod.bicepparam'] as const;
+/** Every parameter file with each relational engine (SHOP_RELATIONAL_ENGINE; azuresql is the default). */
+const engineChoices = paramFiles.flatMap((file) =>
+  (['azuresql', 'postgresql'] as const).map((engine) => [file, engine] as const),
+);
 const deployDoc = readFileSync(path.resolve('docs/deploy.md'), 'utf8');
 
 const tenantId = '7f2c1e4a-0000-4000-8000-00000000a11c';
@@ -74,6 +79,16 @@ const deployedNames: Record<string, Record<string, string>> = {
     databaseName: 'shop',
     serverName: 'sql-shop-boot',
   },
+  postgresql: {
+    serverName: 'psql-shop-boot',
+    serverId:
+      '/subscriptions/x/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/psql-shop-boot',
+    serverFqdn: 'psql-shop-boot.postgres.database.azure.com',
+    databaseName: 'shop',
+    replicaId:
+      '/subscriptions/x/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/psql-shop-boot-read',
+    readServerFqdn: 'psql-shop-boot-read.postgres.database.azure.com',
+  },
   cosmos: { databaseName: 'shop', containerName: 'products', accountName: 'cosmos-shop-boot' },
   webPubSub: {
     endpoint: 'https://wps-shop-boot.webpubsub.azure.com',
@@ -107,6 +122,8 @@ interface Roles {
   grants: { scopeType: string; role: RoleDefinition }[];
   cosmosDataRoles: string[];
   redisPolicies: string[];
+  /** PostgreSQL servers (by name) where the identity is an Entra administrator, and the role name it gets. */
+  postgresAdministrators: { server: string; principalName: string; principalType: string }[];
 }
 
 function functionAppRoles(deployment: Deployment): Roles {
@@ -132,6 +149,7 @@ function functionAppRoles(deployment: Deployment): Roles {
   const grants: Roles['grants'] = [];
   const cosmosDataRoles: string[] = [];
   const redisPolicies: string[] = [];
+  const postgresAdministrators: Roles['postgresAdministrators'] = [];
   for (const resource of deployment.resources) {
     for (const body of resource.bodies) {
       const properties = (body.properties ?? {}) as Record<string, unknown>;
@@ -158,9 +176,17 @@ function functionAppRoles(deployment: Deployment): Roles {
         if (properties.objectId === functionPrincipalId)
           redisPolicies.push(String(properties.accessPolicyName));
       }
+      // An Entra administrator is named by the principal's object id.
+      if (resource.type === postgresEntraAccess.resourceType && body.name === functionPrincipalId) {
+        postgresAdministrators.push({
+          server: isResourceRef(body.parent) ? body.parent.name : String(body.parent),
+          principalName: String(properties.principalName),
+          principalType: String(properties.principalType),
+        });
+      }
     }
   }
-  return { grants, cosmosDataRoles, redisPolicies };
+  return { grants, cosmosDataRoles, redisPolicies, postgresAdministrators };
 }
 
 /** Every operation the Azure adapters declare: what the Function App's identity must be allowed. */
@@ -183,8 +209,10 @@ const declaredOperations: AzureOperation[] = [
 function operatorEnvironment(
   jwksUrl: string,
   paypal: { clientId: string; webhookId: string },
+  relationalEngine: 'azuresql' | 'postgresql' = 'azuresql',
 ): Record<string, string> {
   return {
+    SHOP_RELATIONAL_ENGINE: relationalEngine,
     SHOP_ALERT_EMAIL: 'oncall@example.com',
     SHOP_SQL_ADMIN_GROUP_NAME: 'shop-sql-admins',
     SHOP_SQL_ADMIN_GROUP_ID: '0a0a0a0a-0000-4000-8000-000000000001',
@@ -202,17 +230,41 @@ function operatorEnvironment(
   };
 }
 
-describe.each(paramFiles)(
-  'the roles bicep/ gives the Function App (%s) cover what every Azure adapter does',
-  (paramFile) => {
-    const deployment = evaluateDeployment(
-      paramFile,
-      operatorEnvironment('http://127.0.0.1:1/keys', { clientId: 'c', webhookId: 'w' }),
-      {
-        moduleOutput: (module, output) => deployedNames[module]?.[output] ?? `<${module}.${output}>`,
+/**
+ * main.bicep evaluated for one parameter file and engine. The site's `name` output is the name
+ * main.bicep chose for it (functionAppName), so the deployment is evaluated once to learn it.
+ */
+function evaluateFor(
+  paramFile: string,
+  env: Record<string, string>,
+  runtime: Record<string, Record<string, string>>,
+): Deployment {
+  let appName = '';
+  const evaluate = () =>
+    evaluateDeployment(paramFile, env, {
+      moduleOutput: (module, output) => {
+        if (module === 'functionApp' && output === 'name' && appName) return appName;
+        const replica = env.SHOP_RELATIONAL_ENGINE === 'postgresql' && paramFile === 'main.prod.bicepparam';
+        // modules/postgresql.bicep outputs blanks without a replica (dev).
+        if (module === 'postgresql' && ['replicaId', 'readServerFqdn'].includes(output) && !replica)
+          return '';
+        return runtime[module]?.[output] ?? `<unresolved ${module}.outputs.${output}>`;
       },
+    });
+  appName = String(evaluate().vars.functionAppName);
+  return evaluate();
+}
+
+describe.each(engineChoices)(
+  'the roles bicep/ gives the Function App (%s, %s) cover what every Azure adapter does',
+  (paramFile, engine) => {
+    const deployment = evaluateFor(
+      paramFile,
+      operatorEnvironment('http://127.0.0.1:1/keys', { clientId: 'c', webhookId: 'w' }, engine),
+      deployedNames,
     );
     const roles = functionAppRoles(deployment);
+    const settings = deployment.vars.appSettings as Record<string, string>;
 
     it.each(declaredOperations.map((op) => [`${op.operation} (${op.when}: ${op.why})`, op] as const))(
       '%s is granted at its resource',
@@ -258,6 +310,47 @@ describe.each(paramFiles)(
             grant.role.name,
           );
       }
+    });
+
+    it('PostgreSQL (not an Azure role): the identity is an Entra administrator of the server PG_HOST names, as the role PG_USER', () => {
+      if (engine === 'azuresql') {
+        expect(roles.postgresAdministrators).toEqual([]);
+        expect(settings.PG_HOST).toBe('');
+        return;
+      }
+      // What the adapter needs (shared/adapters/sql/database.ts), and what Bicep made the app.
+      expect(postgresEntraScope).toBe('https://ossrdbms-aad.database.windows.net/.default');
+      expect(roles.postgresAdministrators).toEqual([
+        {
+          server: deployedNames.postgresql!.serverName,
+          principalName: settings.PG_USER,
+          principalType: postgresEntraAccess.principalType,
+        },
+      ]);
+      expect(settings.PG_USER).toBe(deployment.vars.functionAppName);
+      expect(settings.PG_HOST).toBe(deployedNames.postgresql!.serverFqdn);
+      // No SQL Server role of any kind when SQL is not deployed.
+      expect(roles.grants.map((grant) => grant.role.name)).not.toContain(azureRoles.sqlDbContributor.name);
+    });
+
+    it('the settings parse to the chosen engine, with Entra sign-in for PostgreSQL', () => {
+      const config = parseConfig(settings);
+      if (engine === 'azuresql') {
+        expect(config.sql.kind).toBe('mssql');
+        return;
+      }
+      expect(config.sql).toEqual({
+        kind: 'postgres-entra',
+        host: deployedNames.postgresql!.serverFqdn,
+        database: 'shop',
+        user: deployment.vars.functionAppName,
+        // Order history reads the replica in prod; dev has none and reads the primary.
+        readHost: paramFile === 'main.prod.bicepparam' ? deployedNames.postgresql!.readServerFqdn : '',
+      });
+      for (const name of Object.keys(settings).filter((name) => /^(PG|SQL)_/.test(name))) {
+        expect(settings[name], `${name} has no deployed value`).not.toMatch(/<unresolved/);
+      }
+      expect(settings.SQL_SERVER).toBe('');
     });
 
     it('Redis: the identity has a data access policy with the commands the cache sends', () => {
