@@ -1,12 +1,9 @@
-import * as z from 'zod';
 import { listPickRequests, markShipped } from '../../shared/fulfilment/warehouse.service';
 import { signedIn } from '../../shared/identity/require-principal';
 import { nudgeRelay } from '../../shared/messaging/outbox';
 import { httpFunction } from '../../shared/platform/function-definition';
-import { json, parseWith, queryObject, readOptionalJson } from '../../shared/platform/http';
+import { json, queryObject, readOptionalJson } from '../../shared/platform/http';
 import { services } from '../../shared/platform/services';
-
-const statusSchema = z.object({ status: z.enum(['pending', 'shipped']).default('pending') });
 
 export const listPickRequestsFunction = httpFunction({
   name: 'list-pick-requests',
@@ -15,8 +12,7 @@ export const listPickRequestsFunction = httpFunction({
   handler: async (request) => {
     const s = await services();
     await signedIn(request, s, 'warehouse');
-    const { status } = parseWith(statusSchema, queryObject(request));
-    return json(200, await listPickRequests(s.sql.db, status), { 'cache-control': 'no-store' });
+    return json(200, await listPickRequests(s.sql.db, queryObject(request)), { 'cache-control': 'no-store' });
   },
 });
 

@@ -1,26 +1,16 @@
 import * as z from 'zod';
 import { signedInShopper } from '../../shared/identity/shopper';
 import { findUserOrder, listUserOrders } from '../../shared/orders/orders.repository';
-import { notFound, validationFailed } from '../../shared/platform/errors';
+import { notFound } from '../../shared/platform/errors';
 import { httpFunction } from '../../shared/platform/function-definition';
 import { json, parseWith, queryObject } from '../../shared/platform/http';
+import { decodeTimeKey, encodeTimeKey } from '../../shared/platform/page-token';
 import { services } from '../../shared/platform/services';
 
 const listSchema = z.object({
   limit: z.coerce.number({ message: 'limit must be a number' }).int().min(1).max(50).default(20),
   continuationToken: z.string().max(200).optional(),
 });
-
-function decodeToken(token: string): { createdAt: Date; id: string } {
-  try {
-    const { c, i } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { c: string; i: string };
-    const createdAt = new Date(c);
-    if (typeof i === 'string' && !Number.isNaN(createdAt.getTime())) return { createdAt, id: i };
-  } catch {
-    // fall through
-  }
-  throw validationFailed({ continuationToken: ['continuationToken is not one this API issued.'] });
-}
 
 /** `GET /api/orders`: the shopper's orders, newest first. History reads go to the read replica. */
 export const listOrdersFunction = httpFunction({
@@ -31,14 +21,11 @@ export const listOrdersFunction = httpFunction({
     const s = await services();
     const shopper = await signedInShopper(request, s);
     const { limit, continuationToken } = parseWith(listSchema, queryObject(request));
-    const before = continuationToken ? decodeToken(continuationToken) : undefined;
+    const before = continuationToken ? decodeTimeKey(continuationToken) : undefined;
     const items = await listUserOrders(s.sql.readDb, shopper.userId, { limit: limit + 1, before });
     const page = items.slice(0, limit);
     const last = page.at(-1);
-    const next =
-      items.length > limit && last
-        ? Buffer.from(JSON.stringify({ c: last.createdAt, i: last.id })).toString('base64url')
-        : null;
+    const next = items.length > limit && last ? encodeTimeKey(last) : null;
     return json(200, { items: page, continuationToken: next }, { 'cache-control': 'no-store' });
   },
 });

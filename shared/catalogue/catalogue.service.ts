@@ -3,9 +3,10 @@ import * as z from 'zod';
 import type { CacheAside } from '../adapters/cache/cache-aside';
 import type { Db } from '../adapters/sql/schema';
 import { findAvailabilityOfProduct } from '../inventory/inventory.repository';
-import { AppError, notFound, validationFailed } from '../platform/errors';
+import { AppError, notFound } from '../platform/errors';
 import { etagOf } from '../platform/etag';
 import { parseWith } from '../platform/http';
+import { decodePageToken, encodePageToken } from '../platform/page-token';
 import { categories, type Product } from './product';
 import type { ProductStore } from './product-store.port';
 
@@ -112,26 +113,10 @@ interface PageToken {
   category?: string;
 }
 
-function encodeToken(token: PageToken): string {
-  return Buffer.from(JSON.stringify(token)).toString('base64url');
-}
-
 function decodeToken(raw: string, category: string | undefined): PageToken {
-  try {
-    const token = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
-    if (
-      typeof token === 'object' &&
-      token !== null &&
-      typeof (token as PageToken).after === 'string' &&
-      (token as PageToken).category === category
-    ) {
-      return token as PageToken;
-    }
-  } catch {
-    // fall through to the validation error
-  }
-  throw validationFailed({
-    continuationToken: ['continuationToken is not one this API issued for this query.'],
+  return decodePageToken(raw, (value) => {
+    const token = value as PageToken | null;
+    return token && typeof token.after === 'string' && token.category === category ? token : undefined;
   });
 }
 
@@ -160,7 +145,7 @@ export async function listProducts(deps: CatalogueDeps, query: Record<string, st
     const page = await deps.products.page({ category, afterId: after || undefined, limit: limit + 1 });
     const items = page.slice(0, limit);
     const last = items.at(-1);
-    const next = page.length > limit && last ? encodeToken({ after: last.id, category }) : null;
+    const next = page.length > limit && last ? encodePageToken({ after: last.id, category }) : null;
     return JSON.stringify({ items: items.map(summarise), continuationToken: next });
   });
   return { body, etag: etagOf(body) };

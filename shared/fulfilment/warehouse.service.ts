@@ -1,40 +1,83 @@
 import * as z from 'zod';
 import type { Db } from '../adapters/sql/schema';
 import { addToOutbox, newEvent } from '../messaging/outbox';
-import { findOrder, orderView, transitionOrder } from '../orders/orders.repository';
+import { orderView, transitionOrder } from '../orders/orders.repository';
 import { AppError, notFound } from '../platform/errors';
 import { parseWith } from '../platform/http';
+import { decodeTimeKey, encodeTimeKey } from '../platform/page-token';
 
 export const shippedSchema = z.object({
   carrier: z.string().trim().max(50).optional(),
   trackingNumber: z.string().trim().max(100).optional(),
 });
 
-export async function listPickRequests(db: Db, status: 'pending' | 'shipped') {
-  const requests = await db
+export const pickListQuerySchema = z.object({
+  status: z.enum(['pending', 'shipped']).default('pending'),
+  limit: z.coerce.number({ message: 'limit must be a number' }).int().min(1).max(100).default(50),
+  continuationToken: z.string().max(300).optional(),
+});
+
+/**
+ * `GET /api/fulfilment/requests`: one page of pick requests, oldest first (the order to pick
+ * them in), with the orders' lines and addresses. Three queries a page, whatever its size.
+ */
+export async function listPickRequests(db: Db, query: unknown) {
+  const { status, limit, continuationToken } = parseWith(pickListQuerySchema, query);
+  const after = continuationToken ? decodeTimeKey(continuationToken) : undefined;
+  let select = db
     .selectFrom('fulfilment_requests')
     .selectAll()
     .where('status', '=', status)
     .orderBy('created_at')
-    .execute();
-  const items = [];
-  for (const request of requests.slice(0, 200)) {
-    const found = await findOrder(db, request.order_id);
-    if (!found) continue;
-    const view = orderView(found.order, found.lines);
-    items.push({
-      id: request.id,
-      orderId: request.order_id,
-      status: request.status,
-      lines: view.lines.map(({ productId, sku, name, quantity }) => ({ productId, sku, name, quantity })),
-      shippingAddress: view.shippingAddress,
-      createdAt: request.created_at.toISOString(),
-      ...(request.shipped_at ? { shippedAt: request.shipped_at.toISOString() } : {}),
-      ...(request.carrier ? { carrier: request.carrier } : {}),
-      ...(request.tracking_number ? { trackingNumber: request.tracking_number } : {}),
-    });
-  }
-  return { items };
+    .orderBy('id')
+    .limit(limit + 1);
+  if (after)
+    select = select.where((eb) =>
+      eb.or([
+        eb('created_at', '>', after.createdAt),
+        eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
+      ]),
+    );
+  const rows = await select.execute();
+  const page = rows.slice(0, limit);
+  const orderIds = page.map((request) => request.order_id);
+  const [orders, lines] = orderIds.length
+    ? await Promise.all([
+        db.selectFrom('orders').selectAll().where('id', 'in', orderIds).execute(),
+        db
+          .selectFrom('order_lines')
+          .selectAll()
+          .where('order_id', 'in', orderIds)
+          .orderBy('line_no')
+          .execute(),
+      ])
+    : [[], []];
+  const orderById = new Map(orders.map((order) => [order.id, order]));
+  const items = page.flatMap((request) => {
+    const order = orderById.get(request.order_id);
+    if (!order) return [];
+    const view = orderView(
+      order,
+      lines.filter((line) => line.order_id === order.id),
+    );
+    return [
+      {
+        id: request.id,
+        orderId: request.order_id,
+        status: request.status,
+        lines: view.lines.map(({ productId, sku, name, quantity }) => ({ productId, sku, name, quantity })),
+        shippingAddress: view.shippingAddress,
+        createdAt: request.created_at.toISOString(),
+        ...(request.shipped_at ? { shippedAt: request.shipped_at.toISOString() } : {}),
+        ...(request.carrier ? { carrier: request.carrier } : {}),
+        ...(request.tracking_number ? { trackingNumber: request.tracking_number } : {}),
+      },
+    ];
+  });
+  const last = page.at(-1);
+  const next =
+    rows.length > limit && last ? encodeTimeKey({ createdAt: last.created_at, id: last.id }) : null;
+  return { items, continuationToken: next };
 }
 
 /** Marks a pick request shipped, moves the order to `shipped` and queues the shipping email. */
