@@ -1,5 +1,7 @@
 import { AppError } from '../platform/errors';
 import type {
+  CancelInput,
+  CancelOutcome,
   ChargeInput,
   ChargeOutcome,
   LookupInput,
@@ -33,6 +35,10 @@ export class RoutedPaymentGateway implements PaymentGateway {
 
   async lookup(input: LookupInput): Promise<LookupOutcome> {
     return this.adapter(input.provider).lookup(input);
+  }
+
+  async cancel(input: CancelInput): Promise<CancelOutcome> {
+    return this.adapter(input.provider).cancel(input);
   }
 
   async parseWebhook(

@@ -219,6 +219,76 @@ export function paymentGatewayContract(
       expect(h.chargesAt(input.orderId, input.method)).toBe(1);
     });
 
+    describe('cancel (an abandoned 3-D Secure / payer action)', () => {
+      /** What recovery passes: PayPal's order id, else the reference the charge returned. */
+      function cancelInput(input: ChargeInput, outcome: ChargeOutcome) {
+        return {
+          orderId: input.orderId,
+          provider: h.provider,
+          reference:
+            h.lookupReference(input.method) ?? ('reference' in outcome ? outcome.reference : undefined),
+        };
+      }
+
+      it('cancels a payment waiting for the buyer: cancelled, idempotent, and the buyer can no longer complete it', async () => {
+        const input = chargeInput('requires_action');
+        const outcome = await h.gateway.charge(input);
+        if (outcome.status !== 'requires_action')
+          throw new Error(`expected requires_action, got ${outcome.status}`);
+        expect(await h.gateway.cancel(cancelInput(input, outcome))).toMatchObject({
+          status: 'cancelled',
+          provider: h.provider,
+        });
+        expect(await h.gateway.cancel(cancelInput(input, outcome))).toMatchObject({ status: 'cancelled' });
+        if (h.completeAction) await expect(h.completeAction(outcome.reference)).rejects.toThrow();
+        const found = await h.gateway.lookup({
+          orderId: input.orderId,
+          provider: h.provider,
+          reference: h.lookupReference(input.method),
+        });
+        expect(found.status).not.toBe('succeeded');
+        // Pay Now retried with the same order id does not revive it either.
+        expect((await h.gateway.charge(input)).status).not.toBe('succeeded');
+        expect(h.chargesAt(input.orderId, input.method)).toBeLessThanOrEqual(1);
+      });
+
+      it('cannot cancel a payment that succeeded: reports it succeeded, for the caller to settle as paid', async () => {
+        const input = chargeInput('succeeds');
+        const charged = await h.gateway.charge(input);
+        if (charged.status !== 'succeeded') throw new Error(`expected succeeded, got ${charged.status}`);
+        expect(await h.gateway.cancel(cancelInput(input, charged))).toMatchObject({
+          status: 'succeeded',
+          provider: h.provider,
+          reference: charged.reference,
+        });
+        expect(h.chargesAt(input.orderId, input.method)).toBe(1);
+      });
+
+      it('the buyer authenticated just before the cancel: reports succeeded, not cancelled', async () => {
+        if (!h.completeAction) return;
+        const input = chargeInput('requires_action');
+        const outcome = await h.gateway.charge(input);
+        if (outcome.status !== 'requires_action')
+          throw new Error(`expected requires_action, got ${outcome.status}`);
+        await h.completeAction(outcome.reference);
+        expect(await h.gateway.cancel(cancelInput(input, outcome))).toMatchObject({
+          status: 'succeeded',
+          reference: outcome.reference,
+        });
+      });
+
+      it('an order never charged: nothing to cancel, no money moved', async () => {
+        const input = chargeInput('succeeds');
+        const result = await h.gateway.cancel({
+          orderId: input.orderId,
+          provider: h.provider,
+          reference: h.lookupReference(input.method),
+        });
+        expect(['not_found', 'cancelled']).toContain(result.status);
+        expect(h.chargesAt(input.orderId, input.method)).toBe(0);
+      });
+    });
+
     describe('webhooks', () => {
       async function charged(
         scenario: ContractScenario,

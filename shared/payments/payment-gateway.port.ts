@@ -79,6 +79,19 @@ export interface LookupInput {
   reference?: string;
 }
 
+export type CancelInput = LookupInput;
+
+/**
+ * What cancelling a payment that was never finished (3-D Secure abandoned) did. `cancelled`: the
+ * provider will take no money for it any more, so the order may fail and its stock go back.
+ * Otherwise it could not be cancelled and this is its real state, as `lookup` reports it: settle
+ * that (`succeeded` -> paid, with the usual settlement checks; `declined` / `not_found` -> failed);
+ * `requires_action` / `processing` -> still in flight, ask again later.
+ */
+export type CancelOutcome =
+  | { status: 'cancelled'; provider: PaymentProvider; reference?: string }
+  | LookupOutcome;
+
 /** A verified, normalised webhook. `kind: 'ignored'` is a genuine event we have no use for. */
 export type PaymentWebhookEvent =
   | {
@@ -107,6 +120,8 @@ export interface ProviderPaymentGateway {
   readonly description: string;
   charge(input: ChargeInput): Promise<ChargeOutcome>;
   lookup(input: LookupInput): Promise<LookupOutcome>;
+  /** Cancels an unfinished payment, so a late authentication cannot take money. Idempotent. */
+  cancel(input: CancelInput): Promise<CancelOutcome>;
   parseWebhook(rawBody: string, headers: WebhookHeaders): Promise<PaymentWebhookEvent>;
 }
 
@@ -114,6 +129,7 @@ export interface ProviderPaymentGateway {
 export interface PaymentGateway {
   charge(input: ChargeInput): Promise<ChargeOutcome>;
   lookup(input: LookupInput): Promise<LookupOutcome>;
+  cancel(input: CancelInput): Promise<CancelOutcome>;
   parseWebhook(
     provider: PaymentProvider,
     rawBody: string,

@@ -127,6 +127,41 @@ describe('PayPal adapter specifics (against the fake PayPal API)', () => {
     expect((error as AppError).code).toBe('reference_required');
   });
 
+  it('cancel asks PayPal only whether it was captured: no capture, no void call (orders v2 has none for CAPTURE orders)', async () => {
+    const paypalOrderId = fake.createOrder({
+      amountMinor: 1999,
+      currency: 'EUR',
+      scenario: 'payer_action_required',
+    });
+    const input = charge(paypalOrderId);
+    expect((await gateway.charge(input)).status).toBe('requires_action');
+    const before = fake.requests.length;
+    expect(
+      await gateway.cancel({ orderId: input.orderId, provider: 'paypal', reference: paypalOrderId }),
+    ).toEqual({
+      status: 'cancelled',
+      provider: 'paypal',
+      reference: paypalOrderId,
+    });
+    const calls = fake.requests.slice(before).filter((r) => r.path !== '/v1/oauth2/token');
+    expect(calls.map((r) => `${r.method} ${r.path}`)).toEqual([`GET /v2/checkout/orders/${paypalOrderId}`]);
+    expect(fake.capturesFor(paypalOrderId)).toBe(0);
+  });
+
+  it('cancel of an unreachable PayPal is a 502 (unknown: ask again later)', async () => {
+    const down = new PaypalPaymentGateway({
+      apiBase: 'http://127.0.0.1:9',
+      clientId: 'x',
+      clientSecret: 'y',
+      webhookId: 'z',
+      timeoutMs: 2000,
+    });
+    const error = await down
+      .cancel({ orderId: 'o-1', provider: 'paypal', reference: 'PP-1' })
+      .catch((e: unknown) => e);
+    expect((error as AppError).code).toBe('payment_gateway_unavailable');
+  });
+
   it('bad client credentials are a gateway error (502), not a decline', async () => {
     const wrong = gatewayFor(fake, { clientSecret: 'wrong' });
     const error = await wrong

@@ -1,4 +1,6 @@
 import type {
+  CancelInput,
+  CancelOutcome,
   ChargeInput,
   ChargeOutcome,
   LookupInput,
@@ -375,6 +377,28 @@ export class PaypalPaymentGateway implements ProviderPaymentGateway {
     if (result.status === 404) return { status: 'not_found', provider: 'paypal' };
     if (result.status >= 400) throw gatewayUnavailable('paypal', `Order lookup answered ${result.status}.`);
     return mapPaypalOrder(result.body as PaypalOrder);
+  }
+
+  /**
+   * Nothing to call at PayPal, by design; we only check that no capture happened. Orders v2 has no
+   * cancel for an order created with intent CAPTURE: only authorizations can be voided
+   * (`POST /v2/payments/authorizations/{id}/void`, https://developer.paypal.com/checkout/void-authorized-payment),
+   * and we never authorize. Money moves only when our server captures (`charge`, at Pay Now, keyed
+   * by our order id), so an order we do not capture again takes nothing: PayPal lets it lapse
+   * (an order id is valid for 29 days, https://developer.paypal.com/api/nvp-soap/troubleshooting/10621;
+   * an approval not captured in time is reversed, https://developer.paypal.com/v5/checkout/uncaptured-payments).
+   * So: captured (or capture pending) -> that state, for the caller to settle; otherwise
+   * `cancelled`. Network/5xx -> 502 (unknown: ask again later).
+   */
+  async cancel(input: CancelInput): Promise<CancelOutcome> {
+    const state = await this.lookup(input);
+    if (state.status === 'succeeded' || state.status === 'processing') return state;
+    if (state.status === 'declined' && state.code !== 'voided') return state;
+    return {
+      status: 'cancelled',
+      provider: 'paypal',
+      ...(input.reference ? { reference: input.reference } : {}),
+    };
   }
 
   /**

@@ -259,6 +259,30 @@ void main();
     expect(text).not.toContain('someone@example.test');
   });
 
+  it('a cancelled 3-D Secure stays cancelled after a restart; authenticating it is a 409 payment_canceled', async () => {
+    const dataDir = await tempDir();
+    const first = await SandboxPaymentGateway.open({ dataDir });
+    const pending = await first.charge(input('o-3ds-cancel', 'pm_card_authenticationRequired'));
+    if (pending.status !== 'requires_action') throw new Error('expected requires_action');
+    expect(await first.cancel({ orderId: 'o-3ds-cancel', provider: 'stripe' })).toEqual({
+      status: 'cancelled',
+      provider: 'stripe',
+      reference: pending.reference,
+    });
+    await first.close();
+    const second = await SandboxPaymentGateway.open({ dataDir });
+    const error = await second.confirmAction(pending.reference, true).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).status).toBe(409);
+    expect((error as AppError).code).toBe('payment_canceled');
+    expect(await second.lookup({ orderId: 'o-3ds-cancel', provider: 'stripe' })).toMatchObject({
+      status: 'declined',
+      code: 'canceled',
+    });
+    expect(second.chargeCount('o-3ds-cancel')).toBe(1);
+    await second.close();
+  });
+
   it('confirmAction on an unknown reference is a 404', async () => {
     const sandbox = await SandboxPaymentGateway.open({ dataDir: await tempDir() });
     const error = await sandbox.confirmAction('pi_nope').catch((e: unknown) => e);

@@ -2,6 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import Stripe from 'stripe';
 import type {
+  CancelInput,
+  CancelOutcome,
   ChargeInput,
   ChargeOutcome,
   LookupInput,
@@ -63,6 +65,13 @@ interface Entry {
   record: SandboxChargeRecord;
   /** Resolves when the latest record for this order is on disk. */
   durable: Promise<void>;
+}
+
+/** How a cancelled sandbox charge reads afterwards (as Stripe's canceled PaymentIntent maps). */
+const CANCELED = { code: 'canceled', reason: 'The payment was canceled.' } as const;
+
+function isCanceled(outcome: ChargeOutcome): boolean {
+  return outcome.status === 'declined' && outcome.code === CANCELED.code;
 }
 
 const KNOWN_STRIPE_IDS = STRIPE_TEST_PAYMENT_METHODS.map((m) => m.id).join(', ');
@@ -276,15 +285,53 @@ export class SandboxPaymentGateway {
   }
 
   /**
+   * Like Stripe's cancel: a charge still waiting for the buyer becomes final (read back as
+   * declined `canceled`), so a later `confirmAction` cannot make it succeed. A charge that already
+   * finished reports its state instead (succeeded: the caller settles it as paid). Journaled like
+   * any state change, so a restart keeps it cancelled.
+   */
+  async cancel(input: CancelInput): Promise<CancelOutcome> {
+    const entry = this.byOrder.get(input.orderId);
+    if (!entry || entry.record.provider !== input.provider)
+      return { status: 'not_found', provider: input.provider };
+    await entry.durable;
+    const record = (this.byOrder.get(input.orderId) ?? entry).record;
+    const outcome = record.outcome;
+    const reference = 'reference' in outcome ? outcome.reference : undefined;
+    const cancelled: CancelOutcome = {
+      status: 'cancelled',
+      provider: record.provider,
+      ...(reference ? { reference } : {}),
+    };
+    if (isCanceled(outcome)) return cancelled;
+    if (outcome.status !== 'requires_action' && outcome.status !== 'processing') return outcome;
+    await this.persist({
+      ...record,
+      kind: 'update',
+      outcome: { status: 'declined', provider: record.provider, reference: outcome.reference, ...CANCELED },
+      at: new Date().toISOString(),
+    });
+    return cancelled;
+  }
+
+  /**
    * The buyer finishes (or fails) 3-D Secure / PayPal payer action. Idempotent: a charge that is
-   * no longer waiting keeps its state. Unknown reference -> AppError 404.
+   * no longer waiting keeps its state. Unknown reference -> AppError 404; a cancelled charge ->
+   * AppError 409 `payment_canceled` (as Stripe refuses any operation on a canceled PaymentIntent).
    */
   async confirmAction(reference: string, succeed = true): Promise<ChargeOutcome> {
     const orderId = this.orderByReference.get(reference);
     const entry = orderId ? this.byOrder.get(orderId) : undefined;
     if (!entry) throw new AppError(404, 'not_found', `No sandbox charge with reference '${reference}'.`);
     await entry.durable;
-    const record = entry.record;
+    const record = (orderId ? this.byOrder.get(orderId) : undefined)?.record ?? entry.record;
+    if (isCanceled(record.outcome)) {
+      throw new AppError(
+        409,
+        'payment_canceled',
+        'This payment was cancelled because it was not authenticated in time; nothing was charged. Pay again from the cart.',
+      );
+    }
     if (record.outcome.status !== 'requires_action') return record.outcome;
     const method = record.provider === 'stripe' ? findTestPaymentMethod(record.methodRef) : undefined;
     const outcome: ChargeOutcome = succeed
@@ -449,6 +496,7 @@ export class SandboxPaymentGateway {
         return this.charge(input);
       },
       lookup: (input) => this.lookup({ ...input, provider }),
+      cancel: (input) => this.cancel({ ...input, provider }),
       parseWebhook: (rawBody, headers) => this.parseWebhook(provider, rawBody, headers),
     };
   }

@@ -48,6 +48,8 @@ export interface FakePaymentIntent {
   last_payment_error: Record<string, unknown> | null;
   next_action: Record<string, unknown> | null;
   receipt_email: string | null;
+  canceled_at: number | null;
+  cancellation_reason: string | null;
 }
 
 export interface FakeStripeOptions {
@@ -98,7 +100,9 @@ export class FakeStripeServer {
   readonly webhookSecret: string;
   private readonly intents = new Map<string, FakePaymentIntent>();
   private readonly idempotency = new Map<string, StoredResponse>();
-  private faults: { when: FaultWhen; status: number; remaining: number } | undefined;
+  private faults:
+    | { when: FaultWhen; status: number; remaining: number; path: RegExp | undefined }
+    | undefined;
   private server!: http.Server;
   url = '';
 
@@ -126,9 +130,15 @@ export class FakeStripeServer {
   }
 
   /** The next `times` requests fail with `status`: `before` = not processed, `after` = processed
-   * but the answer lost (the client cannot tell what happened; its retry must not charge twice). */
-  injectFault(fault: { times: number; when: FaultWhen; status?: number }): void {
-    this.faults = { when: fault.when, status: fault.status ?? 500, remaining: fault.times };
+   * but the answer lost (the client cannot tell what happened; its retry must not charge twice).
+   * `path`: only requests whose path matches (e.g. `/\/cancel$/`) fail; others pass untouched. */
+  injectFault(fault: { times: number; when: FaultWhen; status?: number; path?: RegExp }): void {
+    this.faults = {
+      when: fault.when,
+      status: fault.status ?? 500,
+      remaining: fault.times,
+      path: fault.path,
+    };
   }
 
   paymentIntent(intentId: string): FakePaymentIntent | undefined {
@@ -147,10 +157,15 @@ export class FakeStripeServer {
     );
   }
 
-  /** The buyer finishes (or fails) 3-D Secure in Stripe.js. */
+  /** The buyer finishes (or fails) 3-D Secure in Stripe.js. A canceled (or otherwise settled)
+   * intent cannot be authenticated any more: it throws, as Stripe.js reports an error. */
   async completeAuthentication(intentId: string, succeed = true): Promise<FakePaymentIntent> {
     const intent = this.intents.get(intentId);
-    if (intent?.status !== 'requires_action') throw new Error(`${intentId} is not awaiting authentication.`);
+    if (intent?.status !== 'requires_action') {
+      throw new Error(
+        `payment_intent_unexpected_state: ${intentId} is ${intent?.status ?? 'unknown'}, not awaiting authentication.`,
+      );
+    }
     intent.next_action = null;
     if (succeed) {
       intent.status = 'succeeded';
@@ -260,7 +275,10 @@ export class FakeStripeServer {
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
 
-    const fault = this.faults && this.faults.remaining > 0 ? this.faults : undefined;
+    const fault =
+      this.faults && this.faults.remaining > 0 && (this.faults.path?.test(url.pathname) ?? true)
+        ? this.faults
+        : undefined;
     if (fault) fault.remaining -= 1;
     if (fault?.when === 'before') {
       send(fault.status, { error: { type: 'api_error', message: 'Injected fault before processing.' } });
@@ -318,6 +336,8 @@ export class FakeStripeServer {
     if (method === 'GET' && path === '/v1/payment_intents/search') return this.search(params, expand);
     const confirm = /^\/v1\/payment_intents\/([^/]+)\/confirm$/.exec(path);
     if (method === 'POST' && confirm) return this.confirmExisting(confirm[1]!, params, expand);
+    const cancel = /^\/v1\/payment_intents\/([^/]+)\/cancel$/.exec(path);
+    if (method === 'POST' && cancel) return this.cancel(cancel[1]!, params, expand);
     const retrieve = /^\/v1\/payment_intents\/([^/]+)$/.exec(path);
     if (method === 'GET' && retrieve) {
       const intent = this.intents.get(retrieve[1]!);
@@ -389,6 +409,8 @@ export class FakeStripeServer {
       last_payment_error: null,
       next_action: null,
       receipt_email: typeof params.receipt_email === 'string' ? params.receipt_email : null,
+      canceled_at: null,
+      cancellation_reason: null,
     };
     this.intents.set(intentId, intent);
     if (params.confirm === 'true' && testMethod) return this.attempt(intent, testMethod, expand);
@@ -420,6 +442,42 @@ export class FakeStripeServer {
       };
     }
     return this.attempt(intent, testMethod, expand);
+  }
+
+  /** Stripe's cancel: only from the states its API reference lists; then the intent is final. */
+  private async cancel(
+    intentId: string,
+    params: Record<string, unknown>,
+    expand: string[],
+  ): Promise<{ status: number; body: unknown }> {
+    const intent = this.intents.get(intentId);
+    if (!intent) return this.missing('intent', `No such payment_intent: '${intentId}'`);
+    const cancellable = [
+      'requires_payment_method',
+      'requires_capture',
+      'requires_confirmation',
+      'requires_action',
+    ];
+    if (!cancellable.includes(intent.status)) {
+      return {
+        status: 400,
+        body: {
+          error: {
+            type: 'invalid_request_error',
+            code: 'payment_intent_unexpected_state',
+            message: `You cannot cancel this PaymentIntent because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be canceled: ${cancellable.join(', ')}.`,
+            payment_intent: this.render(intent, expand),
+          },
+        },
+      };
+    }
+    intent.status = 'canceled';
+    intent.next_action = null;
+    intent.canceled_at = Math.floor(Date.now() / 1000);
+    intent.cancellation_reason =
+      typeof params.cancellation_reason === 'string' ? params.cancellation_reason : null;
+    await this.emit(intent);
+    return { status: 200, body: this.render(intent, expand) };
   }
 
   /** Runs a confirmation with one of Stripe's test cards. */

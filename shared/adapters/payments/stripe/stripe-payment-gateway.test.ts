@@ -166,6 +166,51 @@ describe('Stripe adapter specifics (against the fake Stripe API)', () => {
     });
   });
 
+  it('cancel: POST /v1/payment_intents/{id}/cancel (abandoned); Stripe then refuses to confirm the intent', async () => {
+    const charge = input('pm_card_authenticationRequired');
+    const first = await gateway.charge(charge);
+    if (first.status !== 'requires_action') throw new Error('expected requires_action');
+    expect(
+      await gateway.cancel({ orderId: charge.orderId, provider: 'stripe', reference: first.reference }),
+    ).toEqual({ status: 'cancelled', provider: 'stripe', reference: first.reference });
+    const sent = fake.requests.find((r) => r.path === `/v1/payment_intents/${first.reference}/cancel`);
+    expect(sent?.params).toMatchObject({ cancellation_reason: 'abandoned' });
+    expect(fake.paymentIntent(first.reference)).toMatchObject({
+      status: 'canceled',
+      cancellation_reason: 'abandoned',
+    });
+    // Any later operation fails (Stripe's API reference): a confirmation through the real client.
+    const stripe = new Stripe(fake.secretKey, { ...stripeConnection(fake.url), maxNetworkRetries: 0 });
+    const error = await stripe.paymentIntents.confirm(first.reference).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect((error as Stripe.errors.StripeInvalidRequestError).code).toBe('payment_intent_unexpected_state');
+    expect(fake.paymentIntent(first.reference)?.status).toBe('canceled');
+    // Found without the stored reference too (search by metadata.orderId), and still cancelled.
+    expect(await gateway.cancel({ orderId: charge.orderId, provider: 'stripe' })).toMatchObject({
+      status: 'cancelled',
+    });
+  });
+
+  it('cancel with an unknown outcome (Stripe keeps failing) is a 502 payment_gateway_unavailable', async () => {
+    const noRetries = gatewayFor(fake, { maxNetworkRetries: 0 });
+    const charge = input('pm_card_authenticationRequired');
+    const first = await noRetries.charge(charge);
+    if (first.status !== 'requires_action') throw new Error('expected requires_action');
+    fake.injectFault({ times: 1, when: 'before', status: 500, path: /\/cancel$/ });
+    const error = await noRetries
+      .cancel({ orderId: charge.orderId, provider: 'stripe', reference: first.reference })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('payment_gateway_unavailable');
+    expect(fake.paymentIntent(first.reference)?.status).toBe('requires_action');
+  });
+
+  it('cancel of an unknown PaymentIntent is not_found', async () => {
+    expect(
+      await gateway.cancel({ orderId: `order-${randomUUID()}`, provider: 'stripe', reference: 'pi_nope' }),
+    ).toEqual({ status: 'not_found', provider: 'stripe' });
+  });
+
   it('lookup by stored reference retrieves the PaymentIntent; an unknown reference is not_found', async () => {
     const charge = input();
     const outcome = await gateway.charge(charge);

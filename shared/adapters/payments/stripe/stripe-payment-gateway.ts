@@ -1,5 +1,7 @@
 import Stripe from 'stripe';
 import type {
+  CancelInput,
+  CancelOutcome,
   ChargeInput,
   ChargeOutcome,
   LookupInput,
@@ -274,6 +276,59 @@ export class StripePaymentGateway implements ProviderPaymentGateway {
         return { status: 'not_found', provider: 'stripe' };
       }
       if (error instanceof AppError) throw error;
+      throw gatewayUnavailable('stripe', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /**
+   * `POST /v1/payment_intents/{id}/cancel` (https://docs.stripe.com/api/payment_intents/cancel):
+   * allowed while the intent is `requires_payment_method`, `requires_capture`,
+   * `requires_confirmation`, `requires_action` (or, in rare cases, `processing`); after it "no
+   * additional charges are made by the PaymentIntent and any operations on the PaymentIntent fail
+   * with an error", so a 3-D Secure finished later cannot take money. In any other state Stripe
+   * refuses with 400 `invalid_request_error` code `payment_intent_unexpected_state` (it succeeded
+   * meanwhile, or is already canceled): we then read the intent and report its real state, so a
+   * payment that did go through is settled as paid. Anything else (network, 5xx) is an unknown
+   * outcome: 502, ask again later. The client's retries carry one automatic idempotency key.
+   */
+  async cancel(input: CancelInput): Promise<CancelOutcome> {
+    let reference = input.reference;
+    if (!reference) {
+      // No PaymentIntent id stored (a crash before the charge answered): find it by our order id.
+      const found = await this.lookup(input);
+      if (found.status === 'not_found' || found.status === 'succeeded' || !found.reference) return found;
+      reference = found.reference;
+    }
+    try {
+      const intent = await this.client.paymentIntents.cancel(reference, {
+        cancellation_reason: 'abandoned',
+        expand: ['payment_method'],
+      });
+      return intent.status === 'canceled'
+        ? { status: 'cancelled', provider: 'stripe', reference }
+        : mapPaymentIntent(intent);
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+        if (error.code === 'payment_intent_unexpected_state') {
+          const intent = await this.retrieve(reference);
+          if (!intent) return { status: 'not_found', provider: 'stripe' };
+          return intent.status === 'canceled'
+            ? { status: 'cancelled', provider: 'stripe', reference }
+            : mapPaymentIntent(intent);
+        }
+        if (error.code === 'resource_missing') return { status: 'not_found', provider: 'stripe' };
+      }
+      throw gatewayUnavailable('stripe', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** The intent as Stripe has it now; undefined when Stripe has no such intent. */
+  private async retrieve(reference: string): Promise<Stripe.PaymentIntent | undefined> {
+    try {
+      return await this.client.paymentIntents.retrieve(reference, { expand: ['payment_method'] });
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing')
+        return undefined;
       throw gatewayUnavailable('stripe', error instanceof Error ? error.message : String(error));
     }
   }
