@@ -1,6 +1,6 @@
 import { CompiledQuery, sql } from 'kysely';
 import { firstRows, isMssql } from '../adapters/sql/dialect';
-import type { Db } from '../adapters/sql/schema';
+import type { Db, OrderStatus } from '../adapters/sql/schema';
 import { type LevelColumns, levelFromColumns, type StockLevel } from '../inventory/inventory.repository';
 
 export interface CartLineRow {
@@ -66,6 +66,51 @@ export async function listCartLines(db: Db, userId: string): Promise<CartLineRow
     .orderBy('product_id')
     .execute();
   return rows.map(toRow);
+}
+
+/**
+ * The cart's lines (in `listCartLines` order) and the user's orders in any of `orderStatuses`
+ * (oldest first), in ONE round trip: checkout's pre-checks need both before anything is
+ * written. A portable UNION ALL (runs on PostgreSQL and Azure SQL alike); the order rows ride
+ * in the line columns (id in product_id, created_at in added_at) and are told apart by `kind`.
+ */
+export async function listCartLinesWithOrders(
+  db: Db,
+  userId: string,
+  orderStatuses: readonly OrderStatus[],
+): Promise<{ lines: CartLineRow[]; orders: Array<{ id: string; createdAt: Date }> }> {
+  const rows = await db
+    .selectFrom('cart_lines')
+    .select([sql<string>`'line'`.as('kind'), ...columns])
+    .where('user_id', '=', userId)
+    .unionAll(
+      db
+        .selectFrom('orders')
+        .select([
+          sql<string>`'order'`.as('kind'),
+          'user_id',
+          'id as product_id',
+          sql<string>`null`.as('sku'),
+          sql<string>`null`.as('name'),
+          sql<number>`null`.as('unit_price_minor'),
+          sql<string>`null`.as('currency'),
+          sql<number>`null`.as('quantity'),
+          sql<number>`null`.as('held_quantity'),
+          sql<Date>`null`.as('hold_expires_at'),
+          'created_at as added_at',
+        ])
+        .where('user_id', '=', userId)
+        .where('status', 'in', [...orderStatuses]),
+    )
+    .orderBy('added_at')
+    .orderBy('product_id')
+    .execute();
+  return {
+    lines: rows.filter((row) => row.kind === 'line').map(toRow),
+    orders: rows
+      .filter((row) => row.kind === 'order')
+      .map((row) => ({ id: row.product_id, createdAt: row.added_at })),
+  };
 }
 
 export async function findCartLine(

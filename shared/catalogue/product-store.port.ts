@@ -10,6 +10,13 @@ export interface ProductPageQuery {
 /** Where products live: Cosmos DB in Azure, the same client against an in-process server locally. */
 export interface ProductStore {
   get(id: string): Promise<Product | undefined>;
+  /**
+   * Several products by id, read from the store now (never a cache): one entry per id, in the
+   * order given (repeats allowed), `undefined` for an unknown id. Fewer requests than one `get`
+   * per id; an adapter may also combine concurrent calls, but each call's read starts after
+   * the call was made, so no call sees an older state than a `get` at that moment would.
+   */
+  getMany(ids: readonly string[]): Promise<Array<Product | undefined>>;
   /** Products in ascending id order (a stable order for paging). */
   page(query: ProductPageQuery): Promise<Product[]>;
   /** Creates or replaces. */

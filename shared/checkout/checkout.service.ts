@@ -3,10 +3,12 @@ import { writesInOneStatement } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
 import { inLockOrder, withTransientRetry } from '../adapters/sql/transient-errors';
 import {
+  type CartLineRow,
   deleteCartLineIfHeld,
   findCartLine,
   insertCartLine,
   listCartLines,
+  listCartLinesWithOrders,
   repriceCartLine,
   updateCartLineIfHeld,
 } from '../cart/cart.repository';
@@ -42,7 +44,7 @@ export interface CheckoutDeps {
   gateway: PaymentGateway;
   holdMinutes: number;
   /** The product store (Cosmos), read for the current prices at Pay Now: never the cache. */
-  products: Pick<ProductStore, 'get'>;
+  products: Pick<ProductStore, 'getMany'>;
   /** Orders one shopper may have waiting for payment (3-D Secure) at once; default 1. */
   maxPendingPayments?: number;
   /** Test seam for crash injection: called between the steps. */
@@ -205,8 +207,10 @@ async function reserve(
   hash: string,
   request: CheckoutRequest,
 ): Promise<Reservation> {
-  await refuseWhilePaymentPending(deps, shopper.userId);
-  await refuseChangedPrices(deps, shopper.userId);
+  // Both pre-checks read from one round trip (the cart's lines and the shopper's unpaid orders).
+  const basis = await listCartLinesWithOrders(deps.db, shopper.userId, pendingPaymentStatuses);
+  refuseWhilePaymentPending(deps, basis.orders);
+  await refuseChangedPrices(deps, shopper.userId, basis.lines);
   const now = new Date();
   const address = request.shippingAddress;
   const draft: OrderDraft = {
@@ -263,6 +267,9 @@ async function reserve(
 /** One shopper's orders may hold stock through 3-D Secure only this many at a time. */
 export const defaultMaxPendingPayments = 1;
 
+/** Orders whose stock is sold but whose payment is not settled yet (oldest first in the pre-check). */
+const pendingPaymentStatuses = ['pending_payment', 'requires_action'] as const;
+
 /**
  * Stock sold to an order waiting for 3-D Secure stays out of everyone's reach until the
  * shopper authenticates or the window (the hold time) ends: a shopper may have only
@@ -270,18 +277,14 @@ export const defaultMaxPendingPayments = 1;
  * never finish. Checked before anything is written, on both write paths alike; two concurrent
  * Pay Nows by one shopper cannot both pass, since they compete for the same cart lines.
  */
-async function refuseWhilePaymentPending(deps: CheckoutDeps, userId: string): Promise<void> {
+function refuseWhilePaymentPending(
+  deps: CheckoutDeps,
+  pending: Array<{ id: string; createdAt: Date }>,
+): void {
   const max = deps.maxPendingPayments ?? defaultMaxPendingPayments;
-  const pending = await deps.db
-    .selectFrom('orders')
-    .select(['id', 'created_at'])
-    .where('user_id', '=', userId)
-    .where('status', 'in', ['pending_payment', 'requires_action'])
-    .orderBy('created_at')
-    .execute();
   if (pending.length < max) return;
   const oldest = pending[0]!;
-  const until = new Date(oldest.created_at.getTime() + deps.holdMinutes * 60_000);
+  const until = new Date(oldest.createdAt.getTime() + deps.holdMinutes * 60_000);
   throw new AppError(
     409,
     'payment_pending',
@@ -298,10 +301,10 @@ async function refuseWhilePaymentPending(deps: CheckoutDeps, userId: string): Pr
  * shopper reviews the cart and pays again. A line whose product was deleted is refused
  * (`409 product_unavailable`). Both before anything is written, on both write paths alike.
  */
-async function refuseChangedPrices(deps: CheckoutDeps, userId: string): Promise<void> {
-  const lines = await listCartLines(deps.db, userId);
+async function refuseChangedPrices(deps: CheckoutDeps, userId: string, lines: CartLineRow[]): Promise<void> {
   if (lines.length === 0) return; // the reservation answers cart_empty
-  const products = await Promise.all(lines.map((line) => deps.products.get(line.productId)));
+  // One request for the whole cart (and, in the Cosmos adapter, for concurrent Pay Nows too).
+  const products = await deps.products.getMany(lines.map((line) => line.productId));
   const gone = lines.filter((_, i) => !products[i]);
   if (gone.length > 0) {
     throw new AppError(
