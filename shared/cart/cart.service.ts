@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { writesInOneStatement } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
-import { compareKeys, withTransientRetry } from '../adapters/sql/transient-errors';
+import { compareKeys, isUniqueViolation, withTransientRetry } from '../adapters/sql/transient-errors';
 import { type CatalogueDeps, getProduct } from '../catalogue/catalogue.service';
 import type { Product } from '../catalogue/product';
 import { holdStock, readStockLevel, releaseStock, type StockLevel } from '../inventory/inventory.repository';
@@ -163,9 +163,6 @@ export function quantitySchema(max: number): z.ZodType<{ quantity: number }> {
 
 /** Thrown inside a transaction when a concurrent change got there first: roll back, try again. */
 class LostRace extends Error {}
-
-const isUniqueViolation = (error: unknown) =>
-  /duplicate key|unique constraint|violation of primary key/i.test(String(error));
 
 /**
  * Runs a cart write (a transaction, or a statement that is one) again when it lost: a

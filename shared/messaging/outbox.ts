@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CompiledQuery } from 'kysely';
 import { firstRows, isMssql } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
+import { isUniqueViolation } from '../adapters/sql/transient-errors';
 import { batcherFor } from '../platform/batcher';
 import type { EventBus } from './event-bus.port';
 
@@ -103,7 +104,7 @@ export async function handleOnce(
     });
     return 'handled';
   } catch (error) {
-    if (/duplicate key|unique constraint|violation of primary key/i.test(String(error))) return 'duplicate';
+    if (isUniqueViolation(error)) return 'duplicate';
     throw error;
   }
 }

@@ -8,6 +8,7 @@ import {
   compareKeys,
   inLockOrder,
   isTransientTransactionError,
+  isUniqueViolation,
   transientKind,
   withTransientRetry,
 } from './transient-errors';
@@ -86,6 +87,49 @@ describe('transient transaction errors: which ones', () => {
         isTransientTransactionError(error),
         String((error as { message?: string })?.message ?? error),
       ).toBe(false);
+  });
+});
+
+describe('unique violations: one test by code, for every engine', () => {
+  it('knows SQLSTATE 23505 and SQL Server 2627/2601, also wrapped, and nothing else', () => {
+    expect(
+      isUniqueViolation(pgError('23505', 'duplicate key value violates unique constraint "inbox_pk"')),
+    ).toBe(true);
+    expect(isUniqueViolation(tediousError(2627, 'Violation of PRIMARY KEY constraint'))).toBe(true);
+    expect(isUniqueViolation(tediousError(2601, 'Cannot insert duplicate key row'))).toBe(true);
+    expect(
+      isUniqueViolation(new AggregateError([tediousError(3621, 'terminated'), tediousError(2627, 'pk')])),
+    ).toBe(true);
+    expect(isUniqueViolation({ message: 'mssql', originalError: tediousError(2601, 'dup') })).toBe(true);
+    for (const error of [
+      pgError('23503', 'insert or update violates foreign key constraint'),
+      pgError('40P01', 'deadlock detected'),
+      tediousError(547, 'The INSERT statement conflicted with the FOREIGN KEY constraint'),
+      new Error('duplicate key value violates unique constraint'), // words are not a code
+      undefined,
+    ])
+      expect(isUniqueViolation(error)).toBe(false);
+  });
+
+  it('is what PGlite raises for a duplicate key, through Kysely', async () => {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { PGliteDialect } = await import('./pglite-dialect');
+    const db = new Kysely<{ t: { id: number } }>({ dialect: new PGliteDialect(new PGlite()) });
+    try {
+      await sql`create table t (id int primary key)`.execute(db);
+      await db.insertInto('t').values({ id: 1 }).execute();
+      const error = await db
+        .insertInto('t')
+        .values({ id: 1 })
+        .execute()
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(isUniqueViolation(error)).toBe(true);
+    } finally {
+      await db.destroy();
+    }
   });
 });
 

@@ -37,24 +37,41 @@ const mssqlNumbers: Record<number, TransientKind> = {
  * `DatabaseError` with `code` 40P01/40001, a tedious `RequestError` with `number` 1205/3960
  * (also inside an AggregateError or as an error's `cause`/`originalError`). Undefined otherwise.
  */
-export function transientKind(error: unknown, depth = 0): TransientKind | undefined {
-  if (depth > 4 || typeof error !== 'object' || error === null) return undefined;
-  const e = error as {
-    code?: unknown;
-    number?: unknown;
-    errors?: unknown;
-    cause?: unknown;
-    originalError?: unknown;
-  };
-  if (typeof e.code === 'string' && pgStates[e.code]) return pgStates[e.code];
-  if (typeof e.number === 'number' && mssqlNumbers[e.number]) return mssqlNumbers[e.number];
-  if (Array.isArray(e.errors)) {
-    for (const inner of e.errors) {
-      const kind = transientKind(inner, depth + 1);
-      if (kind) return kind;
-    }
+export function transientKind(error: unknown): TransientKind | undefined {
+  for (const e of nestedErrors(error)) {
+    if (typeof e.code === 'string' && pgStates[e.code]) return pgStates[e.code];
+    if (typeof e.number === 'number' && mssqlNumbers[e.number]) return mssqlNumbers[e.number];
   }
-  return transientKind(e.cause, depth + 1) ?? transientKind(e.originalError, depth + 1);
+  return undefined;
+}
+
+/**
+ * Whether `error` is a unique or primary-key violation: SQLSTATE 23505 (PostgreSQL, PGlite) or
+ * SQL Server error 2627/2601 (tedious), found as `transientKind` finds its errors.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  for (const e of nestedErrors(error)) {
+    if (e.code === '23505' || e.number === 2627 || e.number === 2601) return true;
+  }
+  return false;
+}
+
+interface DriverError {
+  code?: unknown;
+  number?: unknown;
+  errors?: unknown;
+  cause?: unknown;
+  originalError?: unknown;
+}
+
+/** The error, the members of an AggregateError, and their `cause`/`originalError`, 4 deep. */
+function* nestedErrors(error: unknown, depth = 0): Generator<DriverError> {
+  if (depth > 4 || typeof error !== 'object' || error === null) return;
+  const e = error as DriverError;
+  yield e;
+  if (Array.isArray(e.errors)) for (const inner of e.errors) yield* nestedErrors(inner, depth + 1);
+  yield* nestedErrors(e.cause, depth + 1);
+  yield* nestedErrors(e.originalError, depth + 1);
 }
 
 export function isTransientTransactionError(error: unknown): boolean {
