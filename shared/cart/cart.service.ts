@@ -243,9 +243,9 @@ function refreshHoldsBefore(request: LineRequest): Date {
 
 /*
  * Concurrent adds on one database handle share statements: while a few are running, the next
- * requests queue and go together in one statement (no two of one user or SKU). Measured here
- * (node pg, 50 callers, 2,000 SKUs): one statement per add about 3,400/s, ten per statement
- * about 10,000/s. A lone add keeps its own statement, a quarter faster than a batch of one.
+ * requests queue and go together in one statement (no two of one user or SKU), which is about
+ * three times the throughput (bench/results/design-measurements.md). A lone add keeps its own
+ * statement, which is faster than a batch of one.
  */
 function lineWriterFor(db: Db): Batched<LineWriteRequest, LineWrite> {
   return batcherFor(db, 'cart lines', () => ({

@@ -19,19 +19,15 @@ import {
 import { fuzzyEditsFor, isWithinOneEdit, oneDeleteVariants, tokenize } from '../../search/text-tokens';
 
 /*
- * Why a small purpose-built engine instead of MiniSearch or Orama (both installed):
- * measured here at 100,000 products (2 cores, Node 20), one-edit fuzzy queries took
- * MiniSearch 5–8 ms for one word and 40–55 ms for two or three words with AND (it scores
- * every posting through Maps and objects); Orama took 11–75 ms for one word and 0.3–2 s
- * for several words (it ORs terms and scores them all) and 8.5 s to index. Neither counts
- * facets fast enough over 50k matches. What is needed is modest: an inverted index with
+ * Why a small purpose-built engine instead of MiniSearch or Orama: at 100,000 products both
+ * were too slow for multi-word fuzzy queries and facet counts over large result sets
+ * (bench/results/design-measurements.md). What is needed is modest: an inverted index with
  * typed-array postings and BM25-style weights computed at index time; typo tolerance from
  * a one-deletion dictionary (SymSpell idea: candidates in O(term length), transpositions
  * included, which MiniSearch's Levenshtein misses); per-field value -> ordinal lists for
  * filters, a bitset to AND them, per-document value ids for facet counts, and presorted
  * orders for price/newest sorts. Text matching intersects the (document-sorted) postings,
- * rarest term first. At 100,000 products most queries take 0.1–0.6 ms, the heaviest ~1.5 ms
- * (ten thousand matches with seven facets).
+ * rarest term first (its speed: `npm run bench -- search`, bench/results/search.json).
  */
 
 /** Assumed average field lengths for BM25 length normalisation (stable under upserts). */

@@ -17,9 +17,8 @@ export interface PreparedStatementPoolOptions {
 
 /**
  * A pg Pool for Kysely whose parameterised queries run as named prepared statements: each
- * connection parses and plans a statement once and then only binds and executes it. Measured
- * here with the cart's five round trips (BEGIN, three statements, COMMIT) from bare Node http:
- * 1,050–1,150 req/s unnamed, 1,680–1,740 named. Not for a pooler in transaction mode
+ * connection parses and plans a statement once and then only binds and executes it, about 1.5
+ * times the cart's throughput (bench/results/design-measurements.md). Not for a pooler in transaction mode
  * (PgBouncer), which cannot keep statements per session; Azure runs on Azure SQL anyway.
  *
  * `end()` (what Kysely's `destroy()` calls) resolves only once every connection is closed, by
