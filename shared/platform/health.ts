@@ -59,7 +59,18 @@ export async function checkHealth(services: Services, timeoutMs = 2_000): Promis
     }),
     cache: timed(false, timeoutMs, async () => {
       await services.cache.cache.ping();
-      return services.cache.cache.kind;
+      // Invalidations still in the durable log (not yet deleted from Redis by any instance). SQL
+      // has its own check: a slow or unreachable one must not call the cache down, so wait 250 ms.
+      let timer: NodeJS.Timeout | undefined;
+      const logged = await Promise.race([
+        services.cache.loggedInvalidations(),
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), 250);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      return logged
+        ? `${services.cache.cache.kind}, ${logged} invalidations waiting in the log`
+        : services.cache.cache.kind;
     }),
     bus: timed(true, timeoutMs, async () => {
       if (!services.localBus) return 'Azure Service Bus';

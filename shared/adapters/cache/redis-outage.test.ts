@@ -40,6 +40,9 @@ describe.skipIf(!redisUrl)('a real Redis outage (TEST_REDIS_URL; skipped without
     const degraded = await health();
     expect(degraded.status).toBe('degraded');
     expect(degraded.dependencies.cache.status).toBe('degraded');
+    // A change during the outage is also logged in SQL (the durable log, which health counts).
+    await shop.services.cache.invalidate([`product:${id}`]);
+    expect(await shop.services.cache.loggedInvalidations()).toBe(1);
 
     await proxy.restore();
     let recovered = false;
@@ -48,6 +51,10 @@ describe.skipIf(!redisUrl)('a real Redis outage (TEST_REDIS_URL; skipped without
       recovered = (await health()).status === 'healthy';
     }
     expect(recovered).toBe(true);
+    // The probe (its timer: no traffic needed) delivers the logged invalidation.
+    for (let i = 0; i < 100 && (await shop.services.cache.loggedInvalidations()) !== 0; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await shop.services.cache.loggedInvalidations()).toBe(0);
     expect((await api(`products/${id}`)).status).toBe(200);
   });
 });
