@@ -336,9 +336,9 @@ function splitLeadIssue(policy: SizingPolicy, window: SaleWindow, now: Date): Ca
 
 export interface ReadOptions {
   /**
-   * When given (booking and `validate`), windows that have already ended are errors, and a
-   * window whose Cosmos raise needs a partition split must have been booked (`bookedAt`, or
-   * now when it has none) at least the split lead time before it starts.
+   * When given (booking and `validate`), a window whose Cosmos raise needs a partition split
+   * must have been booked (`bookedAt`, or now when it has none) at least the split lead time
+   * before it starts. Windows that have ended are history, never errors (`validate` notes them).
    */
   now?: Date;
 }
@@ -392,13 +392,6 @@ export function readCalendar(input: unknown, options: ReadOptions = {}): Calenda
         message: `ends (${input.end}) before it starts (${input.start}); end must be after start`,
       });
       return;
-    }
-    if (options.now && endMs <= options.now.getTime()) {
-      issues.push({
-        window: input.name,
-        field: 'end',
-        message: `is in the past: it ended ${describeInstant(endMs, input.timeZone)}; remove it from the calendar`,
-      });
     }
     if (input.sqlVCores !== undefined && !policy.sqlVCoreSizes.includes(input.sqlVCores)) {
       issues.push({

@@ -33,7 +33,7 @@ export interface CliIo {
 export const usage = `Usage: npm run sales -- <command> [options]
 
   list                       show every sale window and the capacity it gets
-  validate                   check the calendar (overlaps, dates, time zones, capacity bounds, past windows)
+  validate                   check the calendar (overlaps, dates, time zones, capacity bounds); notes ended windows
   add --name <text> --start <YYYY-MM-DDTHH:mm> --end <YYYY-MM-DDTHH:mm> --tz <IANA zone> --peak <req/s>
                              book a sale window (times are local to --tz)
   plan [--at <time>] [--tz <IANA zone>]
@@ -125,6 +125,11 @@ function validate(io: CliIo, input: unknown): number {
     return 1;
   }
   io.out(`OK: ${result.calendar.windows.length} sale window(s), no problems.`);
+  // Ended windows change no capacity any more: history to tidy away when convenient, not a failure.
+  for (const window of result.calendar.windows.filter((w) => w.endMs <= io.now.getTime()))
+    io.out(
+      `Note: '${window.name}' ended ${describeInstant(window.endMs, window.timeZone)}; it no longer changes capacity (remove it whenever you like).`,
+    );
   return 0;
 }
 
