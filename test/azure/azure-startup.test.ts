@@ -23,12 +23,18 @@ import {
   startFakeAzureSearchService,
   trustFakeCertificate,
 } from '../../shared/adapters/search/testing/fake-azure-search-service';
-import { postgresEntraAccess, postgresEntraScope } from '../../shared/adapters/sql/database';
+import {
+  openRelationalStore,
+  postgresEntraAccess,
+  postgresEntraScope,
+} from '../../shared/adapters/sql/database';
 import type { AzureOperation } from '../../shared/platform/azure-operations';
 import { parseConfig, settingDefaults } from '../../shared/platform/config';
 import { telemetryOperations } from '../../shared/platform/telemetry';
+import { createTestDatabase, postgresSkipReason } from '../support/postgres';
 import { selfSignedCertificate } from '../support/self-signed-certificate';
 import { tempDir } from '../support/test-shop';
+import { certificateFor, type EntraPostgresFront, startEntraPostgresFront } from './entra-postgres-front';
 
 /**
  * The Azure path, proven here: the app settings, identities and roles that bicep/ gives the
@@ -37,7 +43,9 @@ import { tempDir } from '../support/test-shop';
  * Cosmos-compatible server, the Search fake, Redis with an ACL user whose password is a token,
  * the Stripe and PayPal fakes, an Entra-shaped JWKS, the App Service managed-identity endpoint).
  * SQL Server and Service Bus cannot run here: the bundle's connections to them are refused, and
- * start-up must not need them.
+ * start-up must not need them. With relationalEngine=postgresql the bundle also runs against the
+ * machine's PostgreSQL (TEST_DATABASE_URL) behind an Entra-shaped front that requires TLS and
+ * accepts only a live token the identity endpoint issued for PostgreSQL as the password.
  */
 
 const paramFiles = ['main.dev.bicepparam', 'main.prod.bicepparam'] as const;
@@ -376,6 +384,8 @@ interface StandIns {
   msiUrl: string;
   msiSecret: string;
   redisTokens: string[];
+  /** Every token the managed-identity endpoint issued, with its audience and expiry (epoch seconds). */
+  issuedTokens: { resource: string; token: string; expiresOn: number }[];
   jwksUrl: string;
   signToken(
     claims: Record<string, unknown>,
@@ -414,6 +424,7 @@ async function startStandIns(dir: string): Promise<StandIns> {
   // the only password of the ACL user named by that object id, as Azure Cache for Redis does.
   const msiSecret = randomBytes(16).toString('hex');
   const redisTokens: string[] = [];
+  const issuedTokens: StandIns['issuedTokens'] = [];
   const msi = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.headers['x-identity-header'] !== msiSecret) {
@@ -422,7 +433,8 @@ async function startStandIns(dir: string): Promise<StandIns> {
     }
     const resource = url.searchParams.get('resource') ?? '';
     const isRedis = resource.startsWith('https://redis.azure.com');
-    const lifetime = isRedis ? 6 : 3600;
+    // Short-lived where the test proves renewal: Redis, and PostgreSQL's token password.
+    const lifetime = isRedis || resource.startsWith('https://ossrdbms-aad.database.windows.net') ? 6 : 3600;
     const expiresOn = Math.floor(Date.now() / 1000) + lifetime;
     const token = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({
       aud: resource,
@@ -432,6 +444,7 @@ async function startStandIns(dir: string): Promise<StandIns> {
       exp: expiresOn,
       jti: randomUUID(),
     })}.sig`;
+    issuedTokens.push({ resource, token, expiresOn });
     if (isRedis && redisAdmin) {
       await redisAdmin.sendCommand([
         'ACL',
@@ -584,6 +597,7 @@ async function startStandIns(dir: string): Promise<StandIns> {
     msiUrl,
     msiSecret,
     redisTokens,
+    issuedTokens,
     jwksUrl,
     signToken,
     cosmosEndpoint,
@@ -946,6 +960,168 @@ describe.each(paramFiles)(
         ).toBe(true);
       }
     });
+  },
+);
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)(
+  `Azure-shaped start-up with relationalEngine=postgresql (main.prod.bicepparam): the bundle signs in to PostgreSQL with its Entra token as the password, over TLS, primary and read replica (the machine's PostgreSQL behind an Entra-shaped front; TEST_DATABASE_URL)${
+    process.env.TEST_DATABASE_URL ? '' : ` (skipped: ${postgresSkipReason})`
+  }`,
+  () => {
+    const paramFile = 'main.prod.bicepparam';
+    const postgresResource = 'https://ossrdbms-aad.database.windows.net';
+    let standIns: StandIns;
+    let driver: Driver;
+    let settings: Record<string, string>;
+    let database: Awaited<ReturnType<typeof createTestDatabase>>;
+    let primary: EntraPostgresFront;
+    let replica: EntraPostgresFront;
+
+    /** A password the front accepts: a live token the identity endpoint issued for PostgreSQL. */
+    const validToken = (password: string) =>
+      standIns.issuedTokens.some(
+        (issued) =>
+          issued.token === password &&
+          issued.resource === postgresResource &&
+          issued.expiresOn > Date.now() / 1000,
+      );
+
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      // The operator's `npm run migrate` (docs/deploy.md, step 4), here as the machine's superuser.
+      const operator = await openRelationalStore(
+        { kind: 'postgres', url: database!.url, readUrl: '' },
+        { migrate: true },
+      );
+      await operator.close();
+      const dir = await tempDir('azure-boot-pg-');
+      standIns = await startStandIns(dir);
+      // Two addresses of their own in 127.0.0.0/8, both on 5432 as Azure's servers are.
+      const net = `127.${100 + Math.floor(Math.random() * 150)}.${Math.floor(Math.random() * 250)}`;
+      const certificate = certificateFor([`${net}.1`, `${net}.2`]);
+      const upstream = new URL(database!.url);
+      const front = (host: string) =>
+        startEntraPostgresFront({
+          host,
+          certificate,
+          upstream: {
+            host: upstream.hostname,
+            port: Number(upstream.port || 5432),
+            user: decodeURIComponent(upstream.username),
+            database: upstream.pathname.slice(1),
+          },
+          accept: (_user, password) => validToken(password),
+        });
+      primary = await front(`${net}.1`);
+      replica = await front(`${net}.2`);
+      const caFile = path.join(dir, 'stand-ins-and-postgres-ca.pem');
+      writeFileSync(caFile, `${readFileSync(standIns.searchCaFile, 'utf8')}\n${certificate.certificate}`);
+
+      const env = operatorEnvironment(standIns.jwksUrl, standIns.paypal, 'postgresql');
+      const deployment = evaluateFor(paramFile, env, {
+        ...deployedNames,
+        postgresql: { ...deployedNames.postgresql!, serverFqdn: primary.host, readServerFqdn: replica.host },
+        cosmos: { ...deployedNames.cosmos!, endpoint: `${standIns.cosmosEndpoint}/` },
+        search: { endpoint: standIns.search.endpoint, name: 'srch-shop-boot' },
+        redis: {
+          url: standIns.redisUrl ?? 'redis://127.0.0.1:1',
+          name: 'redis-shop-boot',
+          hostName: '127.0.0.1',
+        },
+        monitoring: {
+          connectionString: `InstrumentationKey=${randomUUID()};IngestionEndpoint=${standIns.ingestion.url};LiveEndpoint=${standIns.ingestion.url}`,
+          appInsightsName: 'appi-shop-boot',
+        },
+      });
+      const appSettings = deployment.vars.appSettings as Record<string, unknown>;
+      const asStrings = Object.fromEntries(Object.entries(appSettings).map(([k, v]) => [k, String(v)]));
+      for (const [name, value] of Object.entries(asStrings)) {
+        if (value === 'https://api.stripe.com') asStrings[name] = standIns.stripe.url;
+        if (value === 'https://api-m.paypal.com') asStrings[name] = standIns.paypal.url;
+      }
+      settings = resolveKeyVaultReferences(asStrings, {
+        'stripe-secret-key': standIns.stripe.secretKey,
+        'stripe-webhook-secret': standIns.stripe.webhookSecret,
+        'paypal-client-secret': standIns.paypal.clientSecret,
+      }).resolved;
+      const child = fork(path.resolve('test/azure/boot-driver.mjs'), [bundleDir], {
+        cwd: process.cwd(),
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        env: {
+          PATH: process.env.PATH ?? '',
+          ...settings,
+          IDENTITY_ENDPOINT: standIns.msiUrl,
+          IDENTITY_HEADER: standIns.msiSecret,
+          WEBSITE_SITE_NAME: String(deployment.vars.functionAppName),
+          NODE_EXTRA_CA_CERTS: caFile,
+        },
+      });
+      driver = new Driver(child);
+      await driver.ready;
+    }, 120_000);
+
+    afterAll(async () => {
+      driver?.stop();
+      await primary?.close();
+      await replica?.close();
+      await standIns?.close();
+      await database?.drop();
+    });
+
+    it('the settings are the PostgreSQL ones, and SQL Server is not configured', () => {
+      expect(settings.PG_HOST).toBe(primary.host);
+      expect(settings.PG_READ_HOST).toBe(replica.host);
+      expect(settings.SQL_SERVER).toBe('');
+      expect(parseConfig(settings).sql.kind).toBe('postgres-entra');
+    });
+
+    it('health: the database is up, reached as PG_USER with a live Entra token for PostgreSQL as the password, over TLS', async () => {
+      const deep = await driver.http('GET', '/api/health');
+      const report = JSON.parse(deep.body);
+      expect(report.dependencies.sql.status, deep.body).toBe('up');
+      expect(primary.sessions.length).toBeGreaterThan(0);
+      for (const session of primary.sessions) {
+        expect(session).toMatchObject({ user: settings.PG_USER, database: 'shop', accepted: true });
+        const token = standIns.issuedTokens.find((issued) => issued.token === session.password);
+        expect(token?.resource, 'the password is a token the identity endpoint issued').toBe(
+          postgresResource,
+        );
+        const claims = JSON.parse(Buffer.from(session.password.split('.')[1]!, 'base64url').toString('utf8'));
+        expect(claims.oid).toBe(functionPrincipalId);
+      }
+      // The front refuses anything else: a wrong password is a failed sign-in.
+      expect(validToken('not-a-token')).toBe(false);
+    });
+
+    it('order history reads the replica (PG_READ_HOST), signed in the same way', async () => {
+      const oid = randomUUID();
+      const token = await standIns.signToken({
+        oid,
+        sub: oid,
+        name: 'Ada',
+        preferred_username: 'ada@example.com',
+      });
+      const orders = await driver.http('GET', '/api/orders', { authorization: `Bearer ${token}` });
+      expect(orders.status, orders.body).toBe(200);
+      expect(replica.sessions.filter((session) => session.accepted).length).toBeGreaterThan(0);
+      for (const session of replica.sessions) expect(session.user).toBe(settings.PG_USER);
+    });
+
+    it('keeps signing in after its token expired: new connections carry a renewed token', async () => {
+      // Tokens live 6 s here; pg closes idle connections after 10 s, so the next query opens a
+      // new one, whose password must be a token issued after the first expired.
+      const first = primary.sessions[0]!;
+      const firstExpiry = standIns.issuedTokens.find((issued) => issued.token === first.password)!.expiresOn;
+      await new Promise((resolve) => setTimeout(resolve, 11_000));
+      const deep = await driver.http('GET', '/api/health');
+      expect(JSON.parse(deep.body).dependencies.sql.status, deep.body).toBe('up');
+      const later = primary.sessions.at(-1)!;
+      expect(later.accepted).toBe(true);
+      expect(later.password).not.toBe(first.password);
+      const laterExpiry = standIns.issuedTokens.find((issued) => issued.token === later.password)!.expiresOn;
+      expect(laterExpiry).toBeGreaterThan(firstExpiry);
+      expect(primary.sessions.every((session) => session.accepted)).toBe(true);
+    }, 30_000);
   },
 );
 

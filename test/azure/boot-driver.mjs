@@ -17,12 +17,15 @@ import { pathToFileURL } from 'node:url';
 const bundleDir = process.argv[2];
 const blocked = [];
 const loopback = new Set(['127.0.0.1', 'localhost', '::1', '::ffff:127.0.0.1']);
+// 127.0.0.0/8 is loopback too: stand-ins that must listen on a service's own port (PostgreSQL's
+// 5432) take an address of their own there.
+const isLoopback = (host) => loopback.has(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 const originalConnect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function guardedConnect(...args) {
   const first = Array.isArray(args[0]) ? args[0][0] : args[0];
   const options = typeof first === 'object' && first !== null ? first : { port: first, host: args[1] };
   const host = options.host ?? 'localhost';
-  if (!options.path && !loopback.has(host)) {
+  if (!options.path && !isLoopback(host)) {
     blocked.push(`${host}:${options.port}`);
     const error = Object.assign(
       new Error(`connect ENETUNREACH ${host}:${options.port} (loopback only in this test)`),
@@ -41,7 +44,7 @@ net.Socket.prototype.connect = function guardedConnect(...args) {
 const originalLookup = dns.lookup;
 dns.lookup = function guardedLookup(hostname, options, callback) {
   const done = typeof options === 'function' ? options : callback;
-  if (loopback.has(hostname)) return originalLookup.call(this, hostname, options, callback);
+  if (isLoopback(hostname)) return originalLookup.call(this, hostname, options, callback);
   blocked.push(`${hostname}:dns`);
   process.nextTick(() =>
     done(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' })),
