@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { firstRows, isMssql } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
 import { addToOutbox, newEvent } from '../messaging/outbox';
 import { orderView, transitionOrder } from '../orders/orders.repository';
@@ -29,8 +30,7 @@ export async function listPickRequests(db: Db, query: unknown) {
     .selectAll()
     .where('status', '=', status)
     .orderBy('created_at')
-    .orderBy('id')
-    .limit(limit + 1);
+    .orderBy('id');
   if (after)
     select = select.where((eb) =>
       eb.or([
@@ -38,7 +38,8 @@ export async function listPickRequests(db: Db, query: unknown) {
         eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
       ]),
     );
-  const rows = await select.execute();
+  // `top` on Azure SQL: Kysely's `limit` is not T-SQL (found by the azure-sql-path tests).
+  const rows = await firstRows(select, limit + 1, isMssql(db)).execute();
   const page = rows.slice(0, limit);
   const orderIds = page.map((request) => request.order_id);
   const [orders, lines] = orderIds.length

@@ -6,6 +6,7 @@ import type { SqlConfig } from '../../platform/config';
 import { createLogger, type Logger } from '../../platform/logging';
 import { allMigrations } from './migrations';
 import type { Database, Db, SqlDialectName } from './schema';
+import { relationalStoreHooks } from './store-hooks';
 
 /** How the store's connections behave (PostgreSQL). */
 export interface RelationalStoreOptions {
@@ -42,14 +43,15 @@ export async function openRelationalStore(
   options: { migrate?: boolean } & RelationalStoreOptions = {},
 ): Promise<RelationalStore> {
   const store = await connect(config, options);
-  if (!(options.migrate ?? (config.kind === 'pglite' || config.kind === 'postgres'))) return store;
-  try {
-    await migrate(store.db, store.dialect);
-  } catch (error) {
-    await store.close();
-    throw error;
+  if (options.migrate ?? (config.kind === 'pglite' || config.kind === 'postgres')) {
+    try {
+      await migrate(store.db, store.dialect);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
   }
-  return store;
+  return relationalStoreHooks.wrap ? relationalStoreHooks.wrap(store) : store;
 }
 
 async function connect(config: SqlConfig, options: RelationalStoreOptions): Promise<RelationalStore> {
