@@ -31,11 +31,13 @@ function get(value: BicepValue | undefined, ...keys: string[]): BicepValue | und
 }
 
 describe('the scale-scheduler in bicep/', () => {
-  it('gets its SQL target settings only when sales scaling is on', () => {
+  it('gets its SQL target settings only when sales scaling is on and the engine is Azure SQL', () => {
     const appSettings = main.vars.get('appSettings') as Record<string, BicepValue>;
-    expect(text(appSettings.SCALE_SQL_SERVER_NAME)).toBe("salesScalingEnabled ? sql.outputs.serverName : ''");
+    expect(text(appSettings.SCALE_SQL_SERVER_NAME)).toBe(
+      "(salesScalingEnabled && useAzureSql) ? sql!.outputs.serverName : ''",
+    );
     expect(text(appSettings.SCALE_SQL_DATABASE_NAME)).toBe(
-      "salesScalingEnabled ? sql.outputs.databaseName : ''",
+      "(salesScalingEnabled && useAzureSql) ? sql!.outputs.databaseName : ''",
     );
     for (const name of Object.keys(scalingSettingDefaults)) expect(Object.keys(appSettings)).toContain(name);
     expect(files.get('modules/sql.bicep')!.outputs.get('serverName')).toEqual({ expr: 'server.name' });
@@ -53,8 +55,12 @@ describe('the scale-scheduler in bicep/', () => {
     expect(database).toMatchObject({ type: 'Microsoft.Sql/servers/databases', existing: true });
     expect(text(database.body.parent)).toBe('sqlServer');
     const roles = main.modules.find((module) => module.symbol === 'roles')!;
-    expect(text(get(roles.body, 'params', 'sqlServerName'))).toBe('sql.outputs.serverName');
-    expect(text(get(roles.body, 'params', 'sqlDatabaseName'))).toBe('sql.outputs.databaseName');
+    expect(text(get(roles.body, 'params', 'sqlServerName'))).toBe(
+      "useAzureSql ? sql!.outputs.serverName : ''",
+    );
+    expect(text(get(roles.body, 'params', 'sqlDatabaseName'))).toBe(
+      "useAzureSql ? sql!.outputs.databaseName : ''",
+    );
   });
 
   it('is allowed every ARM operation it performs, by the role assigned at that resource', () => {
