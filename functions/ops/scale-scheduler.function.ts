@@ -1,3 +1,4 @@
+import { parseConfig } from '../../shared/platform/config';
 import { timerFunction } from '../../shared/platform/function-definition';
 import { runScheduledScaling } from '../../shared/scaling/scale-scheduler';
 
@@ -14,6 +15,7 @@ export const scaleSchedulerFunction = timerFunction({
   schedule: '0 */5 * * * *',
   // No runOnStartup: every new instance of a scaled-out app would run it too.
   handler: async (_timer, context) => {
-    await runScheduledScaling(new Date(), context);
+    // The settings alone: scaling needs none of the services (no database, no cache).
+    await runScheduledScaling(new Date(), context, parseConfig().scaling);
   },
 });

@@ -1,4 +1,9 @@
 import path from 'node:path';
+import {
+  parseScalingSettings,
+  type ScalingSettings,
+  ScalingSettingsError,
+} from '../scaling/scaling-settings';
 
 /**
  * Every setting the application reads, parsed once. A blank endpoint selects the
@@ -52,6 +57,8 @@ export interface AppConfig {
   lowStockThreshold: number;
   cacheTtlSeconds: number;
   appInsightsConnectionString: string;
+  /** The scale-scheduler's target and switches (blank target locally: it only logs the plan). */
+  scaling: ScalingSettings;
 }
 
 export type SqlConfig =
@@ -123,7 +130,7 @@ export const settingDefaults = {
   LOW_STOCK_THRESHOLD: '5',
   CACHE_TTL_SECONDS: '60',
   APPLICATIONINSIGHTS_CONNECTION_STRING: '',
-  // Read by shared/scaling/scaling-settings.ts (the scale-scheduler); blank targets = do nothing.
+  // The scale-scheduler's (shared/scaling/scaling-settings.ts, AppConfig.scaling); blank targets = do nothing.
   SCALE_SUBSCRIPTION_ID: '',
   SCALE_RESOURCE_GROUP: '',
   SCALE_FUNCTION_APP_NAME: '',
@@ -138,6 +145,15 @@ export type SettingName = keyof typeof settingDefaults;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+function scalingSettings(env: Env): ScalingSettings {
+  try {
+    return parseScalingSettings((name) => setting(env, name));
+  } catch (error) {
+    if (error instanceof ScalingSettingsError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 function setting(env: Env, name: SettingName): string {
@@ -208,6 +224,7 @@ export function parseConfig(env: Env = process.env): AppConfig {
   }
   return {
     dataDir,
+    scaling: scalingSettings(env),
     port: integer(env, 'PORT', 0, 65535),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1024, 50 * 1024 * 1024),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const),

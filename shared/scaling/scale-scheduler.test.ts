@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../platform/config';
 import type { ScaledResource } from './capacity-plan';
 import { type Capacity, parseCalendar } from './sales-calendar';
 import { sale, testPolicy } from './sales-calendar.fixture';
@@ -139,7 +140,7 @@ describe('runScaleScheduler', () => {
 describe('runScheduledScaling (what the timer calls)', () => {
   it('with blank management settings logs "no Azure target configured" and does nothing', async () => {
     const log = recordingLog();
-    const outcome = await runScheduledScaling(duringSale, log, {});
+    const outcome = await runScheduledScaling(duringSale, log, parseConfig({}).scaling);
     expect(outcome.kind).toBe('no-target');
     expect(log.lines).toEqual([expect.stringContaining('no Azure target configured')]);
     // The bundled bicep/sales-calendar.json is used when SALES_CALENDAR is blank.
@@ -148,11 +149,15 @@ describe('runScheduledScaling (what the timer calls)', () => {
 
   it('reads the calendar from SALES_CALENDAR when set and refuses an invalid one', async () => {
     const json = JSON.stringify({ policy: testPolicy, windows: [sale({ name: 'From setting' })] });
-    const outcome = await runScheduledScaling(duringSale, recordingLog(), { SALES_CALENDAR: json });
+    const outcome = await runScheduledScaling(
+      duringSale,
+      recordingLog(),
+      parseConfig({ SALES_CALENDAR: json }).scaling,
+    );
     expect(outcome.plan.active[0]?.name).toBe('From setting');
     const bad = JSON.stringify({ policy: testPolicy, windows: [sale({ timeZone: 'Nope/Nope' })] });
-    await expect(runScheduledScaling(duringSale, recordingLog(), { SALES_CALENDAR: bad })).rejects.toThrow(
-      /unknown time zone/,
-    );
+    await expect(
+      runScheduledScaling(duringSale, recordingLog(), parseConfig({ SALES_CALENDAR: bad }).scaling),
+    ).rejects.toThrow(/unknown time zone/);
   });
 });

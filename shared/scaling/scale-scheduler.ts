@@ -9,7 +9,7 @@ import {
   type ScaledResource,
 } from './capacity-plan';
 import { type Capacity, parseCalendar, type SalesCalendar } from './sales-calendar';
-import { parseScalingSettings } from './scaling-settings';
+import type { ScalingSettings } from './scaling-settings';
 
 /** What a target says about the changes it made (warnings worth an operator's eye). */
 export interface ApplyReport {
@@ -127,16 +127,15 @@ export async function runScaleScheduler(input: SchedulerInput): Promise<Schedule
 }
 
 /**
- * What the timer trigger calls: settings and calendar from the environment, the Azure
+ * What the timer trigger calls: settings from the config, the calendar from them, the Azure
  * adapter only when a target is configured (imported lazily so local runs and cold starts
  * never load the management SDKs).
  */
 export async function runScheduledScaling(
   now: Date,
   log: SchedulerLog,
-  env: Record<string, string | undefined> = process.env,
+  settings: ScalingSettings,
 ): Promise<SchedulerOutcome> {
-  const settings = parseScalingSettings(env);
   const calendar = parseCalendar(settings.calendarJson ? JSON.parse(settings.calendarJson) : bundledCalendar);
   let target: CapacityTarget | undefined;
   if (settings.target && !settings.paused) {

@@ -5,7 +5,7 @@ import { azureRoles, type RoleDefinition, roleAllows } from '../../bicep/azure-r
 import { type BicepValue, bicepDir, isExpr, loadBicepFiles, loadParamFile } from '../../bicep/bicep-model';
 import { scaleOperations } from './azure-capacity-target';
 import { cosmosInstantCeiling, parseCalendar } from './sales-calendar';
-import { scalingSettingDefaults } from './scaling-settings';
+import { scalingSettingNames } from './scaling-settings';
 
 // What the scale-scheduler needs from bicep/: its settings, its roles at the narrowest scope,
 // the rolling site-update strategy, and a calendar baseline that matches what Bicep deploys.
@@ -39,7 +39,7 @@ describe('the scale-scheduler in bicep/', () => {
     expect(text(appSettings.SCALE_SQL_DATABASE_NAME)).toBe(
       "(salesScalingEnabled && useAzureSql) ? sql!.outputs.databaseName : ''",
     );
-    for (const name of Object.keys(scalingSettingDefaults)) expect(Object.keys(appSettings)).toContain(name);
+    for (const name of scalingSettingNames) expect(Object.keys(appSettings)).toContain(name);
     expect(files.get('modules/sql.bicep')!.outputs.get('serverName')).toEqual({ expr: 'server.name' });
   });
 

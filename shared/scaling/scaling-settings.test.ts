@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseScalingSettings, ScalingSettingsError } from './scaling-settings';
+import { ConfigError, parseConfig } from '../platform/config';
+
+const parseScalingSettings = (env: Record<string, string>) => parseConfig(env).scaling;
 
 const target = {
   SCALE_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000001',
@@ -8,7 +10,7 @@ const target = {
   SCALE_COSMOS_ACCOUNT_NAME: 'cosmos-shop-prod',
 };
 
-describe('parseScalingSettings', () => {
+describe('the scaling settings, in the one config parse', () => {
   it('has no target with the local defaults', () => {
     expect(parseScalingSettings({})).toEqual({ target: undefined, calendarJson: '', paused: false });
   });
@@ -29,9 +31,7 @@ describe('parseScalingSettings', () => {
 
   it('rejects a half-configured target, naming what is missing', () => {
     expect(() => parseScalingSettings({ ...target, SCALE_COSMOS_ACCOUNT_NAME: ' ' })).toThrow(
-      new ScalingSettingsError(
-        'Scale target is incomplete: set SCALE_COSMOS_ACCOUNT_NAME (or leave all four blank).',
-      ),
+      new ConfigError('Scale target is incomplete: set SCALE_COSMOS_ACCOUNT_NAME (or leave all four blank).'),
     );
   });
 

@@ -1,26 +1,27 @@
 /**
- * Settings the scale-scheduler reads. Parsed from an env-like record so it is testable;
- * TODO(wiring): fold into shared/platform/config.ts (AppConfig.scaling) once the core owns it.
- * A blank target means "no Azure target": locally the scheduler only logs the plan.
+ * The scale-scheduler's settings, parsed as part of the one config parse (shared/platform/config.ts
+ * reads the values, with their defaults, and puts the result in `AppConfig.scaling`). A blank
+ * target means "no Azure target": locally the scheduler only logs the plan.
  */
 
-export const scalingSettingDefaults = {
-  SCALE_SUBSCRIPTION_ID: '',
-  SCALE_RESOURCE_GROUP: '',
-  SCALE_FUNCTION_APP_NAME: '',
-  SCALE_COSMOS_ACCOUNT_NAME: '',
+/** The settings read here; their defaults live with every other setting in config.ts. */
+export const scalingSettingNames = [
+  'SCALE_SUBSCRIPTION_ID',
+  'SCALE_RESOURCE_GROUP',
+  'SCALE_FUNCTION_APP_NAME',
+  'SCALE_COSMOS_ACCOUNT_NAME',
   /** The Azure SQL logical server's name (not its FQDN) and database; both blank: SQL is not scaled. */
-  SCALE_SQL_SERVER_NAME: '',
-  SCALE_SQL_DATABASE_NAME: '',
+  'SCALE_SQL_SERVER_NAME',
+  'SCALE_SQL_DATABASE_NAME',
   /** Calendar JSON text; Bicep sets it from bicep/sales-calendar.json. Blank: the bundled file. */
-  SALES_CALENDAR: '',
+  'SALES_CALENDAR',
   /** On-call switch: 'true' stops the scheduler from changing anything (it still logs the plan). */
-  SCALE_PAUSED: 'false',
-  COSMOS_DATABASE: 'shop',
-  COSMOS_PRODUCTS_CONTAINER: 'products',
-} as const;
+  'SCALE_PAUSED',
+  'COSMOS_DATABASE',
+  'COSMOS_PRODUCTS_CONTAINER',
+] as const;
 
-export type ScalingSettingName = keyof typeof scalingSettingDefaults;
+export type ScalingSettingName = (typeof scalingSettingNames)[number];
 
 export interface AzureSqlScaleTarget {
   serverName: string;
@@ -49,12 +50,6 @@ export class ScalingSettingsError extends Error {
   override name = 'ScalingSettingsError';
 }
 
-type Env = Record<string, string | undefined>;
-
-function read(env: Env, name: ScalingSettingName): string {
-  return (env[name] ?? scalingSettingDefaults[name]).trim();
-}
-
 const TARGET_NAMES = [
   'SCALE_SUBSCRIPTION_ID',
   'SCALE_RESOURCE_GROUP',
@@ -64,19 +59,20 @@ const TARGET_NAMES = [
 
 const SQL_NAMES = ['SCALE_SQL_SERVER_NAME', 'SCALE_SQL_DATABASE_NAME'] as const;
 
-export function parseScalingSettings(env: Env = process.env): ScalingSettings {
-  const paused = read(env, 'SCALE_PAUSED');
+/** `setting` gives a setting's value (trimmed, its default when unset). */
+export function parseScalingSettings(setting: (name: ScalingSettingName) => string): ScalingSettings {
+  const paused = setting('SCALE_PAUSED');
   if (paused !== 'true' && paused !== 'false') {
     throw new ScalingSettingsError(`SCALE_PAUSED must be 'true' or 'false', got '${paused}'.`);
   }
-  const missing = TARGET_NAMES.filter((name) => read(env, name) === '');
+  const missing = TARGET_NAMES.filter((name) => setting(name) === '');
   // All four or none: a half-configured target would scale one resource and not the other.
   if (missing.length > 0 && missing.length < TARGET_NAMES.length) {
     throw new ScalingSettingsError(
       `Scale target is incomplete: set ${missing.join(', ')} (or leave all four blank).`,
     );
   }
-  const sqlMissing = SQL_NAMES.filter((name) => read(env, name) === '');
+  const sqlMissing = SQL_NAMES.filter((name) => setting(name) === '');
   if (sqlMissing.length === 1) {
     throw new ScalingSettingsError(
       `SQL scale target is incomplete: set ${sqlMissing[0]} (or leave both SCALE_SQL_* blank).`,
@@ -84,7 +80,7 @@ export function parseScalingSettings(env: Env = process.env): ScalingSettings {
   }
   const sql =
     sqlMissing.length === 0
-      ? { serverName: read(env, 'SCALE_SQL_SERVER_NAME'), databaseName: read(env, 'SCALE_SQL_DATABASE_NAME') }
+      ? { serverName: setting('SCALE_SQL_SERVER_NAME'), databaseName: setting('SCALE_SQL_DATABASE_NAME') }
       : undefined;
   if (sql && missing.length > 0) {
     throw new ScalingSettingsError(
@@ -94,14 +90,14 @@ export function parseScalingSettings(env: Env = process.env): ScalingSettings {
   const target =
     missing.length === 0
       ? {
-          subscriptionId: read(env, 'SCALE_SUBSCRIPTION_ID'),
-          resourceGroup: read(env, 'SCALE_RESOURCE_GROUP'),
-          functionAppName: read(env, 'SCALE_FUNCTION_APP_NAME'),
-          cosmosAccountName: read(env, 'SCALE_COSMOS_ACCOUNT_NAME'),
-          cosmosDatabase: read(env, 'COSMOS_DATABASE'),
-          cosmosContainer: read(env, 'COSMOS_PRODUCTS_CONTAINER'),
+          subscriptionId: setting('SCALE_SUBSCRIPTION_ID'),
+          resourceGroup: setting('SCALE_RESOURCE_GROUP'),
+          functionAppName: setting('SCALE_FUNCTION_APP_NAME'),
+          cosmosAccountName: setting('SCALE_COSMOS_ACCOUNT_NAME'),
+          cosmosDatabase: setting('COSMOS_DATABASE'),
+          cosmosContainer: setting('COSMOS_PRODUCTS_CONTAINER'),
           sql,
         }
       : undefined;
-  return { target, calendarJson: read(env, 'SALES_CALENDAR'), paused: paused === 'true' };
+  return { target, calendarJson: setting('SALES_CALENDAR'), paused: paused === 'true' };
 }
