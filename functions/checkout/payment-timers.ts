@@ -28,6 +28,10 @@ export const recoverPaymentsFunction = timerFunction({
     const result = await recoverStuckPayments(checkoutDeps(s), new Date());
     if (result.settled > 0) context.log(`recovered ${result.settled} stuck payments`);
     for (const refused of result.refused) context.warn(refused.message);
+    if (result.deferred.length > 0)
+      context.warn(
+        `payment provider unsure or unreachable for ${result.deferred.length} abandoned order(s), retried next minute: ${result.deferred.join(', ')}`,
+      );
     await applyAftermath(s, result.aftermath, (m) => context.warn(m));
   },
 });
