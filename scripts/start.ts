@@ -23,8 +23,19 @@ async function main(): Promise<void> {
     try {
       azurite = await startLocalAzurite({ blobPort: 10000 });
     } catch (error) {
-      logger('warn', 'Azurite blob port 10000 is busy; using whatever serves it', { error: String(error) });
+      // Another shop (or Azurite) has the well-known port. Nothing `npm start` runs stores blobs
+      // (only Core Tools' `func start` needs AzureWebJobsStorage), so this shop goes without,
+      // and its health does not report someone else's storage as its own.
+      logger(
+        'warn',
+        'Azurite blob port 10000 is taken (another shop?): this shop runs without blob storage',
+        {
+          error: String(error),
+        },
+      );
     }
+  }
+  if (azurite) {
     services.extraHealthChecks = {
       storage: {
         critical: false,
@@ -50,6 +61,14 @@ async function main(): Promise<void> {
     port: config.port,
     logger,
     staticDir,
+  }).catch(async (error: unknown) => {
+    if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    console.error(
+      `Port ${config.port} is already in use (another shop, or \`func start\`?). Stop it, or start this shop on another port: PORT=${config.port + 1} npm start (PORT=0 picks a free one).`,
+    );
+    await services.close();
+    await azurite?.close();
+    process.exit(1);
   });
 
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
