@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { address, visa } from '../../test/support/pay-now';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 
@@ -28,14 +28,16 @@ function client(token: string) {
   };
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Waits for what a consumer does after the response: `probe` gives it once it is there. */
+function until<T>(probe: () => Promise<T | undefined>, timeout = 5_000): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const value = await probe();
+      expect(value).toBeDefined();
+      return value as T;
+    },
+    { timeout, interval: 50 },
+  );
 }
 
 const stock = (sku: string) =>

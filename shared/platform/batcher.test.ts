@@ -12,6 +12,7 @@ function recordingBatcher(options: { maxInFlight: number; maxBatch: number }) {
   const statements: number[][] = [];
   let running = 0;
   let mostRunning = 0;
+  // A statement's running time (not a wait for something): long enough for callers to queue behind it.
   const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
   const batched = createBatcher<Job, string>({
     ...options,

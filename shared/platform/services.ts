@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { createRemoteJWKSet } from 'jose';
-import type { LocalBus } from '../adapters/bus/local-bus';
+import type { BusClock, LocalBus } from '../adapters/bus/local-bus';
 import type { Cache } from '../adapters/cache/cache.port';
 import { CacheAside } from '../adapters/cache/cache-aside';
 import { SqlInvalidationLog } from '../adapters/cache/invalidation-log';
@@ -53,6 +53,8 @@ export interface ServiceOptions {
   topology?: Topology;
   /** Local bus peek-lock duration (tests shorten it to prove redelivery). */
   busLockDurationMs?: number;
+  /** Local bus time (tests move it forward instead of sleeping); the system clock by default. */
+  busClock?: BusClock;
 }
 
 export async function createServices(config: AppConfig, options: ServiceOptions = {}): Promise<Services> {
@@ -161,7 +163,10 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
       if (sqlStore.dialect !== 'postgres') throw new Error('The local bus needs PostgreSQL or PGlite.');
       const { LocalBus } = await import('../adapters/bus/local-bus');
       const { LocalBusDeadLetterQueue } = await import('../adapters/bus/local-bus-dead-letters');
-      localBus = await LocalBus.open(sqlStore.db, topology, { lockDurationMs: options.busLockDurationMs });
+      localBus = await LocalBus.open(sqlStore.db, topology, {
+        lockDurationMs: options.busLockDurationMs,
+        clock: options.busClock,
+      });
       bus = localBus;
       deadLetters = new LocalBusDeadLetterQueue(localBus);
     }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { allFunctions } from '../../functions/definitions';
+import type { BusClock } from '../../shared/adapters/bus/local-bus';
 import { demoStartingStock, generateCatalogue } from '../../shared/catalogue/demo-catalogue';
 import type { Product } from '../../shared/catalogue/product';
 import type { Role } from '../../shared/identity/principal';
@@ -22,6 +23,8 @@ export interface TestShopOptions {
   definitions?: FunctionDefinition[];
   topology?: Topology;
   busLockDurationMs?: number;
+  /** The local bus's clock (test/support/manual-clock.ts), to advance instead of sleeping. */
+  busClock?: BusClock;
   /**
    * The shop's subscriptions back off for minutes before dead-lettering (`shopTopology`). A test
    * shop (without `topology`) backs off along this schedule instead, by default none: tests that
@@ -68,6 +71,7 @@ export async function startTestShop(options: TestShopOptions = {}): Promise<Test
   const services = await createServices(config, {
     topology,
     busLockDurationMs: options.busLockDurationMs,
+    busClock: options.busClock,
   });
   useServices(services);
   const products = generateCatalogue(options.products ?? 60);

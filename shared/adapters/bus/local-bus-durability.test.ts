@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../../../test/support/test-shop';
 
 const worker = path.resolve('test/support/bus-worker.ts');
@@ -22,12 +22,8 @@ function handled(outFile: string): string[] {
   return fs.existsSync(outFile) ? fs.readFileSync(outFile, 'utf8').split('\n').filter(Boolean) : [];
 }
 
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function until(condition: () => boolean, timeout: number): Promise<void> {
+  return vi.waitFor(() => expect(condition()).toBe(true), { timeout, interval: 50 });
 }
 
 afterAll(() => {

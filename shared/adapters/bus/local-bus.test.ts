@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { manualClock } from '../../../test/support/manual-clock';
 import { createTestDatabase, postgresSkipReason } from '../../../test/support/postgres';
 import { tempDir } from '../../../test/support/test-shop';
 import { openRelationalStore, type RelationalStore } from '../sql/database';
@@ -11,7 +12,6 @@ const topology = {
   // A consumer with a backoff schedule (the shop's is 5 s, 30 s, 2 min; scaled down here).
   r: { w: { maxDeliveryCount: 2, redeliveryScheduleMs: [300, 600] } },
 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function localBusContract(name: string, open: () => Promise<RelationalStore>, skipReason?: string) {
   describe.skipIf(skipReason !== undefined)(
@@ -19,9 +19,12 @@ function localBusContract(name: string, open: () => Promise<RelationalStore>, sk
     () => {
       let store: RelationalStore;
       let bus: LocalBus;
+      // Time on the bus moves only when a test advances it: lock expiry, schedules and backoff
+      // are proved to the millisecond, without sleeping.
+      const clock = manualClock();
       beforeAll(async () => {
         store = await open();
-        bus = await LocalBus.open(store.db, topology, { lockDurationMs: 300 });
+        bus = await LocalBus.open(store.db, topology, { lockDurationMs: 300, clock });
       });
       afterAll(async () => {
         await store?.close();
@@ -42,7 +45,9 @@ function localBusContract(name: string, open: () => Promise<RelationalStore>, sk
         await bus.publish('t', [{ messageId: 'x2', subject: 'S', body: {} }]);
         const first = await bus.receive('t', 'a', 1);
         expect(await bus.receive('t', 'a', 1)).toEqual([]);
-        await new Promise((resolve) => setTimeout(resolve, 350));
+        clock.advance(299);
+        expect(await bus.receive('t', 'a', 1)).toEqual([]); // still locked
+        clock.advance(1);
         const second = await bus.receive('t', 'a', 1);
         expect(second[0]?.deliveryCount).toBe(2);
         await bus.complete(first[0]!); // the expired lock no longer settles it
@@ -58,7 +63,7 @@ function localBusContract(name: string, open: () => Promise<RelationalStore>, sk
           { messageId: 'y3', subject: 'S', body: {} },
         ]);
         const batch = await bus.receive('t', 'a', 3);
-        await new Promise((resolve) => setTimeout(resolve, 350));
+        clock.advance(300);
         const relocked = await bus.receive('t', 'a', 1); // y1's lock expired and was taken again
         expect(relocked.map((m) => m.messageId)).toEqual(['y1']);
         await bus.completeAll(batch);
@@ -89,11 +94,16 @@ function localBusContract(name: string, open: () => Promise<RelationalStore>, sk
 
       it('keeps scheduled messages invisible until due', async () => {
         await bus.publish('t', [
-          { messageId: 'x4', subject: 'S', body: {}, scheduledEnqueueTime: new Date(Date.now() + 400) },
+          { messageId: 'x4', subject: 'S', body: {}, scheduledEnqueueTime: new Date(clock.now() + 400) },
         ]);
         expect(await bus.receive('t', 'a', 1)).toEqual([]);
-        await new Promise((resolve) => setTimeout(resolve, 450));
-        expect((await bus.receive('t', 'a', 1))[0]?.messageId).toBe('x4');
+        clock.advance(399);
+        expect(await bus.receive('t', 'a', 1)).toEqual([]);
+        clock.advance(1);
+        const due = await bus.receive('t', 'a', 1);
+        expect(due[0]?.messageId).toBe('x4');
+        await bus.complete(due[0]!);
+        for (const m of await bus.receive('t', 'b', 10)) await bus.complete(m);
       });
 
       it('backs off along the schedule (same message id, fresh delivery count), then abandons to the dead letters', async () => {
@@ -101,7 +111,6 @@ function localBusContract(name: string, open: () => Promise<RelationalStore>, sk
         const first = (await bus.receive('r', 'w', 1))[0]!;
         expect([first.deliveryCount, first.redeliveries]).toEqual([1, 0]);
         expect(bus.redeliveryDelayMs('r', 'w', first.redeliveries)).toBe(300);
-        const started = Date.now();
         expect(await bus.redeliverLater('r', first, 300)).toBe(true);
         expect(await bus.redeliverLater('r', first, 300)).toBe(false); // its lock is gone
         expect(await bus.receive('r', 'w', 1)).toEqual([]); // held for the backoff
@@ -109,24 +118,17 @@ function localBusContract(name: string, open: () => Promise<RelationalStore>, sk
         await bus.publish('r', [{ messageId: 'r1', subject: 'S', body: { n: 1 } }]);
         expect((await bus.depth())['r/w']).toBe(1);
 
-        let second = (await bus.receive('r', 'w', 1))[0];
-        while (!second) {
-          await sleep(25);
-          second = (await bus.receive('r', 'w', 1))[0];
-        }
-        expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+        clock.advance(299);
+        expect(await bus.receive('r', 'w', 1)).toEqual([]); // not a millisecond early
+        clock.advance(1);
+        const second = (await bus.receive('r', 'w', 1))[0]!;
         expect(second).toMatchObject({ messageId: 'r1', deliveryCount: 1, redeliveries: 1, body: { n: 1 } });
         expect(bus.redeliveryDelayMs('r', 'w', second.redeliveries)).toBe(600);
-        const secondAt = Date.now();
         await bus.redeliverLater('r', second, 600);
-        await sleep(300);
+        clock.advance(599);
         expect(await bus.receive('r', 'w', 1)).toEqual([]);
-        let third = (await bus.receive('r', 'w', 1))[0];
-        while (!third) {
-          await sleep(25);
-          third = (await bus.receive('r', 'w', 1))[0];
-        }
-        expect(Date.now() - secondAt).toBeGreaterThanOrEqual(600);
+        clock.advance(1);
+        const third = (await bus.receive('r', 'w', 1))[0]!;
         expect(third).toMatchObject({ messageId: 'r1', deliveryCount: 1, redeliveries: 2 });
         // The schedule is used up: the broker's own immediate redelivery and dead-lettering.
         expect(bus.redeliveryDelayMs('r', 'w', third.redeliveries)).toBeUndefined();

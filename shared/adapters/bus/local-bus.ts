@@ -18,6 +18,21 @@ export interface ReceivedMessage {
   lockToken: string;
 }
 
+/**
+ * The bus's sense of time: when a lock expires, when a scheduled or backed-off message becomes
+ * visible. Tests pass one they move forward (test/support/manual-clock.ts) instead of sleeping.
+ */
+export interface BusClock {
+  now(): number;
+}
+
+export interface LocalBusOptions {
+  lockDurationMs?: number;
+  clock?: BusClock;
+}
+
+const systemClock: BusClock = { now: () => Date.now() };
+
 export interface DeadLetter {
   seq: number;
   messageId: string;
@@ -40,20 +55,22 @@ export interface DeadLetter {
 export class LocalBus implements EventBus {
   /** Emits the subscription name when a message may be ready, so receivers need not wait a poll. */
   readonly signals = new EventEmitter();
+  private readonly clock: BusClock;
 
   constructor(
     private readonly db: Db,
     private readonly topology: Topology,
-    private readonly options: { lockDurationMs?: number } = {},
+    private readonly options: LocalBusOptions = {},
   ) {
     this.signals.setMaxListeners(100);
+    this.clock = options.clock ?? systemClock;
   }
 
-  static async open(
-    db: Db,
-    topology: Topology,
-    options: { lockDurationMs?: number } = {},
-  ): Promise<LocalBus> {
+  private now(): Date {
+    return new Date(this.clock.now());
+  }
+
+  static async open(db: Db, topology: Topology, options: LocalBusOptions = {}): Promise<LocalBus> {
     await db.schema
       .createTable('local_bus_messages')
       .ifNotExists()
@@ -104,7 +121,7 @@ export class LocalBus implements EventBus {
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
     const subscriptions = this.subscriptionsOf(topic);
     if (subscriptions.length === 0) throw new Error(`Topic '${topic}' has no subscriptions in the topology.`);
-    const now = new Date();
+    const now = this.now();
     const rows = messages.flatMap((message) =>
       subscriptions.map((subscription) => ({
         message_id: message.messageId,
@@ -134,7 +151,7 @@ export class LocalBus implements EventBus {
   async receive(topic: string, subscription: string, max: number): Promise<ReceivedMessage[]> {
     const lockDurationMs = this.options.lockDurationMs ?? 60_000;
     const lockToken = randomUUID();
-    const now = new Date();
+    const now = this.now();
     // One statement picks and locks, so two receivers never take the same message.
     const rows = await this.db
       .updateTable('local_bus_messages')
@@ -207,7 +224,7 @@ export class LocalBus implements EventBus {
     const result = await this.db
       .updateTable('local_bus_messages')
       .set({
-        visible_at: new Date(Date.now() + delayMs),
+        visible_at: new Date(this.clock.now() + delayMs),
         delivery_count: 0,
         redeliveries: sql`redeliveries + 1`,
         lock_token: null,
@@ -227,7 +244,7 @@ export class LocalBus implements EventBus {
       .set(
         dead
           ? { state: 'dead', dead_letter_reason: reason.slice(0, 2000), lock_token: null }
-          : { visible_at: new Date(), lock_token: null },
+          : { visible_at: this.now(), lock_token: null },
       )
       .where('seq', '=', message.seq)
       .where('lock_token', '=', message.lockToken)
@@ -264,7 +281,7 @@ export class LocalBus implements EventBus {
         state: 'active',
         delivery_count: 0,
         redeliveries: 0,
-        visible_at: new Date(),
+        visible_at: this.now(),
         dead_letter_reason: null,
       })
       .where('seq', '=', seq)

@@ -67,6 +67,7 @@ function fakeClient(statuses: Array<EmailSendResponse['status']> = []) {
       return {
         pollUntilDone: async () => {
           polls++;
+          // The long-running operation takes a moment (the scenario, not a wait for something).
           await new Promise((resolve) => setTimeout(resolve, 5));
           return result;
         },

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { postgresSkipReason } from '../../../test/support/postgres';
 import {
   createScratchDatabase,
@@ -35,6 +35,7 @@ async function startDelayingProxy(target: URL) {
       s.on('error', () => s.destroy());
     }
     let last = Promise.resolve();
+    // The delay is the scenario (a slow network), not a wait for something to happen.
     const later = (work: () => void) => {
       const wait = delayMs;
       last = last.then(() => new Promise<void>((resolve) => setTimeout(resolve, wait))).then(work);
@@ -145,6 +146,7 @@ describe.skipIf(!adminUrl)(
       });
       await started;
       const closed = store.close();
+      // The transaction commits 200 ms after close() was called: close must wait for it.
       setTimeout(commit, 200);
       await closed;
       await expect(slow).resolves.toBeDefined();
@@ -160,7 +162,11 @@ describe.skipIf(!adminUrl)(
       const queries = Promise.allSettled(
         Array.from({ length: 30 }, () => sql`select pg_sleep(0.1)`.execute(store.db)),
       );
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      // close() once every connection is busy (10 sessions run pg_sleep), so 20 queries wait.
+      await vi.waitFor(async () => expect((await sessionsNow(database)).length).toBe(10), {
+        timeout: 2_000,
+        interval: 5,
+      });
       await store.close();
       const outcomes = await queries;
       const failed = outcomes.filter((o) => o.status === 'rejected');
@@ -192,10 +198,10 @@ describe.skipIf(!adminUrl)(
         [database.name],
       );
       expect(killed.rows.length).toBeGreaterThan(0);
-      const deadline = Date.now() + 5000;
-      while (logged.length < killed.rows.length && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(logged.length).toBe(killed.rows.length);
+      await vi.waitFor(() => expect(logged.length).toBe(killed.rows.length), {
+        timeout: 5_000,
+        interval: 20,
+      });
       expect(logged[0]).toMatchObject({ level: 'warn', fields: { code: '57P01' } });
       // New connections replace them.
       expect((await sql<{ ok: number }>`select 1 as ok`.execute(store.db)).rows).toEqual([{ ok: 1 }]);

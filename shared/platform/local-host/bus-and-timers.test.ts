@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { manualClock } from '../../../test/support/manual-clock';
 import { startTestShop, type TestShop } from '../../../test/support/test-shop';
 import { timerFunction, topicFunction } from '../function-definition';
 
 // Test-only definitions: they prove the host's trigger semantics, not shop behaviour.
-const received: Array<{ id: string; deliveryCount: number; at: number; body: unknown }> = [];
+const received: Array<{ id: string; deliveryCount: number; body: unknown }> = [];
 let failuresLeft = new Map<string, number>();
 let timerRuns: number[] = [];
 
@@ -17,7 +18,6 @@ const definitions = [
       received.push({
         id,
         deliveryCount: Number(context.triggerMetadata?.deliveryCount),
-        at: Date.now(),
         body,
       });
       const left = failuresLeft.get(id) ?? 0;
@@ -43,17 +43,18 @@ const definitions = [
 ];
 
 let shop: TestShop;
-const waitFor = async (condition: () => boolean, timeoutMs = 8_000) => {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
+// The bus's time stands still unless a test moves it (scheduled messages, lock expiry); the
+// host's receivers still poll in real time (every 50 ms in a test shop).
+const clock = manualClock();
+const waitFor = (condition: () => boolean, timeout = 8_000) =>
+  vi.waitFor(() => expect(condition()).toBe(true), { timeout, interval: 25 });
+/** Long enough for the host's receivers to look several times (they poll every 50 ms). */
+const quietWindow = () => new Promise((resolve) => setTimeout(resolve, 300));
 
 beforeAll(async () => {
   shop = await startTestShop({
     products: 0,
+    busClock: clock,
     definitions,
     topology: { 'test-events': { worker: { maxDeliveryCount: 3 }, audit: { maxDeliveryCount: 3 } } },
   });
@@ -67,11 +68,11 @@ describe('local bus delivered by the local host (Service Bus semantics)', () => 
     received.length = 0;
     await shop.services.bus.publish('test-events', [{ messageId: 'm-1', subject: 'Test', body: { n: 1 } }]);
     await waitFor(() => received.some((r) => r.id === 'm-1'));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await quietWindow(); // proves no second delivery follows
+    expect(await shop.services.localBus!.depth()).toEqual({});
     expect(received.filter((r) => r.id === 'm-1')).toEqual([
       expect.objectContaining({ id: 'm-1', deliveryCount: 1, body: { n: 1 } }),
     ]);
-    expect(await shop.services.localBus!.depth()).toEqual({});
   });
 
   it('redelivers after a failure with a higher delivery count, then completes', async () => {
@@ -88,11 +89,10 @@ describe('local bus delivered by the local host (Service Bus semantics)', () => 
     failuresLeft = new Map([['m-3', 99]]);
     await shop.services.bus.publish('test-events', [{ messageId: 'm-3', subject: 'Test', body: { n: 3 } }]);
     await waitFor(() => received.filter((r) => r.id === 'm-3').length === 3);
-    let dead = await shop.services.localBus!.deadLetters();
-    for (let i = 0; i < 40 && dead.length === 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      dead = await shop.services.localBus!.deadLetters();
-    }
+    await expect
+      .poll(() => shop.services.localBus!.deadLetters(), { timeout: 2_000, interval: 25 })
+      .toHaveLength(1);
+    const dead = await shop.services.localBus!.deadLetters();
     expect(dead).toEqual([
       expect.objectContaining({
         messageId: 'm-3',
@@ -101,8 +101,8 @@ describe('local bus delivered by the local host (Service Bus semantics)', () => 
         reason: 'induced failure for m-3',
       }),
     ]);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(received.filter((r) => r.id === 'm-3')).toHaveLength(3); // no fourth attempt
+    await quietWindow(); // proves there is no fourth attempt
+    expect(received.filter((r) => r.id === 'm-3')).toHaveLength(3);
 
     failuresLeft.set('m-3', 0); // "the fault is fixed"
     expect(await shop.services.localBus!.replay(dead[0]!.seq)).toBe(true);
@@ -113,22 +113,25 @@ describe('local bus delivered by the local host (Service Bus semantics)', () => 
 
   it('holds a scheduled message until its enqueue time', async () => {
     received.length = 0;
-    const due = Date.now() + 1_200;
     await shop.services.bus.publish('test-events', [
-      { messageId: 'm-4', subject: 'Test', body: {}, scheduledEnqueueTime: new Date(due) },
+      { messageId: 'm-4', subject: 'Test', body: {}, scheduledEnqueueTime: new Date(clock.now() + 60_000) },
     ]);
+    clock.advance(59_999);
+    await quietWindow(); // proves the receivers leave it alone a millisecond before it is due
+    expect(received.filter((r) => r.id === 'm-4')).toEqual([]);
+    clock.advance(1);
     await waitFor(() => received.some((r) => r.id === 'm-4'));
-    expect(received.find((r) => r.id === 'm-4')!.at).toBeGreaterThanOrEqual(due);
   });
 
   it('ignores a duplicate message id while the first is still held (duplicate detection)', async () => {
     received.length = 0;
-    const later = new Date(Date.now() + 800);
+    const later = new Date(clock.now() + 60_000);
     const message = { messageId: 'm-5', subject: 'Test', body: {}, scheduledEnqueueTime: later };
     await shop.services.bus.publish('test-events', [message]);
     await shop.services.bus.publish('test-events', [message]);
+    clock.advance(60_000);
     await waitFor(() => received.some((r) => r.id === 'm-5'));
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await quietWindow(); // proves the duplicate is not delivered as well
     expect(received.filter((r) => r.id === 'm-5')).toHaveLength(1);
   });
 
@@ -147,7 +150,15 @@ describe('local bus delivered by the local host (Service Bus semantics)', () => 
     // A stale lock token cannot settle the message.
     await bus.complete({ ...locked, lockToken: 'not-the-lock' });
     expect((await bus.depth())['test-events/audit']).toBe(1);
+    // The lock (60 s by default) expires: another receiver gets it, and the first lock is void.
+    clock.advance(59_999);
+    expect(await bus.receive('test-events', 'audit', 5)).toEqual([]);
+    clock.advance(1);
+    const relocked = await bus.receive('test-events', 'audit', 5);
+    expect(relocked).toEqual([expect.objectContaining({ messageId: 'm-6', deliveryCount: 2 })]);
     await bus.complete(locked);
+    expect((await bus.depth())['test-events/audit']).toBe(1);
+    await bus.complete(relocked[0]!);
     expect((await bus.depth())['test-events/audit']).toBeUndefined();
   });
 });
