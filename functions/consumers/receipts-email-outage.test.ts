@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { listOutbox } from '../../shared/adapters/email/outbox-folder-email-sender';
 import type { Db } from '../../shared/adapters/sql/schema';
 import { insertCartLine } from '../../shared/cart/cart.repository';
@@ -18,12 +18,8 @@ const scheduleMs = [250, 1_500, 6_000];
 const outageMs = 4_000;
 const orders = 6;
 
-async function until(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const started = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function until(probe: () => Promise<boolean>, timeout: number): Promise<void> {
+  return vi.waitFor(async () => expect(await probe()).toBe(true), { timeout, interval: 50 });
 }
 
 /** A shopper with one unit in the cart (hold lapsed: Pay Now re-acquires it). */
@@ -141,7 +137,8 @@ for (const { name, env, skipReason } of pgliteAndPostgres()) {
           const outbox = await listOutbox(shop.services.emailOutboxDir!);
           expect(outbox).toHaveLength(orders);
           await until(async () => Object.keys(await shop!.services.localBus!.depth()).length === 0, 10_000);
-          // Nothing is sent again later (a redelivered copy would find the inbox row).
+          // Nothing is sent again later (a redelivered copy would find the inbox row): a window
+          // of ten receiver polls in which nothing may happen.
           await new Promise((resolve) => setTimeout(resolve, 500));
           expect(delivered).toHaveLength(orders);
           if (hangMs > 0) expect(hung).toBeGreaterThanOrEqual(orders);

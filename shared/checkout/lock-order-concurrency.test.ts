@@ -115,6 +115,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL).each(writePaths)(
       const sweeper = async (running: () => boolean) => {
         while (running()) {
           await attempt(() => releaseExpiredHolds({ db }, new Date(Date.now() + 3_600_000), 50));
+          // The sweeper's pace (it runs beside the shoppers), not a wait for something.
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       };
