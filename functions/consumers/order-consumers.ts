@@ -1,10 +1,8 @@
 import { notifierDeps } from '../../shared/cart/cart-deps';
-import {
-  createPickRequest,
-  isOrderPaid,
-  refreshInventoryAfterSale,
-} from '../../shared/fulfilment/order-consumers';
+import { createPickRequest } from '../../shared/fulfilment/pick-request-consumer';
+import { refreshInventoryAfterSale } from '../../shared/inventory/inventory-consumer';
 import { inboxKey } from '../../shared/messaging/inbox-key';
+import { readEvent } from '../../shared/messaging/integration-events';
 import { topicFunction } from '../../shared/platform/function-definition';
 import { services } from '../../shared/platform/services';
 import { metrics } from '../../shared/platform/telemetry';
@@ -15,7 +13,8 @@ export const inventoryConsumerFunction = topicFunction({
   topic: 'orders',
   subscription: 'inventory',
   handler: async (message, context) => {
-    if (!isOrderPaid(message)) return;
+    const event = readEvent(message, ['OrderPaid']);
+    if (!event) return;
     const s = await services();
     await refreshInventoryAfterSale(
       {
@@ -25,8 +24,8 @@ export const inventoryConsumerFunction = topicFunction({
         lowStockThreshold: s.config.lowStockThreshold,
         alert: (m) => context.warn(m),
       },
-      inboxKey(context, message.eventId),
-      message,
+      inboxKey(context, event.eventId),
+      event,
     );
   },
 });
@@ -37,9 +36,11 @@ export const fulfilmentConsumerFunction = topicFunction({
   topic: 'orders',
   subscription: 'fulfilment',
   handler: async (message, context) => {
-    if (!isOrderPaid(message)) return;
+    const event = readEvent(message, ['OrderPaid']);
+    if (!event) return;
     const s = await services();
-    await createPickRequest(s.sql.db, inboxKey(context, message.eventId), message);
-    metrics.ordersPaid.add(1);
+    const outcome = await createPickRequest(s.sql.db, inboxKey(context, event.eventId), event);
+    // Once per paid order: a redelivery or replay of the event finds its claim and is not counted.
+    if (outcome === 'handled') metrics.ordersPaid.add(1);
   },
 });

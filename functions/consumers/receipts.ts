@@ -1,4 +1,5 @@
 import { inboxKey } from '../../shared/messaging/inbox-key';
+import { readEvent } from '../../shared/messaging/integration-events';
 import { sendOrderEmail } from '../../shared/notifications/order-emails.service';
 import { topicFunction } from '../../shared/platform/function-definition';
 import { services } from '../../shared/platform/services';
@@ -9,12 +10,9 @@ export const receiptsConsumerFunction = topicFunction({
   topic: 'orders',
   subscription: 'receipts',
   handler: async (message, context) => {
+    const event = readEvent(message, ['OrderPaid', 'OrderShipped']);
+    if (!event) return;
     const s = await services();
-    const event = (message ?? {}) as { eventId?: string };
-    await sendOrderEmail(
-      { db: s.sql.db, email: s.email },
-      inboxKey(context, event.eventId),
-      message as never,
-    );
+    await sendOrderEmail({ db: s.sql.db, email: s.email }, inboxKey(context, event.eventId), event);
   },
 });

@@ -2,11 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePaths } from '../../test/support/postgres';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 import { notifierDeps } from '../cart/cart-deps';
-import {
-  type InventoryConsumerDeps,
-  type OrderPaidEvent,
-  refreshInventoryAfterSale,
-} from './order-consumers';
+import type { OrderPaid } from '../messaging/integration-events';
+import { type InventoryConsumerDeps, refreshInventoryAfterSale } from './inventory-consumer';
 
 describe.each(writePaths)('the inventory consumer ($path, PGlite)', ({ SQL_PORTABLE_WRITES }) => {
   let shop: TestShop;
@@ -39,11 +36,14 @@ describe.each(writePaths)('the inventory consumer ($path, PGlite)', ({ SQL_PORTA
       lowStockThreshold: 5,
       alert: (message) => alerts.push(message),
     };
-    const event: OrderPaidEvent = {
+    const event: OrderPaid = {
       eventId: 'evt-low-1',
       type: 'OrderPaid',
       orderId: 'ord-low-1',
       userId: 'someone',
+      totalMinor: 2 * product!.priceMinor,
+      currency: 'GBP',
+      paidAt: new Date().toISOString(),
       lines: [
         { productId: product!.id, sku: product!.sku, quantity: 1 },
         { productId: healthy!.id, sku: healthy!.sku, quantity: 1 },

@@ -1,24 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import type { CacheAside } from '../adapters/cache/cache-aside';
 import { writesInOneStatement } from '../adapters/sql/dialect';
-import type { Db } from '../adapters/sql/schema';
 import { invalidateProduct } from '../catalogue/catalogue.service';
 import type { ProductStore } from '../catalogue/product-store.port';
-import { announceStockLevels, type NotifierDeps } from '../inventory/availability-notifier';
-import { readStockLevel, readStockLevelsTogether, type StockLevel } from '../inventory/inventory.repository';
-import { type ClaimStatement, claimOnce, handleOnce } from '../messaging/outbox';
-
-export interface OrderPaidEvent {
-  eventId: string;
-  type: 'OrderPaid';
-  orderId: string;
-  userId: string;
-  lines: Array<{ productId: string; sku: string; quantity: number }>;
-}
-
-export function isOrderPaid(body: unknown): body is OrderPaidEvent {
-  return typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'OrderPaid';
-}
+import { type ClaimStatement, claimOnce, handleOnce } from '../messaging/inbox';
+import type { OrderPaid } from '../messaging/integration-events';
+import { announceStockLevels, type NotifierDeps } from './availability-notifier';
+import { readStockLevel, readStockLevelsTogether, type StockLevel } from './inventory.repository';
 
 export interface InventoryConsumerDeps extends NotifierDeps {
   products: ProductStore;
@@ -34,7 +21,7 @@ export interface InventoryConsumerDeps extends NotifierDeps {
 export async function refreshInventoryAfterSale(
   deps: InventoryConsumerDeps,
   messageId: string,
-  event: OrderPaidEvent,
+  event: OrderPaid,
 ): Promise<'handled' | 'duplicate'> {
   if (writesInOneStatement(deps.db)) return refreshThenClaim(deps, messageId, event);
   const levels: StockLevel[] = [];
@@ -99,7 +86,7 @@ const lowStockFlags: ClaimStatement = {
 async function refreshThenClaim(
   deps: InventoryConsumerDeps,
   messageId: string,
-  event: OrderPaidEvent,
+  event: OrderPaid,
 ): Promise<'handled' | 'duplicate'> {
   const levels = await readStockLevelsTogether(
     deps.db,
@@ -114,52 +101,4 @@ async function refreshThenClaim(
   });
   if (outcome === 'handled') await afterClaim(deps, levels);
   return outcome;
-}
-
-/** PostgreSQL: with the claim, the pick request (`id`, `order_id`). */
-const pickRequests: ClaimStatement = {
-  consumer: 'fulfilment',
-  fields: 'id varchar, order_id varchar',
-  writes: `requested as (
-    insert into fulfilment_requests (id, order_id, status, carrier, tracking_number, created_at, shipped_at)
-    select id, order_id, 'pending', null, null, processed_at, null from mine
-    on conflict (order_id) do nothing
-  )`,
-};
-
-/** The `fulfilment` subscription: one warehouse pick request per paid order. */
-export async function createPickRequest(
-  db: Db,
-  messageId: string,
-  event: OrderPaidEvent,
-): Promise<'handled' | 'duplicate'> {
-  const id = `fr_${randomBytes(8).toString('hex')}`;
-  const now = new Date();
-  if (writesInOneStatement(db)) {
-    return claimOnce(db, pickRequests, {
-      messageId,
-      fields: { id, order_id: event.orderId },
-      keys: [`order:${event.orderId}`],
-    });
-  }
-  return handleOnce(db, 'fulfilment', messageId, async (trx) => {
-    const existing = await trx
-      .selectFrom('fulfilment_requests')
-      .select('id')
-      .where('order_id', '=', event.orderId)
-      .executeTakeFirst();
-    if (existing) return; // a replayed or re-published event for the same order
-    await trx
-      .insertInto('fulfilment_requests')
-      .values({
-        id,
-        order_id: event.orderId,
-        status: 'pending',
-        carrier: null,
-        tracking_number: null,
-        created_at: now,
-        shipped_at: null,
-      })
-      .execute();
-  });
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseTarget, pgliteAndPostgres } from '../../test/support/postgres';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
-import { type ClaimStatement, claimOnce } from './outbox';
+import { type ClaimStatement, claimOnce } from './inbox';
 
 // A consumer of its own, writing what it claims into low_stock_alerts (any table would do).
 const flags: ClaimStatement = {

@@ -1,6 +1,7 @@
 import { writesInOneStatement } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
-import { type ClaimStatement, claimOnce, handleOnce } from '../messaging/outbox';
+import { type ClaimStatement, claimOnce, handleOnce } from '../messaging/inbox';
+import type { OrderPaid, OrderShipped } from '../messaging/integration-events';
 import {
   findOrderForMessage,
   markReceiptSent,
@@ -72,30 +73,34 @@ async function sendWithin(email: EmailSender, message: EmailMessage): Promise<vo
 export async function sendOrderEmail(
   deps: { db: Db; email: EmailSender },
   messageId: string,
-  event: { type?: unknown; orderId?: unknown; carrier?: unknown; trackingNumber?: unknown },
+  event: OrderPaid | OrderShipped,
 ): Promise<'handled' | 'duplicate' | 'ignored'> {
-  if (typeof event.orderId !== 'string') return 'ignored';
-  if (event.type !== 'OrderPaid' && event.type !== 'OrderShipped') return 'ignored';
+  const { orderId } = event;
   // The inbox is checked before sending: a redelivered message must not send the email again.
-  const found = await findOrderForMessage(deps.db, event.orderId, { consumer: 'receipts', messageId });
+  const found = await findOrderForMessage(deps.db, orderId, { consumer: 'receipts', messageId });
   if (found?.handled) return 'duplicate';
   if (!found?.order.email) return 'ignored';
-  const order = orderForEmail(found, {
-    ...(typeof event.carrier === 'string' ? { carrier: event.carrier } : {}),
-    ...(typeof event.trackingNumber === 'string' ? { trackingNumber: event.trackingNumber } : {}),
-  });
   const paid = event.type === 'OrderPaid';
+  const order = orderForEmail(
+    found,
+    event.type === 'OrderShipped'
+      ? {
+          ...(event.carrier !== null ? { carrier: event.carrier } : {}),
+          ...(event.trackingNumber !== null ? { trackingNumber: event.trackingNumber } : {}),
+        }
+      : {},
+  );
   if (!(paid && found.order.receipt_sent_at))
     await sendWithin(deps.email, paid ? receiptEmail(order) : shippingEmail(order));
   if (writesInOneStatement(deps.db)) {
     return claimOnce(deps.db, receiptSent, {
       messageId,
-      fields: { order_id: event.orderId, paid },
-      keys: [`order:${event.orderId}`],
+      fields: { order_id: orderId, paid },
+      keys: [`order:${orderId}`],
     });
   }
   return handleOnce(deps.db, 'receipts', messageId, async (trx) => {
-    if (paid) await markReceiptSent(trx, event.orderId as string);
+    if (paid) await markReceiptSent(trx, orderId);
   });
 }
 

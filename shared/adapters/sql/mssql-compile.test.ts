@@ -115,7 +115,10 @@ async function runEveryStoreQuery(db: ReturnType<typeof mssqlRecorder>['db']) {
   await markReceiptSent(db, 'o-1');
   await findStuckOrders(db, new Date(), 200);
   await returnSoldUnitsToHolds(db, 'SKU-1', 1);
-  await addToOutbox(db, newEvent('orders', 'OrderPaid', 'o-1', { orderId: 'o-1' }));
+  await addToOutbox(
+    db,
+    newEvent('orders', 'OrderShipped', 'o-1', { orderId: 'o-1', carrier: null, trackingNumber: null }),
+  );
   await findOrderForMessage(db, 'o-1', { consumer: 'receipts', messageId: 'm-1' });
   await relayOutbox(db, { publish: async () => {}, close: async () => {} });
   // the cache's durable invalidation log (update, then insert: the recorder updates no row)
