@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { postalCodeMessage, postalCodePattern } from './postal-code';
 
 /**
  * ISO 3166-1 alpha-2: the 249 officially assigned codes (ISO 3166 Maintenance Agency). A
@@ -93,7 +94,7 @@ export const checkoutRequestSchema = z.object({
     postalCode: z
       .string({ message: 'postal code is required' })
       .trim()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9 -]{1,9}$/, 'postal code must be 2-10 letters, digits, spaces or dashes'),
+      .regex(postalCodePattern, postalCodeMessage),
     country: z
       .string({ message: 'country is required' })
       .trim()

@@ -5,6 +5,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Product } from '../../shared/catalogue/product';
+import { postalCodeMessage } from '../../shared/checkout/postal-code';
+import type { OrderView as Order } from '../../shared/orders/orders.repository';
 import { startTestShop, type TestShop } from '../support/test-shop';
 import {
   ensureWebBuilt,
@@ -434,6 +436,91 @@ describe.skipIf(!hasChromium)(
         await fetch(`${shop.url}/api/orders`, { headers: { authorization: `Bearer ${token}` } })
       ).json()) as { items: unknown[] };
       expect(orders.items).toHaveLength(1);
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    // PayPal's JS SDK cannot load here (no internet): a stand-in SDK is served at its address, and
+    // /client-config is given a client id. The order then goes to the real local API, whose
+    // sandbox gateway captures PayPal order ids named PAYPAL-APPROVED-....
+    const fakePayPalSdk = `window.paypal = {
+      Buttons(options) {
+        return {
+          render(container) {
+            const button = document.createElement('button');
+            button.type = 'button';
+            button.textContent = 'PayPal (stand-in)';
+            button.setAttribute('data-testid', 'paypal-stand-in');
+            button.onclick = async () => {
+              const orderID = await options.createOrder({}, {
+                order: { create: async () => 'PAYPAL-APPROVED-' + Math.random().toString(36).slice(2) },
+              });
+              await options.onApprove({ orderID });
+            };
+            container.appendChild(button);
+            return Promise.resolve();
+          },
+          close() { return Promise.resolve(); },
+        };
+      },
+    };`;
+
+    it("PayPal (SDK faked: no internet here): an address edited after the button appeared is the one the order ships to; an 11-character postal code is refused with the server's message", async () => {
+      const product = takeProduct();
+      const { context, page, errors } = await newShopper(browser, shop.url);
+      const sdkRequests: string[] = [];
+      await page.route('https://www.paypal.com/sdk/js**', (route) => {
+        sdkRequests.push(route.request().url());
+        return route.fulfill({ contentType: 'text/javascript', body: fakePayPalSdk });
+      });
+      await page.route('**/api/client-config', async (route) => {
+        const response = await route.fetch();
+        const config = (await response.json()) as Record<string, unknown>;
+        await route.fulfill({ response, json: { ...config, paypalClientId: 'sb-browser-test' } });
+      });
+      await signIn(page, 'Pat Pal');
+      await addToCart(page, product);
+      await page.goto('/checkout');
+      await fillShipping(page);
+      await page.locator('input[name="method"][value="paypal"]').check();
+      const paypalButton = page.getByTestId('paypal-stand-in');
+      await paypalButton.waitFor();
+      expect(sdkRequests).toHaveLength(1);
+      expect(sdkRequests[0]).toContain('client-id=sb-browser-test');
+      await expect(payButton(page).count()).resolves.toBe(0);
+
+      // the server allows 2-10 characters: the form refuses 11 with the server's words
+      const postal = page.getByLabel('Postal code');
+      await postal.fill('ABCDE-FGHIJ');
+      await postal.blur();
+      await expect(page.locator('#ship-postalCode-error').textContent()).resolves.toBe(postalCodeMessage);
+      await expect(postal.getAttribute('aria-invalid')).resolves.toBe('true');
+
+      // edited after the button rendered: the order must carry these, not the first ones
+      const edited = {
+        name: 'Sherlock Holmes',
+        line1: '221B Baker Street',
+        city: 'Westminster',
+        postalCode: 'NW1 6XE',
+      };
+      await postal.fill(edited.postalCode);
+      await page.locator('#ship-postalCode-error').waitFor({ state: 'detached' });
+      await page.getByLabel('Full name').fill(edited.name);
+      await page.getByLabel('Address', { exact: true }).fill(edited.line1);
+      await page.getByLabel('City').fill(edited.city);
+      await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header, where it belongs
+      await screenshot(page, 'checkout-paypal-desktop');
+      await paypalButton.click();
+      await page.getByTestId('confirmation').waitFor();
+      const orderId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+      const token = await shop.token('pat-pal');
+      const order = (await (
+        await fetch(`${shop.url}/api/orders/${encodeURIComponent(orderId)}`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).json()) as Order;
+      expect(order.status).toBe('paid');
+      expect(order.shippingAddress).toEqual({ ...edited, line2: '', country: 'GB' });
       expect(errors).toEqual([]);
       await context.close();
     });

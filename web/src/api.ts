@@ -1,68 +1,42 @@
-// The storefront's view of the public API (docs/api.md).
+// The storefront's view of the public API (docs/api.md). Its shapes are taken from the server
+// code that produces them (type-only imports: none of that code is bundled), so the SPA and the
+// API cannot drift apart; only answers the server builds inline are declared here.
 import type { CartLineView, CartView } from '../../shared/cart/cart.service';
+import type { ProductSummary as CatalogueProductSummary } from '../../shared/catalogue/catalogue.service';
+import type { ProductView } from '../../shared/catalogue/product';
 import type { CheckoutRequest } from '../../shared/checkout/checkout-request';
+import type { AvailabilityMessage } from '../../shared/inventory/availability-notifier';
 import type {
   OrderLineView,
   OrderSummary,
   OrderView,
   ShippingAddressView,
 } from '../../shared/orders/orders.repository';
+import type { Negotiated } from '../../shared/realtime/realtime-hub.port';
+import type { SearchResult } from '../../shared/search/search-index.port';
 
 export const API_BASE = '/api';
 
-export type AttributeValue = string | number | boolean | string[];
+export type ProductSummary = CatalogueProductSummary;
+export type Product = ProductView;
+export type { Negotiated, OrderSummary, SearchResult };
+/** `GET /products/{id}/availability` answers with the fields the live push carries. */
+export type Availability = Pick<AvailabilityMessage, 'productId' | 'available' | 'updatedAt'>;
+export type CartLine = CartLineView;
+export type Cart = CartView;
+export type ShippingAddress = ShippingAddressView;
+export type PaymentInput = CheckoutRequest['payment'];
+export type OrderStatus = OrderView['status'];
+export type OrderLine = OrderLineView;
+export type Order = OrderView;
 
-export interface ProductSummary {
-  id: string;
-  name: string;
-  brand: string;
-  category: string;
-  priceMinor: number;
-  currency: string;
-  imageUrl: string;
-  score?: number;
-}
-
-export interface Product extends ProductSummary {
-  sku: string;
-  description: string;
-  attributes: Record<string, AttributeValue>;
-  createdAt: string;
-  updatedAt: string;
-  available: number;
-  availableUpdatedAt: string;
-}
-
+/** A page of a list (`/products`, `/orders`): built inline by each list's handler. */
 export interface Page<T> {
   items: T[];
   continuationToken: string | null;
 }
 
-export interface Availability {
-  productId: string;
-  available: number;
-  updatedAt: string;
-}
-
-export interface FacetValue {
-  value: string;
-  count: number;
-}
-
-export interface SearchResult {
-  total: number;
-  page: number;
-  pageSize: number;
-  items: ProductSummary[];
-  facets: Record<string, FacetValue[]>;
-}
-
-export interface Negotiated {
-  url: string;
-  transport: 'websocket';
-  groups: string[];
-}
-
+/** `GET /client-config` (functions/config/client-config.ts builds it inline). */
 export type AuthConfig =
   | { mode: 'local' }
   | { mode: 'entra'; authority: string; clientId: string; scopes: string[] };
@@ -75,25 +49,7 @@ export interface ClientConfig {
   cartHoldMinutes: number;
 }
 
-export interface Me {
-  userId: string;
-  email: string;
-  name: string;
-  roles: string[];
-  createdAt: string;
-}
-
-// The API's shapes, taken from the server code that produces them (type-only imports: none of
-// that code is bundled), so the SPA and the API cannot drift apart.
-export type CartLine = CartLineView;
-export type Cart = CartView;
-export type ShippingAddress = ShippingAddressView;
-export type PaymentInput = CheckoutRequest['payment'];
-export type OrderStatus = OrderView['status'];
-export type { OrderSummary };
-export type OrderLine = OrderLineView;
-export type Order = OrderView;
-
+/** The 202 answer of `POST /checkout` when the bank wants the buyer (checkout.service.ts). */
 export interface RequiresAction {
   status: 'requires_action';
   order: Order;

@@ -1,0 +1,34 @@
+import type { ComponentChildren } from 'preact';
+import type { Cart } from '../api';
+import { Price } from '../components';
+
+/** The cart's lines and total beside the form; `children` (the pay button, status) go below. */
+export function OrderSummary({ cart, children }: { cart: Cart; children?: ComponentChildren }) {
+  return (
+    <aside class="summary" aria-labelledby="order-summary-heading">
+      <h2 id="order-summary-heading">Order summary</h2>
+      <ul class="summary-lines">
+        {cart.lines.map((line) => (
+          <li key={line.productId}>
+            <span>
+              {line.quantity} × {line.name}
+            </span>
+            <Price minor={line.lineTotalMinor} currency={line.currency} />
+          </li>
+        ))}
+      </ul>
+      <dl>
+        <div class="total">
+          <dt>Total</dt>
+          <dd>
+            <Price minor={cart.totalMinor} currency={cart.currency} />
+          </dd>
+        </div>
+      </dl>
+      {children}
+      <a href="/cart" class="small">
+        Back to cart
+      </a>
+    </aside>
+  );
+}
