@@ -12,7 +12,7 @@ const azureSqlPathFiles = [
   'functions/cart/cart-http.test.ts',
   'functions/checkout/checkout-journey.test.ts',
   'functions/webhooks/payment-webhooks.test.ts',
-  'shared/cart/cart-concurrency.test.ts',
+  'shared/cart/cart-writes.test.ts',
   'shared/checkout/price-rule.test.ts',
   'shared/fulfilment/order-consumers.test.ts',
   'shared/orders/orders-for-messages.test.ts',

@@ -5,6 +5,7 @@ import type { CartDeps } from './cart.service';
 export function cartDeps(s: Services): CartDeps {
   return {
     db: s.sql.db,
+    writes: s.cartWrites,
     catalogue: { products: s.products, db: s.sql.db, cache: s.cache },
     settings: { holdMinutes: s.config.cart.holdMinutes, maxLineQuantity: s.config.cart.maxLineQuantity },
   };

@@ -9,7 +9,8 @@ import { LocalIssuer, localIssuerName } from '../adapters/identity/local-issuer'
 import type { ConfiguredPaymentGateway } from '../adapters/payments/create-payment-gateway';
 import type { LocalRealtimeHub } from '../adapters/realtime/local-realtime-hub';
 import type { RelationalStore } from '../adapters/sql/database';
-import { usePortableWrites } from '../adapters/sql/dialect';
+import { usePortableWrites, writesInOneStatement } from '../adapters/sql/dialect';
+import { type CartWrites, portableCartWrites, postgresCartWrites } from '../cart/cart-writes';
 import type { ProductStore } from '../catalogue/product-store.port';
 import { createTokenVerifier, type TokenVerifier } from '../identity/token-verifier';
 import type { DeadLetterQueue } from '../messaging/dead-letters.port';
@@ -25,6 +26,8 @@ import { createLogger } from './logging';
 export interface Services {
   config: AppConfig;
   sql: RelationalStore;
+  /** The cart's line writes for this engine (chosen once, here). */
+  cartWrites: CartWrites;
   products: ProductStore;
   productsEmbedded: boolean;
   cache: CacheAside;
@@ -84,6 +87,10 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     });
     if (config.portableSqlWrites) usePortableWrites(sqlStore.db);
     closers.push(() => sqlStore.close());
+    // The one place the write implementations are chosen: PostgreSQL's one-statement writes,
+    // or the portable ones Azure SQL runs (also on PostgreSQL when SQL_PORTABLE_WRITES=true).
+    const oneStatement = writesInOneStatement(sqlStore.db);
+    const cartWrites = (oneStatement ? postgresCartWrites : portableCartWrites)(sqlStore.db);
 
     const { openProductStore } = await import('../adapters/cosmos/open-product-store');
     const { store: products, embedded } = await openProductStore(config, azureCredential);
@@ -194,6 +201,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     return {
       config,
       sql: sqlStore,
+      cartWrites,
       products,
       productsEmbedded: embedded,
       cache,

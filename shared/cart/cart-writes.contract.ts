@@ -1,10 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DatabaseTarget, pgliteAndPostgres, writePaths } from '../../test/support/postgres';
+import type { DatabaseTarget } from '../../test/support/postgres';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
+import type { Db } from '../adapters/sql/schema';
 import { ensureUser } from '../identity/users.repository';
 import { setLineInOneStatement, setLinesInOneStatement } from './cart.repository';
-import { getCart, lineWriteRequest, releaseExpiredHolds, removeLine, setLineQuantity } from './cart.service';
-import { cartDeps } from './cart-deps';
+import { type CartDeps, getCart, releaseExpiredHolds, removeLine, setLineQuantity } from './cart.service';
+import { cartDeps as cartDepsOf } from './cart-deps';
+import { type CartWrites, lineWriteRequest } from './cart-writes';
+
+/** One implementation of the CartWrites port, and the SQL_PORTABLE_WRITES its shop runs with. */
+export interface CartWritesImplementation {
+  name: string;
+  kind: CartWrites['kind'];
+  create(db: Db): CartWrites;
+}
 
 /** held = the sum of what cart lines hold, and 0 <= held <= on_hand, for every SKU. */
 async function assertInvariant(shop: TestShop) {
@@ -20,14 +29,32 @@ async function assertInvariant(shop: TestShop) {
   }
 }
 
-function cartConcurrency({ name, env, skipReason }: DatabaseTarget) {
-  describe.skipIf(skipReason !== undefined).each(writePaths)(
-    `cart holds under concurrency: ${name}, $path${skipReason ? ` (skipped: ${skipReason})` : ''}`,
-    ({ SQL_PORTABLE_WRITES }) => {
+/**
+ * The CartWrites contract: what every implementation must do, under concurrency too (cart
+ * holds never oversell, the invariant below holds, a refused change leaves no trace). Run by
+ * cart-writes.test.ts for each implementation on PGlite and PostgreSQL, and in the
+ * `azure-sql-path` project, where the portable one's statements are compiled as T-SQL.
+ */
+export function cartWritesContract(
+  { name, env, skipReason }: DatabaseTarget,
+  writes: CartWritesImplementation,
+) {
+  describe.skipIf(skipReason !== undefined)(
+    `CartWrites contract: ${writes.name} on ${name}${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+    () => {
       let shop: TestShop;
+      // The shop's services run the same implementation (checkout there follows SQL_PORTABLE_WRITES).
+      const SQL_PORTABLE_WRITES = writes.kind === 'portable' ? 'true' : 'false';
+      const cartDeps = (services: TestShop['services']): CartDeps => ({
+        ...cartDepsOf(services),
+        writes: writes.create(services.sql.db),
+      });
       beforeAll(async () => {
         const extra = await env();
         shop = await startTestShop({ products: 24, host: false, env: { ...extra, SQL_PORTABLE_WRITES } });
+        expect(shop.services.cartWrites.kind, 'the implementation services pick for this setting').toBe(
+          writes.kind,
+        );
         for (let i = 0; i < 200; i++) {
           await ensureUser(shop.services.sql.db, {
             userId: `u${i}`,
@@ -124,8 +151,8 @@ function cartConcurrency({ name, env, skipReason }: DatabaseTarget) {
         await assertInvariant(shop);
       }, 120_000);
 
-      it.runIf(SQL_PORTABLE_WRITES === 'false')(
-        'one statement for many adds answers and writes exactly what one statement per add does (one-statement path only; Azure SQL does not batch)',
+      it.runIf(writes.kind === 'postgres')(
+        'one statement for many adds answers and writes exactly what one statement per add does (PostgreSQL implementation only; Azure SQL does not batch)',
         async () => {
           const db = shop.services.sql.db;
           const [p0, p1, p2, p3, p4, p5, other1, other2] = shop.products.slice(16, 24) as [
@@ -333,5 +360,3 @@ function cartConcurrency({ name, env, skipReason }: DatabaseTarget) {
     },
   );
 }
-
-for (const target of pgliteAndPostgres()) cartConcurrency(target);
