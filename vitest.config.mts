@@ -15,7 +15,7 @@ const azureSqlPathFiles = [
   'shared/cart/cart-writes.test.ts',
   'shared/checkout/price-rule.test.ts',
   'shared/fulfilment/order-consumers.test.ts',
-  'shared/orders/orders-for-messages.test.ts',
+  'shared/messaging/inbox-claims.test.ts',
 ];
 
 export default defineConfig({

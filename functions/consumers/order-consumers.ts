@@ -23,6 +23,7 @@ export const inventoryConsumerFunction = topicFunction({
         cache: s.cache,
         lowStockThreshold: s.config.lowStockThreshold,
         alert: (m) => context.warn(m),
+        inbox: s.inboxClaims,
       },
       inboxKey(context, event.eventId),
       event,
@@ -39,7 +40,7 @@ export const fulfilmentConsumerFunction = topicFunction({
     const event = readEvent(message, ['OrderPaid']);
     if (!event) return;
     const s = await services();
-    const outcome = await createPickRequest(s.sql.db, inboxKey(context, event.eventId), event);
+    const outcome = await createPickRequest(s.inboxClaims, inboxKey(context, event.eventId), event);
     // Once per paid order: a redelivery or replay of the event finds its claim and is not counted.
     if (outcome === 'handled') metrics.ordersPaid.add(1);
   },

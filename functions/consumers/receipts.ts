@@ -13,6 +13,6 @@ export const receiptsConsumerFunction = topicFunction({
     const event = readEvent(message, ['OrderPaid', 'OrderShipped']);
     if (!event) return;
     const s = await services();
-    await sendOrderEmail({ db: s.sql.db, email: s.email }, inboxKey(context, event.eventId), event);
+    await sendOrderEmail({ inbox: s.inboxClaims, email: s.email }, inboxKey(context, event.eventId), event);
   },
 });

@@ -35,6 +35,7 @@ describe.each(writePaths)('the inventory consumer ($path, PGlite)', ({ SQL_PORTA
       cache: shop.services.cache,
       lowStockThreshold: 5,
       alert: (message) => alerts.push(message),
+      inbox: shop.services.inboxClaims,
     };
     const event: OrderPaid = {
       eventId: 'evt-low-1',

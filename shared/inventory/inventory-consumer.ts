@@ -1,44 +1,42 @@
 import type { CacheAside } from '../adapters/cache/cache-aside';
-import { writesInOneStatement } from '../adapters/sql/dialect';
 import { invalidateProduct } from '../catalogue/catalogue.service';
 import type { ProductStore } from '../catalogue/product-store.port';
-import { type ClaimStatement, claimOnce, handleOnce } from '../messaging/inbox';
+import type { ConsumerWrites, InboxClaims } from '../messaging/inbox-claims';
 import type { OrderPaid } from '../messaging/integration-events';
 import { announceStockLevels, type NotifierDeps } from './availability-notifier';
-import { readStockLevel, readStockLevelsTogether, type StockLevel } from './inventory.repository';
+import { readStockLevelsTogether, type StockLevel } from './inventory.repository';
 
 export interface InventoryConsumerDeps extends NotifierDeps {
   products: ProductStore;
   cache: CacheAside;
   lowStockThreshold: number;
   alert: (message: string) => void;
+  inbox: InboxClaims;
 }
 
 /**
  * The `inventory` subscription: after a sale, refresh each product's displayed availability in
- * Cosmos, drop cached copies, push the live count, and flag low stock. Once per message.
+ * Cosmos, drop cached copies, push the live count, and flag low stock. Once per message, in two
+ * steps (each shared with concurrent deliveries on PostgreSQL): read the levels and show them,
+ * then claim the message and flag low stock. Showing a level is idempotent (it sets what SQL
+ * says), so a duplicate that shows it again before losing the claim does no harm; a failure or
+ * a crash before the claim leaves the message unclaimed, and its redelivery shows it again.
  */
 export async function refreshInventoryAfterSale(
   deps: InventoryConsumerDeps,
   messageId: string,
   event: OrderPaid,
 ): Promise<'handled' | 'duplicate'> {
-  if (writesInOneStatement(deps.db)) return refreshThenClaim(deps, messageId, event);
-  const levels: StockLevel[] = [];
-  const outcome = await handleOnce(deps.db, 'inventory', messageId, async (trx) => {
-    for (const line of event.lines) {
-      const level = await readStockLevel(trx, line.sku);
-      if (!level) continue;
-      levels.push(level);
-      await showAvailability(deps, line.productId, level);
-      if (isLow(deps, level)) {
-        await trx.deleteFrom('low_stock_alerts').where('sku', '=', line.sku).execute();
-        await trx
-          .insertInto('low_stock_alerts')
-          .values({ sku: line.sku, available: level.available, flagged_at: new Date() })
-          .execute();
-      }
-    }
+  const levels = await readStockLevelsTogether(
+    deps.db,
+    event.lines.map((l) => l.sku),
+  );
+  for (const level of levels) await showAvailability(deps, level.productId, level);
+  const low = levels.filter((l) => isLow(deps, l)).map((l) => ({ sku: l.sku, available: l.available }));
+  const outcome = await deps.inbox.claim(lowStockFlags, {
+    messageId,
+    fields: { low },
+    keys: event.lines.map((l) => `sku:${l.sku}`),
   });
   // After the commit, with the levels just read (no second read).
   if (outcome === 'handled') await afterClaim(deps, levels);
@@ -64,41 +62,22 @@ function afterClaim(deps: InventoryConsumerDeps, levels: StockLevel[]): Promise<
   return announceStockLevels(deps, levels);
 }
 
-/** PostgreSQL: with the claim, flag low stock (`low`: [{sku, available}]). */
-const lowStockFlags: ClaimStatement = {
+/** With the claim, flag low stock (`low`: [{sku, available}]), replacing an older flag. */
+const lowStockFlags: ConsumerWrites<{ low: Array<{ sku: string; available: number }> }> = {
   consumer: 'inventory',
-  fields: 'low jsonb',
-  writes: `flagged as (
+  async write(trx, { low }) {
+    for (const { sku, available } of low) {
+      await trx.deleteFrom('low_stock_alerts').where('sku', '=', sku).execute();
+      await trx.insertInto('low_stock_alerts').values({ sku, available, flagged_at: new Date() }).execute();
+    }
+  },
+  statement: {
+    fields: 'low jsonb',
+    writes: `flagged as (
     insert into low_stock_alerts (sku, available, flagged_at)
     select l.sku, l.available, m.processed_at
     from mine m cross join jsonb_to_recordset(m.low) as l(sku varchar, available int)
     on conflict (sku) do update set available = excluded.available, flagged_at = excluded.flagged_at
   )`,
+  },
 };
-
-/**
- * The PostgreSQL path, in two statements (each shared with concurrent deliveries): read the
- * levels and show them, then claim the message and flag low stock. Showing a level is
- * idempotent (it sets what SQL says), so a duplicate that shows it again before losing the
- * claim does no harm; a failure or a crash before the claim leaves the message unclaimed, and
- * its redelivery shows it again.
- */
-async function refreshThenClaim(
-  deps: InventoryConsumerDeps,
-  messageId: string,
-  event: OrderPaid,
-): Promise<'handled' | 'duplicate'> {
-  const levels = await readStockLevelsTogether(
-    deps.db,
-    event.lines.map((l) => l.sku),
-  );
-  for (const level of levels) await showAvailability(deps, level.productId, level);
-  const low = levels.filter((l) => isLow(deps, l)).map((l) => ({ sku: l.sku, available: l.available }));
-  const outcome = await claimOnce(deps.db, lowStockFlags, {
-    messageId,
-    fields: { low },
-    keys: event.lines.map((l) => `sku:${l.sku}`),
-  });
-  if (outcome === 'handled') await afterClaim(deps, levels);
-  return outcome;
-}

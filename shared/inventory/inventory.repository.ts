@@ -143,7 +143,7 @@ export async function readStockLevels(db: Db, skus: readonly string[]): Promise<
   return rows.map(toLevel);
 }
 
-/** `readStockLevels`, with the reads of concurrent callers in one query (PostgreSQL consumers). */
+/** `readStockLevels`, with the reads of concurrent callers in one (portable) query (the inventory consumer). */
 export function readStockLevelsTogether(db: Db, skus: readonly string[]): Promise<StockLevel[]> {
   const read = batcherFor<readonly string[], StockLevel[]>(db, 'stock levels', () => ({
     maxBatch: 32,

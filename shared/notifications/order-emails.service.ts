@@ -1,14 +1,6 @@
-import { writesInOneStatement } from '../adapters/sql/dialect';
-import type { Db } from '../adapters/sql/schema';
-import { type ClaimStatement, claimOnce, handleOnce } from '../messaging/inbox';
+import type { ConsumerWrites, InboxClaims } from '../messaging/inbox-claims';
 import type { OrderPaid, OrderShipped } from '../messaging/integration-events';
-import {
-  findOrderForMessage,
-  markReceiptSent,
-  type OrderLineRow,
-  type OrderRow,
-  orderView,
-} from '../orders/orders.repository';
+import { markReceiptSent, type OrderLineRow, type OrderRow, orderView } from '../orders/orders.repository';
 import type { EmailMessage, EmailSender } from './email-sender.port';
 import { type OrderForEmail, receiptEmail, shippingEmail } from './receipt-email';
 
@@ -71,13 +63,13 @@ async function sendWithin(email: EmailSender, message: EmailMessage): Promise<vo
  * redelivery finds the inbox row and sends nothing.
  */
 export async function sendOrderEmail(
-  deps: { db: Db; email: EmailSender },
+  deps: { inbox: InboxClaims; email: EmailSender },
   messageId: string,
   event: OrderPaid | OrderShipped,
 ): Promise<'handled' | 'duplicate' | 'ignored'> {
   const { orderId } = event;
   // The inbox is checked before sending: a redelivered message must not send the email again.
-  const found = await findOrderForMessage(deps.db, orderId, { consumer: 'receipts', messageId });
+  const found = await deps.inbox.findOrderForMessage(orderId, { consumer: 'receipts', messageId });
   if (found?.handled) return 'duplicate';
   if (!found?.order.email) return 'ignored';
   const paid = event.type === 'OrderPaid';
@@ -92,25 +84,25 @@ export async function sendOrderEmail(
   );
   if (!(paid && found.order.receipt_sent_at))
     await sendWithin(deps.email, paid ? receiptEmail(order) : shippingEmail(order));
-  if (writesInOneStatement(deps.db)) {
-    return claimOnce(deps.db, receiptSent, {
-      messageId,
-      fields: { order_id: orderId, paid },
-      keys: [`order:${orderId}`],
-    });
-  }
-  return handleOnce(deps.db, 'receipts', messageId, async (trx) => {
-    if (paid) await markReceiptSent(trx, orderId);
+  return deps.inbox.claim(receiptSent, {
+    messageId,
+    fields: { order_id: orderId, paid },
+    keys: [`order:${orderId}`],
   });
 }
 
-/** PostgreSQL: with the claim, `receipt_sent_at` (`order_id`; `paid`: the email was a receipt). */
-const receiptSent: ClaimStatement = {
+/** With the claim, `receipt_sent_at` (`paid`: the email was a receipt). */
+const receiptSent: ConsumerWrites<{ order_id: string; paid: boolean }> = {
   consumer: 'receipts',
-  fields: 'order_id varchar, paid boolean',
-  writes: `marked as (
+  async write(trx, { order_id, paid }) {
+    if (paid) await markReceiptSent(trx, order_id);
+  },
+  statement: {
+    fields: 'order_id varchar, paid boolean',
+    writes: `marked as (
     update orders o set receipt_sent_at = m.processed_at
     from mine m
     where o.id = m.order_id and m.paid and o.receipt_sent_at is null
   )`,
+  },
 };

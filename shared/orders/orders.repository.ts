@@ -1,5 +1,5 @@
 import { CompiledQuery, type Insertable, type Selectable, sql } from 'kysely';
-import { firstRows, isMssql, writesInOneStatement } from '../adapters/sql/dialect';
+import { firstRows, isMssql } from '../adapters/sql/dialect';
 import type { Db, OrderLinesTable, OrderStatus, OrdersTable } from '../adapters/sql/schema';
 import { batcherFor } from '../platform/batcher';
 
@@ -141,21 +141,13 @@ interface OrderForMessageRow extends OrderRow {
 
 /**
  * For a consumer: the order with its lines, and whether the consumer already handled
- * `messageId`, in one round trip instead of three. Undefined when there is no such order. On
- * PostgreSQL, concurrent reads share one statement.
+ * `messageId`, in one round trip instead of three. Undefined when there is no such order.
  */
 export async function findOrderForMessage(
   db: Db,
   orderId: string,
   inbox: { consumer: string; messageId: string },
 ): Promise<OrderForMessage | undefined> {
-  if (writesInOneStatement(db)) {
-    const read = batcherFor<MessageOrderRead, OrderForMessage | undefined>(db, 'orders for messages', () => ({
-      maxBatch: ordersPerRead,
-      runBatch: (many) => readOrdersForMessages(db, many),
-    }));
-    return read({ orderId, ...inbox });
-  }
   const rows = await db
     .selectFrom('orders')
     .leftJoin('order_lines', 'order_lines.order_id', 'orders.id')
@@ -180,6 +172,22 @@ export async function findOrderForMessage(
     .orderBy('order_lines.line_no')
     .execute();
   return orderFromJoinedRows(rows as OrderForMessageRow[]);
+}
+
+/**
+ * `findOrderForMessage` on PostgreSQL, where concurrent reads share one statement (the
+ * consumers get it through InboxClaims, messaging/inbox-claims.ts).
+ */
+export function findOrderForMessageTogether(
+  db: Db,
+  orderId: string,
+  inbox: { consumer: string; messageId: string },
+): Promise<OrderForMessage | undefined> {
+  const read = batcherFor<MessageOrderRead, OrderForMessage | undefined>(db, 'orders for messages', () => ({
+    maxBatch: ordersPerRead,
+    runBatch: (many) => readOrdersForMessages(db, many),
+  }));
+  return read({ orderId, ...inbox });
 }
 
 interface MessageOrderRead {

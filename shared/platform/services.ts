@@ -15,6 +15,7 @@ import type { ProductStore } from '../catalogue/product-store.port';
 import { createTokenVerifier, type TokenVerifier } from '../identity/token-verifier';
 import type { DeadLetterQueue } from '../messaging/dead-letters.port';
 import { type EventBus, shopTopology, type Topology } from '../messaging/event-bus.port';
+import { type InboxClaims, portableInboxClaims, postgresInboxClaims } from '../messaging/inbox-claims';
 import type { EmailSender } from '../notifications/email-sender.port';
 import type { RealtimeHub } from '../realtime/realtime-hub.port';
 import type { SearchIndex } from '../search/search-index.port';
@@ -28,6 +29,8 @@ export interface Services {
   sql: RelationalStore;
   /** The cart's line writes for this engine (chosen once, here). */
   cartWrites: CartWrites;
+  /** The consumers' inbox (claims and the reads before them) for this engine (chosen once, here). */
+  inboxClaims: InboxClaims;
   products: ProductStore;
   productsEmbedded: boolean;
   cache: CacheAside;
@@ -91,6 +94,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     // or the portable ones Azure SQL runs (also on PostgreSQL when SQL_PORTABLE_WRITES=true).
     const oneStatement = writesInOneStatement(sqlStore.db);
     const cartWrites = (oneStatement ? postgresCartWrites : portableCartWrites)(sqlStore.db);
+    const inboxClaims = (oneStatement ? postgresInboxClaims : portableInboxClaims)(sqlStore.db);
 
     const { openProductStore } = await import('../adapters/cosmos/open-product-store');
     const { store: products, embedded } = await openProductStore(config, azureCredential);
@@ -202,6 +206,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
       config,
       sql: sqlStore,
       cartWrites,
+      inboxClaims,
       products,
       productsEmbedded: embedded,
       cache,
