@@ -30,7 +30,7 @@ export function productStoreContract(name: string, open: () => Promise<ProductSt
       expect(await store.getMany([c.id])).toEqual([c]);
       expect(await store.getMany(['p-none'])).toEqual([undefined]);
       expect(await store.getMany([c.id, 'p-none', a.id, c.id, b.id])).toEqual([c, undefined, a, c, b]);
-      // More ids than one request takes (unknown ones pad it out).
+      // Many ids at once, unknown ones among them.
       const many = [...products.map((p) => p.id), ...Array.from({ length: 120 }, (_, i) => `p-none-${i}`)];
       const read = await store.getMany(many);
       expect(read.slice(0, products.length)).toEqual(products);
