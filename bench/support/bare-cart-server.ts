@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { setLineStatement } from '../../shared/cart/cart.repository';
+import { setLineQuery } from '../../shared/cart/cart.repository';
 
 /*
  * References for add-to-cart on this machine: bare Node http and a pg Pool(10) issuing, for
@@ -19,28 +20,29 @@ const hold =
   'update inventory set held = held + 1, version = version + 1 where sku = $1 and on_hand - held >= 1';
 const release = 'update inventory set held = held - 1, version = version + 1 where sku = $1 and held >= 1';
 const productOf = new Map<string, string>();
+// Only compiles statements (never connects): the shop's text for its one-statement add.
+const compiler = new Kysely<never>({ dialect: new PostgresDialect({ pool }) });
 
 async function addToCart(user: string, sku: string, quantity: number): Promise<void> {
   const increase = quantity === 2;
   if (mode === 'statement') {
     const now = Date.now();
-    await pool.query({
-      name: 'set_line',
-      text: setLineStatement,
-      values: [
-        user,
-        productOf.get(sku),
+    // The shop's statement text and parameters, compiled as the shop compiles them.
+    const query = setLineQuery(
+      {
+        userId: user,
+        productId: productOf.get(sku)!,
         sku,
         quantity,
-        'bench',
-        100,
-        'USD',
-        new Date(now + 900_000).toISOString(),
-        new Date(now).toISOString(),
-        50,
-        new Date(now + 840_000).toISOString(),
-      ],
-    });
+        name: 'bench',
+        unitPriceMinor: 100,
+        currency: 'USD',
+        holdExpiresAt: new Date(now + 900_000),
+        addedAt: new Date(now),
+      },
+      { maxLines: 50, refreshHoldsBefore: new Date(now + 840_000) },
+    ).compile(compiler);
+    await pool.query({ name: 'set_line', text: query.sql, values: [...query.parameters] });
     return;
   }
   if (mode === '1') {

@@ -1,4 +1,7 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import { describe, expect, it } from 'vitest';
 import { pgliteAndPostgres } from '../../test/support/postgres';
+import { setLineQuery, setLinesQuery } from './cart.repository';
 import { portableCartWrites, postgresCartWrites } from './cart-writes';
 import { type CartWritesImplementation, cartWritesContract } from './cart-writes.contract';
 
@@ -19,3 +22,26 @@ const implementations: CartWritesImplementation[] = [
 
 for (const target of pgliteAndPostgres())
   for (const implementation of implementations) cartWritesContract(target, implementation);
+
+describe('the one-statement cart writes', () => {
+  it('compile to one text whatever the values, so each connection prepares them once', () => {
+    const compiler = new Kysely<never>({ dialect: new PostgresDialect({ pool: {} as never }) });
+    const line = (userId: string, quantity: number) => ({
+      userId,
+      productId: `p-${userId}`,
+      sku: `s-${userId}`,
+      name: 'N',
+      unitPriceMinor: quantity * 100,
+      currency: 'GBP',
+      quantity,
+      holdExpiresAt: new Date(quantity * 1000),
+      addedAt: new Date(0),
+    });
+    const options = { maxLines: 50, refreshHoldsBefore: new Date(0) };
+    const a = setLineQuery(line('a', 1), options).compile(compiler);
+    const b = setLineQuery(line('b', 2), options).compile(compiler);
+    expect(b.sql).toBe(a.sql);
+    expect(a.parameters).not.toEqual(b.parameters);
+    expect(setLinesQuery('[1]').compile(compiler).sql).toBe(setLinesQuery('[2]').compile(compiler).sql);
+  });
+});

@@ -1,7 +1,12 @@
-import { CompiledQuery, sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { firstRows, isMssql } from '../adapters/sql/dialect';
 import type { Db, OrderStatus } from '../adapters/sql/schema';
-import { type LevelColumns, levelFromColumns, type StockLevel } from '../inventory/inventory.repository';
+import {
+  type LevelColumns,
+  levelFromColumns,
+  moveHeldStatement,
+  type StockLevel,
+} from '../inventory/inventory.repository';
 
 export interface CartLineRow {
   userId: string;
@@ -306,62 +311,70 @@ interface LineWriteRow extends LevelColumns {
   added_at: Date | null;
 }
 
-const lineColumns = columns.join(', ');
+const lineColumns = sql.raw(columns.join(', '));
+const columnsOf = (alias: string) => sql.raw(columns.map((c) => `${alias}.${c}`).join(', '));
 
 /*
- * $1 user, $2 product, $3 sku, $4 quantity, $5 name, $6 unit price, $7 currency,
- * $8 hold expiry, $9 now, $10 max lines, $11 refresh holds expiring before this.
- * One constant text, so it is parsed and planned once per connection (prepared statements).
- * Lock order (see transient-errors.ts): the cart lines it writes (this one and the stale holds
- * it refreshes) first, in key order, all of them before the inventory row (`line` aggregates
- * over `locked`, so every lock is taken before `change` has a row).
+ * One constant text whatever the values (they are parameters), so it is parsed and planned once
+ * per connection (prepared statements). Lock order (see transient-errors.ts): the cart lines it
+ * writes (this one and the stale holds it refreshes) first, in key order, all of them before the
+ * inventory row (`line` aggregates over `locked`, so every lock is taken before `change` has a row).
  */
-export const setLineStatement = `
+export function setLineQuery(
+  line: Omit<CartLineRow, 'heldQuantity'>,
+  options: LineWriteOptions,
+): RawBuilder<LineWriteRow> {
+  const user = sql`${line.userId}::varchar`;
+  const product = sql`${line.productId}::varchar`;
+  const sku = sql`${line.sku}::varchar`;
+  const quantity = sql`${line.quantity}::int`;
+  const name = sql`${line.name}::varchar`;
+  const price = sql`${line.unitPriceMinor}::int`;
+  const currency = sql`${line.currency}::char(3)`;
+  const holdExpiresAt = sql`${line.holdExpiresAt.toISOString()}::timestamptz`;
+  const now = sql`${line.addedAt.toISOString()}::timestamptz`;
+  const maxLines = sql`${options.maxLines}::int`;
+  const refreshBefore = sql`${options.refreshHoldsBefore.toISOString()}::timestamptz`;
+  return sql<LineWriteRow>`
   with locked as materialized (
     select product_id, held_quantity from cart_lines
-    where user_id = $1::varchar
-      and (product_id = $2::varchar or (held_quantity > 0 and hold_expires_at < $11::timestamptz))
+    where user_id = ${user}
+      and (product_id = ${product} or (held_quantity > 0 and hold_expires_at < ${refreshBefore}))
     order by product_id collate "C"
     for update
   ), line as (
-    select max(held_quantity) filter (where product_id = $2::varchar) as held_quantity,
-           coalesce(bool_or(product_id = $2::varchar), false) as has_line
+    select max(held_quantity) filter (where product_id = ${product}) as held_quantity,
+           coalesce(bool_or(product_id = ${product}), false) as has_line
     from locked
   ), change as (
-    select $4::int - coalesce(l.held_quantity, 0) as delta, l.has_line,
-           (select count(*) from cart_lines where user_id = $1::varchar) as line_count
+    select ${quantity} - coalesce(l.held_quantity, 0) as delta, l.has_line,
+           (select count(*) from cart_lines where user_id = ${user}) as line_count
     from line l
   ), stock as (
-    update inventory i
-    set held = i.held + c.delta, version = i.version + 1, updated_at = $9::timestamptz
-    from change c
-    where i.sku = $3::varchar and c.delta <> 0
-      and (c.delta > 0 and i.on_hand - i.held >= c.delta or c.delta < 0 and i.held >= -c.delta)
-      and (c.has_line or c.line_count < $10::int)
-    returning i.sku, i.product_id, i.on_hand, i.held, i.version, i.updated_at
+    ${moveHeldStatement({ changes: 'change', sku, updatedAt: now, allowed: sql`(c.has_line or c.line_count < ${maxLines})` })}
   ), allowed as (
     select 1 from stock union all select 1 from change where delta = 0
   ), changed_line as (
     update cart_lines
-    set quantity = $4::int, held_quantity = $4::int, hold_expires_at = $8::timestamptz,
-        unit_price_minor = $6::int, name = $5::varchar
-    where user_id = $1::varchar and product_id = $2::varchar
+    set quantity = ${quantity}, held_quantity = ${quantity}, hold_expires_at = ${holdExpiresAt},
+        unit_price_minor = ${price}, name = ${name}
+    where user_id = ${user} and product_id = ${product}
       and (select has_line from change) and exists (select 1 from allowed)
     returning ${lineColumns}
   ), new_line as (
     insert into cart_lines (${lineColumns})
-    select $1::varchar, $2::varchar, $3::varchar, $5::varchar, $6::int, $7::char(3), $4::int, $4::int,
-           $8::timestamptz, $9::timestamptz
+    select ${user}, ${product}, ${sku}, ${name}, ${price}, ${currency}, ${quantity}, ${quantity},
+           ${holdExpiresAt}, ${now}
     where not (select has_line from change) and exists (select 1 from allowed)
     returning ${lineColumns}
   ), refreshed as (
-    update cart_lines set hold_expires_at = $8::timestamptz
-    where user_id = $1::varchar
-      and product_id in (select product_id from locked where product_id <> $2::varchar)
-      and held_quantity > 0 and hold_expires_at < $11::timestamptz and exists (select 1 from allowed)
+    update cart_lines set hold_expires_at = ${holdExpiresAt}
+    where user_id = ${user}
+      and product_id in (select product_id from locked where product_id <> ${product})
+      and held_quantity > 0 and hold_expires_at < ${refreshBefore} and exists (select 1 from allowed)
   )
   select c.delta, c.line_count,
-         (select on_hand - held from inventory where sku = $3::varchar) as available_before,
+         (select on_hand - held from inventory where sku = ${sku}) as available_before,
          s.product_id as level_product_id, s.on_hand as level_on_hand,
          s.held as level_held, s.version as level_version, s.updated_at as level_updated_at,
          l.*
@@ -370,16 +383,17 @@ export const setLineStatement = `
   left join (
     select 'new' as state, ${lineColumns} from changed_line
     union all select 'new', ${lineColumns} from new_line
-    union all select 'old', ${lineColumns} from cart_lines where user_id = $1::varchar
+    union all select 'old', ${lineColumns} from cart_lines where user_id = ${user}
   ) l on true
   order by l.added_at, l.product_id, l.state`;
+}
 
 /**
  * Sets a cart line to `line.quantity` in ONE PostgreSQL statement (one round trip, its own
  * transaction): lock the line, take or give back the difference with a conditional update of
  * the inventory, write the line, refresh the cart's other stale holds, and return the cart.
  * Nothing is written unless the stock moved (or did not need to). Same rules as the portable
- * transaction in cart.service; two inserts of a new line racing end in a unique violation for
+ * transaction in cart-writes.ts; two inserts of a new line racing end in a unique violation for
  * one of them, which rolls its whole statement back (the caller retries).
  */
 export async function setLineInOneStatement(
@@ -387,21 +401,7 @@ export async function setLineInOneStatement(
   line: Omit<CartLineRow, 'heldQuantity'>,
   options: LineWriteOptions,
 ): Promise<LineWrite> {
-  const { rows } = await db.executeQuery<LineWriteRow>(
-    CompiledQuery.raw(setLineStatement, [
-      line.userId,
-      line.productId,
-      line.sku,
-      line.quantity,
-      line.name,
-      line.unitPriceMinor,
-      line.currency,
-      line.holdExpiresAt.toISOString(),
-      line.addedAt.toISOString(),
-      options.maxLines,
-      options.refreshHoldsBefore.toISOString(),
-    ]),
-  );
+  const { rows } = await setLineQuery(line, options).execute(db);
   return lineWriteFrom(rows, line, options);
 }
 
@@ -420,21 +420,23 @@ export interface LineWriteRequest {
 export const maxLinesPerStatement = 16;
 
 /*
- * The same change as setLineStatement for many lines at once, one per request of $1 (a JSON
+ * The same change as setLineQuery for many lines at once, one per request of `requests` (a JSON
  * array; `n` numbers them). The limit tells the planner how few they are (it guesses 100 rows
- * for a JSON recordset and would then scan whole tables instead of using their keys). Requests must not share a user or a SKU: each of their rows is then
- * written by one request only. Lock order (see transient-errors.ts): all the cart lines first,
- * in key order (`change` waits for all of `line`: a one-time filter), then the inventory rows in
- * SKU order (`stock_locked`; the update waits for all of it the same way), never in the order
- * of the requests, which another batch may hold the other way round.
+ * for a JSON recordset and would then scan whole tables instead of using their keys). Requests
+ * must not share a user or a SKU: each of their rows is then written by one request only. Lock
+ * order (see transient-errors.ts): all the cart lines first, in key order (`change` waits for all
+ * of `line`: a one-time filter), then the inventory rows in SKU order (`stock_locked`; the update
+ * waits for all of it the same way), never in the order of the requests, which another batch may
+ * hold the other way round.
  */
-export const setLinesStatement = `
+export function setLinesQuery(requests: string): RawBuilder<LineWriteRow & { n: number }> {
+  return sql<LineWriteRow & { n: number }>`
   with req as (
-    select * from jsonb_to_recordset($1::jsonb) as r(
+    select * from jsonb_to_recordset(${requests}::jsonb) as r(
       n int, user_id varchar, product_id varchar, sku varchar, quantity int, name varchar,
       unit_price_minor int, currency char(3), hold_expires_at timestamptz, added_at timestamptz,
       max_lines int, refresh_before timestamptz)
-    limit ${maxLinesPerStatement}
+    limit ${sql.lit(maxLinesPerStatement)}
   ), line as materialized (
     select l.user_id, l.product_id, l.held_quantity
     from cart_lines l join req r on l.user_id = r.user_id
@@ -453,14 +455,14 @@ export const setLinesStatement = `
     order by i.sku collate "C"
     for no key update
   ), stock as (
-    update inventory i
-    set held = i.held + c.delta, version = i.version + 1, updated_at = c.added_at
-    from change c
-    where i.sku = c.sku and c.delta <> 0
-      and (c.delta > 0 and i.on_hand - i.held >= c.delta or c.delta < 0 and i.held >= -c.delta)
-      and (c.has_line or c.line_count < c.max_lines)
-      and (select count(*) from stock_locked) >= 0
-    returning c.n, i.sku, i.product_id, i.on_hand, i.held, i.version, i.updated_at
+    ${moveHeldStatement({
+      changes: 'change',
+      sku: sql`c.sku`,
+      updatedAt: sql`c.added_at`,
+      allowed: sql`(c.has_line or c.line_count < c.max_lines)
+      and (select count(*) from stock_locked) >= 0`,
+      returningFirst: 'c.n, ',
+    })}
   ), allowed as (
     select c.* from change c where c.delta = 0 or c.n in (select n from stock)
   ), changed_line as (
@@ -469,7 +471,7 @@ export const setLinesStatement = `
         unit_price_minor = a.unit_price_minor, name = a.name
     from allowed a
     where l.user_id = a.user_id and l.product_id = a.product_id and a.has_line
-    returning a.n, ${columns.map((c) => `l.${c}`).join(', ')}
+    returning a.n, ${columnsOf('l')}
   ), new_line as (
     insert into cart_lines (${lineColumns})
     select a.user_id, a.product_id, a.sku, a.name, a.unit_price_minor, a.currency, a.quantity, a.quantity,
@@ -493,12 +495,13 @@ export const setLinesStatement = `
   left join stock s on s.n = c.n
   left join (
     select n as line_of, 'new' as state, ${lineColumns} from changed_line
-    union all select r.n, 'new', ${columns.map((c) => `w.${c}`).join(', ')}
+    union all select r.n, 'new', ${columnsOf('w')}
       from new_line w join req r on r.user_id = w.user_id and r.product_id = w.product_id
-    union all select r.n, 'old', ${columns.map((c) => `o.${c}`).join(', ')}
+    union all select r.n, 'old', ${columnsOf('o')}
       from cart_lines o join req r on r.user_id = o.user_id
   ) l on l.line_of = c.n
   order by c.n, l.added_at, l.product_id, l.state`;
+}
 
 /**
  * Sets many cart lines in ONE PostgreSQL statement, as if each went through
@@ -511,26 +514,24 @@ export async function setLinesInOneStatement(
 ): Promise<LineWrite[]> {
   if (requests.length > maxLinesPerStatement)
     throw new RangeError(`At most ${maxLinesPerStatement} lines per statement, not ${requests.length}.`);
-  const { rows } = await db.executeQuery<LineWriteRow & { n: number }>(
-    CompiledQuery.raw(setLinesStatement, [
-      JSON.stringify(
-        requests.map(({ line, options }, n) => ({
-          n,
-          user_id: line.userId,
-          product_id: line.productId,
-          sku: line.sku,
-          quantity: line.quantity,
-          name: line.name,
-          unit_price_minor: line.unitPriceMinor,
-          currency: line.currency,
-          hold_expires_at: line.holdExpiresAt.toISOString(),
-          added_at: line.addedAt.toISOString(),
-          max_lines: options.maxLines,
-          refresh_before: options.refreshHoldsBefore.toISOString(),
-        })),
-      ),
-    ]),
-  );
+  const { rows } = await setLinesQuery(
+    JSON.stringify(
+      requests.map(({ line, options }, n) => ({
+        n,
+        user_id: line.userId,
+        product_id: line.productId,
+        sku: line.sku,
+        quantity: line.quantity,
+        name: line.name,
+        unit_price_minor: line.unitPriceMinor,
+        currency: line.currency,
+        hold_expires_at: line.holdExpiresAt.toISOString(),
+        added_at: line.addedAt.toISOString(),
+        max_lines: options.maxLines,
+        refresh_before: options.refreshHoldsBefore.toISOString(),
+      })),
+    ),
+  ).execute(db);
   const byRequest = requests.map((): Array<LineWriteRow & { n: number }> => []);
   for (const row of rows) byRequest[row.n]!.push(row);
   return requests.map(({ line, options }, n) => lineWriteFrom(byRequest[n]!, line, options));

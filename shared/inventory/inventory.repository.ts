@@ -1,4 +1,4 @@
-import { sql, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
+import { type RawBuilder, sql, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
 import { isMssql } from '../adapters/sql/dialect';
 import type { Database, Db } from '../adapters/sql/schema';
 import { batcherFor } from '../platform/batcher';
@@ -240,6 +240,44 @@ export async function sellAvailableStock(db: Db, sku: string, quantity: number):
     .where(sql<boolean>`on_hand - held >= ${quantity}`)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/** Puts sold units back as held units (a declined payment returns them to the cart's holds). */
+export async function returnSoldUnitsToHolds(db: Db, sku: string, quantity: number): Promise<void> {
+  await db
+    .updateTable('inventory')
+    .set({
+      on_hand: sql`on_hand + ${quantity}`,
+      held: sql`held + ${quantity}`,
+      version: sql`version + 1`,
+      updated_at: new Date(),
+    })
+    .where('sku', '=', sku)
+    .execute();
+}
+
+/**
+ * PostgreSQL: the inventory write a one-statement cart write composes (the body of a CTE; the
+ * cart statements in cart.repository.ts). For each row of `changes` (aliased `c`, with a
+ * `delta` column) whose `allowed` holds, moves `held` by `c.delta` if the stock allows it (the
+ * same guards as holdStock and releaseStock), and returns the level as `i.*` columns after
+ * `returningFirst` (e.g. `c.n, `).
+ */
+export function moveHeldStatement(options: {
+  changes: string;
+  sku: RawBuilder<unknown>;
+  updatedAt: RawBuilder<unknown>;
+  allowed: RawBuilder<unknown>;
+  returningFirst?: string;
+}): RawBuilder<unknown> {
+  const { changes, sku, updatedAt, allowed, returningFirst = '' } = options;
+  return sql`update inventory i
+    set held = i.held + c.delta, version = i.version + 1, updated_at = ${updatedAt}
+    from ${sql.raw(changes)} c
+    where i.sku = ${sku} and c.delta <> 0
+      and (c.delta > 0 and i.on_hand - i.held >= c.delta or c.delta < 0 and i.held >= -c.delta)
+      and ${allowed}
+    returning ${sql.raw(returningFirst)}i.sku, i.product_id, i.on_hand, i.held, i.version, i.updated_at`;
 }
 
 /** Restock or correction (admin): sets on_hand, refusing to go below what is held. */

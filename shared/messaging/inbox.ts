@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../adapters/sql/schema';
 import { isUniqueViolation } from '../adapters/sql/transient-errors';
 import { batcherFor } from '../platform/batcher';
@@ -77,17 +77,14 @@ export function claimOnce(
     db,
     `claims of ${statement.consumer}`,
     () => {
-      const text = claimsStatement(statement);
       const runBatch = async (claims: readonly InboxClaim[]) => {
         const now = new Date().toISOString();
-        const { rows } = await db.executeQuery<{ n: number; claimed: boolean }>(
-          CompiledQuery.raw(text, [
-            statement.consumer,
-            JSON.stringify(
-              claims.map((c, n) => ({ ...c.fields, n, message_id: c.messageId, processed_at: now })),
-            ),
-          ]),
-        );
+        const { rows } = await claimsQuery(
+          statement,
+          JSON.stringify(
+            claims.map((c, n) => ({ ...c.fields, n, message_id: c.messageId, processed_at: now })),
+          ),
+        ).execute(db);
         const outcomes = claims.map((): 'handled' | 'duplicate' => 'duplicate');
         for (const row of rows) if (row.claimed) outcomes[row.n] = 'handled';
         return outcomes;
@@ -103,23 +100,26 @@ export function claimOnce(
 }
 
 /**
- * $1 the consumer, $2 the claims as a JSON array (n numbers them). The limit tells the planner
- * how few they are (it guesses 100 rows for a JSON recordset and would then scan whole tables
- * instead of using their keys).
+ * `claims`: the claims as a JSON array (n numbers them). One text per consumer (the values are
+ * parameters). The limit tells the planner how few they are (it guesses 100 rows for a JSON
+ * recordset and would then scan whole tables instead of using their keys).
  */
-export function claimsStatement({ fields, writes }: ClaimStatement): string {
-  return `
+export function claimsQuery(
+  { consumer, fields, writes }: ClaimStatement,
+  claims: string,
+): RawBuilder<{ n: number; claimed: boolean }> {
+  return sql<{ n: number; claimed: boolean }>`
   with req as (
-    select * from jsonb_to_recordset($2::jsonb)
-      as r(n int, message_id varchar, processed_at timestamptz, ${fields})
-    limit ${CLAIM_BATCH_SIZE}
+    select * from jsonb_to_recordset(${claims}::jsonb)
+      as r(n int, message_id varchar, processed_at timestamptz, ${sql.raw(fields)})
+    limit ${sql.lit(CLAIM_BATCH_SIZE)}
   ), claimed as (
     insert into inbox (consumer, message_id, processed_at)
-    select $1::varchar, message_id, processed_at from req
+    select ${consumer}::varchar, message_id, processed_at from req
     on conflict do nothing
     returning message_id
   ), mine as (
     select r.* from req r where r.message_id in (select message_id from claimed)
-  ), ${writes}
+  ), ${sql.raw(writes)}
   select r.n, r.message_id in (select message_id from claimed) as claimed from req r`;
 }

@@ -1,4 +1,4 @@
-import { CompiledQuery, type Insertable, type Selectable, sql } from 'kysely';
+import { type Insertable, type Selectable, sql } from 'kysely';
 import { firstRows, isMssql } from '../adapters/sql/dialect';
 import type { Db, OrderLinesTable, OrderStatus, OrdersTable } from '../adapters/sql/schema';
 import { batcherFor } from '../platform/batcher';
@@ -198,13 +198,13 @@ interface MessageOrderRead {
 
 const ordersPerRead = 32;
 
-// PostgreSQL: the same join for many messages ($1: JSON [{n, order_id, consumer, message_id}]).
+// PostgreSQL: the same join for many messages (`reads`: JSON [{n, order_id, consumer, message_id}]).
 // The limit tells the planner how few they are (it guesses 100 rows for a JSON recordset and
 // would then scan all orders instead of using their key).
-const ordersForMessagesStatement = `
+const ordersForMessagesQuery = (reads: string) => sql<OrderForMessageRow & { n: number }>`
   with req as (
-    select * from jsonb_to_recordset($1::jsonb) as r(n int, order_id varchar, consumer varchar, message_id varchar)
-    limit ${ordersPerRead}
+    select * from jsonb_to_recordset(${reads}::jsonb) as r(n int, order_id varchar, consumer varchar, message_id varchar)
+    limit ${sql.lit(ordersPerRead)}
   )
   select r.n, o.*, l.line_no, l.product_id as line_product_id, l.sku as line_sku, l.name as line_name,
          l.quantity as line_quantity, l.unit_price_minor as line_unit_price_minor,
@@ -218,13 +218,11 @@ async function readOrdersForMessages(
   db: Db,
   reads: readonly MessageOrderRead[],
 ): Promise<Array<OrderForMessage | undefined>> {
-  const { rows } = await db.executeQuery<OrderForMessageRow & { n: number }>(
-    CompiledQuery.raw(ordersForMessagesStatement, [
-      JSON.stringify(
-        reads.map((r, n) => ({ n, order_id: r.orderId, consumer: r.consumer, message_id: r.messageId })),
-      ),
-    ]),
-  );
+  const { rows } = await ordersForMessagesQuery(
+    JSON.stringify(
+      reads.map((r, n) => ({ n, order_id: r.orderId, consumer: r.consumer, message_id: r.messageId })),
+    ),
+  ).execute(db);
   const byRead = reads.map((): OrderForMessageRow[] => []);
   for (const { n, ...row } of rows) byRead[n]!.push(row as OrderForMessageRow);
   return byRead.map(orderFromJoinedRows);
@@ -361,16 +359,5 @@ export async function findStuckOrders(
   return firstRows(query, max, isMssql(db)).execute();
 }
 
-/** Puts sold units back as held units (a declined payment returns them to the cart's holds). */
-export async function returnSoldUnitsToHolds(db: Db, sku: string, quantity: number): Promise<void> {
-  await db
-    .updateTable('inventory')
-    .set({
-      on_hand: sql`on_hand + ${quantity}`,
-      held: sql`held + ${quantity}`,
-      version: sql`version + 1`,
-      updated_at: new Date(),
-    })
-    .where('sku', '=', sku)
-    .execute();
-}
+// Inventory's writes live in inventory/ (checkout imports this from here until it moves).
+export { returnSoldUnitsToHolds } from '../inventory/inventory.repository';
