@@ -1,6 +1,12 @@
 import type { ConsumerWrites, InboxClaims } from '../messaging/inbox-claims';
 import type { OrderPaid, OrderShipped } from '../messaging/integration-events';
-import { markReceiptSent, type OrderLineRow, type OrderRow, orderView } from '../orders/orders.repository';
+import {
+  markReceiptSent,
+  type OrderLineRow,
+  type OrderRow,
+  orderView,
+  receiptSentClaimWrites,
+} from '../orders/orders.repository';
 import type { EmailMessage, EmailSender } from './email-sender.port';
 import { type OrderForEmail, receiptEmail, shippingEmail } from './receipt-email';
 
@@ -99,10 +105,6 @@ const receiptSent: ConsumerWrites<{ order_id: string; paid: boolean }> = {
   },
   statement: {
     fields: 'order_id varchar, paid boolean',
-    writes: `marked as (
-    update orders o set receipt_sent_at = m.processed_at
-    from mine m
-    where o.id = m.order_id and m.paid and o.receipt_sent_at is null
-  )`,
+    writes: receiptSentClaimWrites,
   },
 };

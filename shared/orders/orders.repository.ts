@@ -359,5 +359,15 @@ export async function findStuckOrders(
   return firstRows(query, max, isMssql(db)).execute();
 }
 
+/**
+ * PostgreSQL: `markReceiptSent` as a CTE of an inbox claim statement (inbox.ts): for each
+ * claimed message of `mine` (`order_id`; `paid`: the email was a receipt), at its processed_at.
+ */
+export const receiptSentClaimWrites = `marked as (
+    update orders o set receipt_sent_at = m.processed_at
+    from mine m
+    where o.id = m.order_id and m.paid and o.receipt_sent_at is null
+  )`;
+
 // Inventory's writes live in inventory/ (checkout imports this from here until it moves).
 export { returnSoldUnitsToHolds } from '../inventory/inventory.repository';

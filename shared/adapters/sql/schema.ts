@@ -1,5 +1,30 @@
 import type { ColumnType, Generated, Kysely } from 'kysely';
 
+/*
+ * Each table is written by one context (others call its functions; reads may join freely):
+ *
+ * | table                  | written by                                                     |
+ * |------------------------|----------------------------------------------------------------|
+ * | users                  | identity/users.repository.ts                                   |
+ * | inventory              | inventory/inventory.repository.ts (checkout's statements: *)   |
+ * | cart_lines             | cart/cart.repository.ts (checkout's statements: *)             |
+ * | orders, order_lines    | orders/orders.repository.ts (checkout's statements: *)         |
+ * | idempotency_keys       | checkout/                                                      |
+ * | outbox                 | messaging/outbox.ts (checkout's statements: *)                 |
+ * | inbox                  | messaging/inbox.ts (through InboxClaims, inbox-claims.ts)      |
+ * | fulfilment_requests    | fulfilment/                                                    |
+ * | low_stock_alerts       | inventory/inventory-consumer.ts                                |
+ * | webhook_events         | functions/webhooks/payment-webhooks.ts (to move to payments/)  |
+ * | local_bus_messages     | adapters/bus/local-bus.ts                                      |
+ * | cache_invalidations    | adapters/cache/invalidation-log.ts                             |
+ *
+ * * checkout.repository.ts's one-statement PostgreSQL reservation still writes these tables
+ *   itself (issue #16: moving to the owners' functions and statement fragments).
+ * The one-statement PostgreSQL writes compose owners' fragments: the cart statements take their
+ * inventory update from inventory.repository (moveHeldStatement), the receipts claim its orders
+ * update from orders.repository (receiptSentClaimWrites).
+ */
+
 /** Timestamps are written as Date and read back as Date on every dialect we run. */
 type Timestamp = ColumnType<Date, Date, Date>;
 
@@ -17,18 +42,6 @@ export interface InventoryTable {
   held: number;
   updated_at: Timestamp;
   version: Generated<number>;
-}
-
-export interface AddressesTable {
-  id: string;
-  user_id: string;
-  name: string;
-  line1: string;
-  line2: string;
-  city: string;
-  postal_code: string;
-  country: string;
-  created_at: Timestamp;
 }
 
 export interface CartLinesTable {
@@ -159,7 +172,6 @@ export interface LocalBusMessagesTable {
 export interface Database {
   users: UsersTable;
   inventory: InventoryTable;
-  addresses: AddressesTable;
   cart_lines: CartLinesTable;
   orders: OrdersTable;
   order_lines: OrderLinesTable;

@@ -4,6 +4,7 @@ import { identityAndInventory } from './001-identity-and-inventory';
 import { carts } from './002-carts';
 import { orders } from './003-orders';
 import { cacheInvalidations } from './004-cache-invalidations';
+import { dropAddresses } from './005-drop-addresses';
 
 /** Every migration in order. Each is written to compile for PostgreSQL and Azure SQL. */
 export function allMigrations(dialect: SqlDialectName): Record<string, Migration> {
@@ -12,5 +13,6 @@ export function allMigrations(dialect: SqlDialectName): Record<string, Migration
     '002-carts': carts(dialect),
     '003-orders': orders(dialect),
     '004-cache-invalidations': cacheInvalidations(dialect),
+    '005-drop-addresses': dropAddresses(dialect),
   };
 }
