@@ -11,10 +11,10 @@ import { defineConfig } from 'vitest/config';
 const azureSqlPathFiles = [
   'functions/cart/cart-http.test.ts',
   'functions/checkout/checkout-journey.test.ts',
+  'functions/consumers/order-consumers.test.ts',
   'functions/webhooks/payment-webhooks.test.ts',
   'shared/cart/cart-writes.test.ts',
   'shared/checkout/price-rule.test.ts',
-  'shared/fulfilment/order-consumers.test.ts',
   'shared/messaging/inbox-claims.test.ts',
 ];
 
