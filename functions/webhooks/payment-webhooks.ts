@@ -8,6 +8,7 @@ import {
 } from '../../shared/orders/orders.repository';
 import type { ChargeOutcome, PaymentProvider } from '../../shared/payments/payment-gateway.port';
 import { checkSettlement, expectedReference } from '../../shared/payments/settlement-check';
+import { isWebhookEventRecorded, recordWebhookEvent } from '../../shared/payments/webhook-events.repository';
 import { httpFunction } from '../../shared/platform/function-definition';
 import { json } from '../../shared/platform/http';
 import { type Services, services } from '../../shared/platform/services';
@@ -21,12 +22,7 @@ async function handleWebhook(provider: PaymentProvider, request: HttpRequest, co
   });
   const event = await s.payments.parseWebhook(provider, raw, headers); // 400 when forged
   const db = s.sql.db;
-  const seen = await db
-    .selectFrom('webhook_events')
-    .select('event_id')
-    .where('provider', '=', provider)
-    .where('event_id', '=', event.eventId)
-    .executeTakeFirst();
+  const seen = await isWebhookEventRecorded(db, provider, event.eventId);
   if (seen) return json(200, { received: true, duplicate: true });
   let refused: string | undefined;
   if (event.kind === 'charge') {
@@ -44,11 +40,7 @@ async function handleWebhook(provider: PaymentProvider, request: HttpRequest, co
     }
   }
   // Recorded after it took effect: a failure above makes the provider retry, and settling is idempotent.
-  await db
-    .insertInto('webhook_events')
-    .values({ provider, event_id: event.eventId, received_at: new Date() })
-    .execute()
-    .catch(() => {});
+  await recordWebhookEvent(db, provider, event.eventId, new Date());
   // A refused event is answered 200 too: it was received and judged; a retry would be refused again.
   return json(200, refused ? { received: true, refused } : { received: true });
 }

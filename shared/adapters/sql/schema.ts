@@ -14,7 +14,7 @@ import type { ColumnType, Generated, Kysely } from 'kysely';
  * | inbox                  | messaging/inbox.ts (through InboxClaims, inbox-claims.ts)      |
  * | fulfilment_requests    | fulfilment/                                                    |
  * | low_stock_alerts       | inventory/inventory-consumer.ts                                |
- * | webhook_events         | functions/webhooks/payment-webhooks.ts (to move to payments/)  |
+ * | webhook_events         | payments/webhook-events.repository.ts                          |
  * | local_bus_messages     | adapters/bus/local-bus.ts                                      |
  * | cache_invalidations    | adapters/cache/invalidation-log.ts                             |
  *
