@@ -126,9 +126,6 @@ export function preparedStatementPool(
       })();
       return ending;
     },
-    // What Kysely uses to open a control connection when it cancels a query.
-    Client: (pool as unknown as { Client: PostgresPool['Client'] }).Client,
-    options: pool.options,
   };
 }
 

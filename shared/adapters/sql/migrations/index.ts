@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely/migration';
+import type { Migration } from 'kysely';
 import type { SqlDialectName } from '../schema';
 import { identityAndInventory } from './001-identity-and-inventory';
 import { carts } from './002-carts';
