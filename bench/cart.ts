@@ -2,7 +2,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { type LoadResult, load } from './support/load';
 import { startProcess, stopProcess } from './support/processes';
-import { startShopOnPostgres } from './support/shop-on-postgres';
+import { startShopOnPostgres, type WritePath } from './support/shop-on-postgres';
 
 /** Raw conditional updates through a pg Pool(10), 50 callers: the ceiling for a hold. */
 async function rawHolds(url: string, skus: string[], seconds: number): Promise<number> {
@@ -40,8 +40,8 @@ function shopperStep(n: number, users: number, items: number) {
   return { user, item: (user * 4 + (round % 4)) % items, quantity: 1 + (Math.floor(round / 4) % 2) };
 }
 
-export async function runCartBench(adminUrl: string) {
-  const shop = await startShopOnPostgres(adminUrl, 'cart');
+export async function runCartBench(adminUrl: string, writePath: WritePath = 'one-statement') {
+  const shop = await startShopOnPostgres(adminUrl, 'cart', writePath);
   const { base, db, stock: rows } = shop;
   try {
     const users = 500;
@@ -205,6 +205,7 @@ export async function runCartBench(adminUrl: string) {
     );
     console.log(`invariant violations after the run: ${check[0]!.bad}`);
     return {
+      writePath,
       database: 'PostgreSQL 15 (machine server)',
       connections: 50,
       durationSeconds: 10,

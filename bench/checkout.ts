@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { LocalIssuer } from '../shared/adapters/identity/local-issuer';
 import { type LoadResult, load } from './support/load';
-import { startShopOnPostgres } from './support/shop-on-postgres';
+import { startShopOnPostgres, type WritePath } from './support/shop-on-postgres';
 
 /** The checkout-like transaction through pg directly: conditional stock update + order insert. */
 async function rawCheckouts(url: string, skus: string[], seconds: number): Promise<number> {
@@ -56,8 +56,8 @@ async function drainSeconds(db: pg.Client, timeoutSeconds = 300): Promise<number
   }
 }
 
-export async function runCheckoutBench(adminUrl: string) {
-  const shop = await startShopOnPostgres(adminUrl, 'checkout');
+export async function runCheckoutBench(adminUrl: string, writePath: WritePath = 'one-statement') {
+  const shop = await startShopOnPostgres(adminUrl, 'checkout', writePath);
   const { base, db, dataDir, stock: rows } = shop;
   try {
     const issuer = await LocalIssuer.open(dataDir, 'storefront-api');
@@ -201,6 +201,7 @@ export async function runCheckoutBench(adminUrl: string) {
       );
     console.log(`paid orders: ${paid[0]!.n}; inventory invariant violations: ${bad[0]!.n}`);
     return {
+      writePath,
       database: 'PostgreSQL 15 (machine server)',
       gateway: 'sandbox',
       connections: 50,

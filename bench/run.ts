@@ -264,16 +264,27 @@ const payments: Scenario = async () => {
   return { sandbox: await runSandboxBench() };
 };
 
-/** Issue 4: add-to-cart on real PostgreSQL vs the raw conditional update, and live-update latency. */
+const benchDatabaseUrl = () => process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * Issue 4: add-to-cart on real PostgreSQL vs the raw conditional update, and live-update latency;
+ * both write paths (PostgreSQL's one statement, and the portable writes Azure SQL runs) in one run.
+ */
 const cart: Scenario = async () => {
   const { runCartBench } = await import('./cart');
-  return runCartBench(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+  const oneStatement = await runCartBench(benchDatabaseUrl(), 'one-statement');
+  console.log('\n-- the portable (Azure SQL) write path on the same PostgreSQL');
+  const portable = await runCartBench(benchDatabaseUrl(), 'portable');
+  return { ...oneStatement, portable };
 };
 
-/** Issue 5: Pay Now on real PostgreSQL with the sandbox gateway vs the raw checkout-like transaction. */
+/** Issue 5: Pay Now on real PostgreSQL with the sandbox gateway vs the raw checkout-like transaction; both write paths. */
 const checkout: Scenario = async () => {
   const { runCheckoutBench } = await import('./checkout');
-  return runCheckoutBench(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+  const oneStatement = await runCheckoutBench(benchDatabaseUrl(), 'one-statement');
+  console.log('\n-- the portable (Azure SQL) write path on the same PostgreSQL');
+  const portable = await runCheckoutBench(benchDatabaseUrl(), 'portable');
+  return { ...oneStatement, portable };
 };
 
 /** Issue 6: the storefront in Chromium: bundle sizes, first contentful paint, count shown. */

@@ -14,13 +14,29 @@ export interface BenchShop {
   stop(): Promise<void>;
 }
 
-/** `npm start` on a scratch database of the PostgreSQL server at `adminUrl`, stocked for load. */
-export async function startShopOnPostgres(adminUrl: string, name: string): Promise<BenchShop> {
+/** Which of the two write implementations the shop runs on PostgreSQL (see shared/platform/services.ts). */
+export type WritePath = 'one-statement' | 'portable';
+
+/**
+ * `npm start` on a scratch database of the PostgreSQL server at `adminUrl`, stocked for load.
+ * `portable` runs the Azure SQL path's writes (SQL_PORTABLE_WRITES) on PostgreSQL.
+ */
+export async function startShopOnPostgres(
+  adminUrl: string,
+  name: string,
+  writePath: WritePath = 'one-statement',
+): Promise<BenchShop> {
   const database = await createScratchDatabase(adminUrl, 'shop_bench');
   const dataDir = `/tmp/bench-${name}-${Date.now()}`;
   const host = await startProcess(
     'scripts/start.ts',
-    { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: database.url },
+    {
+      DATA_DIR: dataDir,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: database.url,
+      SQL_PORTABLE_WRITES: writePath === 'portable' ? 'true' : 'false',
+    },
     /Shop ready in [\d.]+s: (http:\/\/[^/ ]+)\//,
   );
   const db = new pg.Client({ connectionString: database.url });
