@@ -1,9 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import tls from 'node:tls';
+import { selfSignedCertificate } from '../support/self-signed-certificate';
 
 /**
  * What Azure Database for PostgreSQL does at sign-in, in front of the machine's PostgreSQL
@@ -184,34 +181,5 @@ function errorResponse(code: string, text: string): Buffer {
 
 /** A throwaway certificate for the given loopback addresses (the front's TLS). */
 export function certificateFor(addresses: string[]): { key: string; certificate: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'entra-pg-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=postgres-front',
-        '-addext',
-        `subjectAltName=${addresses.map((address) => `IP:${address}`).join(',')}`,
-      ],
-      { stdio: 'ignore' },
-    );
-    return {
-      key: readFileSync(path.join(dir, 'key.pem'), 'utf8'),
-      certificate: readFileSync(path.join(dir, 'cert.pem'), 'utf8'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return selfSignedCertificate({ ips: addresses });
 }

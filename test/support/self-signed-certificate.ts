@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /**
- * A throwaway certificate for 127.0.0.1 and localhost, for loopback stand-ins that must speak
- * TLS because the real SDK sends bearer tokens only over https. Trusted by nothing but the
- * clients a test hands it to.
+ * A throwaway certificate (by default for 127.0.0.1 and localhost), for loopback stand-ins that
+ * must speak TLS because the real SDK sends bearer tokens only over https. Trusted by nothing but
+ * the clients a test hands it to.
  */
-export function selfSignedCertificate(): { key: string; certificate: string } {
+export function selfSignedCertificate(
+  names: { ips: string[]; dns?: string[] } = { ips: ['127.0.0.1'], dns: ['localhost'] },
+): { key: string; certificate: string } {
+  const altNames = [...names.ips.map((ip) => `IP:${ip}`), ...(names.dns ?? []).map((dns) => `DNS:${dns}`)];
   const dir = mkdtempSync(path.join(tmpdir(), 'self-signed-'));
   try {
     execFileSync(
@@ -26,9 +29,9 @@ export function selfSignedCertificate(): { key: string; certificate: string } {
         '-days',
         '1',
         '-subj',
-        '/CN=localhost',
+        `/CN=${names.dns?.[0] ?? names.ips[0]}`,
         '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        `subjectAltName=${altNames.join(',')}`,
       ],
       { stdio: 'ignore' },
     );
