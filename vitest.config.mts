@@ -5,8 +5,9 @@ import { defineConfig } from 'vitest/config';
  * (test/support/tsql-recording.setup.ts): each statement the app issues there is compiled to
  * T-SQL and must parse. Between them they drive the cart and its sweeper, checkout, payment
  * settlement, the webhooks, the order consumers (inbox), receipts, fulfilment and the warehouse.
- * reservation, pending-payments and receipts-email-outage issued no statement these do not
- * (measured 2026-12-02), so they are left out to keep the run short.
+ * reservation.test.ts runs the Reservation port's contract (its portable implementation here);
+ * pending-payments and receipts-email-outage issued no statement these do not (measured
+ * 2026-12-02), so they are left out to keep the run short.
  */
 const azureSqlPathFiles = [
   'functions/cart/cart-http.test.ts',
@@ -15,6 +16,7 @@ const azureSqlPathFiles = [
   'functions/webhooks/payment-webhooks.test.ts',
   'shared/cart/cart-writes.test.ts',
   'shared/checkout/price-rule.test.ts',
+  'shared/checkout/reservation.test.ts',
   'shared/messaging/inbox-claims.test.ts',
 ];
 

@@ -193,6 +193,31 @@ export async function updateCartLineIfHeld(
 }
 
 /**
+ * Adds `quantity` units, held, to a line as it is when the statement runs (a relative update:
+ * no read, so no concurrent change of the line can be lost or overwritten); the hold runs to
+ * `holdExpiresAt`. False when the cart has no such line. Checkout's decline compensation.
+ */
+export async function addHeldUnitsToLine(
+  db: Db,
+  userId: string,
+  productId: string,
+  quantity: number,
+  holdExpiresAt: Date,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('cart_lines')
+    .set({
+      quantity: sql`quantity + ${quantity}`,
+      held_quantity: sql`held_quantity + ${quantity}`,
+      hold_expires_at: holdExpiresAt,
+    })
+    .where('user_id', '=', userId)
+    .where('product_id', '=', productId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
  * Checkout's price rule: sets a line to the product's current price (and currency), only if it
  * still has the price the caller read (compare-and-set); false when the line moved meanwhile.
  */

@@ -6,7 +6,13 @@ import type { Aftermath, CheckoutDeps } from './checkout.service';
 
 export function checkoutDeps(s: Services): CheckoutDeps {
   // The product store itself (Cosmos), never the cache: checkout charges the current price.
-  return { db: s.sql.db, gateway: s.payments, holdMinutes: s.config.cart.holdMinutes, products: s.products };
+  return {
+    db: s.sql.db,
+    reservation: s.reservation,
+    gateway: s.payments,
+    holdMinutes: s.config.cart.holdMinutes,
+    products: s.products,
+  };
 }
 
 /**

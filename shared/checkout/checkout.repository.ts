@@ -1,16 +1,10 @@
 import { CompiledQuery } from 'kysely';
 import type { Db } from '../adapters/sql/schema';
-import { type LevelColumns, levelFromColumns, type StockLevel } from '../inventory/inventory.repository';
+import { type LevelColumns, levelFromColumns } from '../inventory/inventory.repository';
 import type { DomainEvent } from '../messaging/outbox';
 import type { OrderLineRow, OrderRow } from '../orders/orders.repository';
-
-/** The order as checkout would write it, less what the cart decides (total, currency, lines). */
-export type OrderDraft = Omit<OrderRow, 'total_minor' | 'currency'>;
-
-export type ReserveOutcome =
-  | { outcome: 'reserved'; order: OrderRow; lines: OrderLineRow[]; relapsedLevels: StockLevel[] }
-  | { outcome: 'cart_empty' | 'mixed_currencies' }
-  | { outcome: 'out_of_stock'; short: Array<{ productId: string; requested: number; available: number }> };
+import type { KeptAnswer, KeyClaim } from './idempotency';
+import type { OrderDraft, PaidChange, ReserveOutcome } from './reservation';
 
 interface ReserveRow extends LevelColumns {
   line_count: string | number;
@@ -108,13 +102,13 @@ export const reserveStatement = `
  * every cart line's hold becomes a sale (a lapsed hold re-acquires stock), the cart is emptied,
  * the order is written `pending_payment` and the Idempotency-Key is taken, or, when a line is
  * short, the cart is empty or mixes currencies, nothing is written at all. The same rules as the
- * portable transaction in checkout.service; a key already taken ends in a unique violation,
+ * portable transaction in reservation.ts; a key already taken ends in a unique violation,
  * which rolls the whole statement back.
  */
 export async function reserveInOneStatement(
   db: Db,
   draft: OrderDraft,
-  idempotency: { key: string; requestHash: string },
+  idempotency: KeyClaim,
 ): Promise<ReserveOutcome> {
   const { rows } = await db.executeQuery<ReserveRow>(
     CompiledQuery.raw(reserveStatement, [
@@ -167,14 +161,7 @@ export async function reserveInOneStatement(
     const level = row.held_quantity !== row.quantity ? levelFromColumns(row.sku!, row) : undefined;
     return level ? [level] : [];
   });
-  return { outcome: 'reserved', order, lines, relapsedLevels };
-}
-
-/** Pay Now's answer, kept under the shopper's Idempotency-Key. */
-export interface KeptAnswer {
-  userId: string;
-  key: string;
-  response: { status: number; body: unknown };
+  return { outcome: 'reserved', order, lines, changedSkus: [], levels: relapsedLevels };
 }
 
 /*
@@ -204,15 +191,9 @@ export const settlePaidStatement = `
  * for Pay Now, the answer kept under the Idempotency-Key: all of it, or (the order was already
  * settled) none of it. False when the order was not waiting for this payment.
  */
-export async function settlePaidInOneStatement(
+export async function markPaidInOneStatement(
   db: Db,
-  payment: {
-    orderId: string;
-    reference: string;
-    cardBrand: string | null;
-    last4: string | null;
-    paidAt: Date;
-  },
+  payment: PaidChange,
   event: DomainEvent,
   kept?: KeptAnswer,
 ): Promise<boolean> {

@@ -41,7 +41,7 @@ const inFlight = (outcome: CancelOutcome): boolean =>
  * left untouched for the next run.
  */
 export async function recoverStuckPayments(
-  deps: Pick<CheckoutDeps, 'db' | 'gateway' | 'holdMinutes'>,
+  deps: Pick<CheckoutDeps, 'db' | 'reservation' | 'gateway' | 'holdMinutes'>,
   now: Date,
   options: { graceMs?: number } = {},
 ): Promise<{ settled: number; aftermath: Aftermath; refused: RefusedSettlement[]; deferred: string[] }> {

@@ -1,23 +1,56 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { address, visa } from '../../test/support/pay-now';
-import { type DatabaseTarget, pgliteAndPostgres, writePaths } from '../../test/support/postgres';
+import { type DatabaseTarget, pgliteAndPostgres } from '../../test/support/postgres';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
-import { writesInOneStatement } from '../adapters/sql/dialect';
+import type { Db } from '../adapters/sql/schema';
 import { insertCartLine } from '../cart/cart.repository';
 import type { Principal } from '../identity/principal';
 import { ensureUser } from '../identity/users.repository';
-import { checkout } from './checkout.service';
+import { type CheckoutDeps, checkout } from './checkout.service';
 import { checkoutDeps } from './checkout-deps';
+import { portableReservation, postgresReservation, type Reservation } from './reservation';
+import { compensationHooks } from './reserve.step';
+
+/** One implementation of the Reservation port. */
+interface ReservationImplementation {
+  name: string;
+  kind: Reservation['kind'];
+  create(db: Db): Reservation;
+}
+
+// Both implementations on PGlite and PostgreSQL; in the `azure-sql-path` project (every store
+// runs as Azure SQL there) only the portable one, whose every statement is compiled as T-SQL.
+const implementations: ReservationImplementation[] = [
+  ...(process.env.TSQL_RECORDING
+    ? []
+    : [
+        {
+          name: 'postgresReservation (one statement)',
+          kind: 'postgres' as const,
+          create: postgresReservation,
+        },
+      ]),
+  {
+    name: 'portableReservation (transactions, the Azure SQL path)',
+    kind: 'portable',
+    create: portableReservation,
+  },
+];
+
+const declinedCard = { provider: 'stripe', paymentMethodId: 'pm_card_chargeDeclinedInsufficientFunds' };
 
 /**
- * Pay Now's reservation and settlement, checked row by row, on each write path: PostgreSQL's
- * single statements and the portable transactions Azure SQL runs.
+ * The Reservation contract: Pay Now's reservation and settlement, checked row by row, for each
+ * implementation of the port (PostgreSQL's single statements, the portable transactions Azure
+ * SQL runs), driven through checkout as the app drives it.
  */
-function reservation({ name, env, skipReason }: DatabaseTarget) {
-  describe.skipIf(skipReason !== undefined).each(writePaths)(
-    `Pay Now's writes: ${name}, $path${skipReason ? ` (skipped: ${skipReason})` : ''}`,
-    ({ SQL_PORTABLE_WRITES }) => {
+function reservation({ name, env, skipReason }: DatabaseTarget, implementation: ReservationImplementation) {
+  // The shop's other writes follow the same path (SQL_PORTABLE_WRITES).
+  const SQL_PORTABLE_WRITES = implementation.kind === 'portable' ? 'true' : 'false';
+  describe.skipIf(skipReason !== undefined)(
+    `Reservation contract: ${implementation.name} on ${name}${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+    () => {
       let shop: TestShop;
       beforeAll(async () => {
         shop = await startTestShop({
@@ -36,7 +69,10 @@ function reservation({ name, env, skipReason }: DatabaseTarget) {
         await shop?.close();
       });
 
-      const deps = () => checkoutDeps(shop.services);
+      const deps = (): CheckoutDeps => ({
+        ...checkoutDeps(shop.services),
+        reservation: implementation.create(shop.services.sql.db),
+      });
       const db = () => shop.services.sql.db;
       async function shopper(userId: string): Promise<Principal> {
         const principal = { userId, email: `${userId}@example.test`, name: userId, roles: [] };
@@ -68,8 +104,8 @@ function reservation({ name, env, skipReason }: DatabaseTarget) {
           .where('sku', '=', sku)
           .executeTakeFirstOrThrow();
 
-      it('runs the write path SQL_PORTABLE_WRITES asks for', () => {
-        expect(writesInOneStatement(shop.services.sql.db)).toBe(SQL_PORTABLE_WRITES === 'false');
+      it('is the implementation services pick for SQL_PORTABLE_WRITES', () => {
+        expect(shop.services.reservation.kind).toBe(implementation.kind);
       });
 
       it('sells held and lapsed lines, empties the cart, writes the order, its event and the kept answer', async () => {
@@ -192,8 +228,112 @@ function reservation({ name, env, skipReason }: DatabaseTarget) {
           await db().selectFrom('orders').select('id').where('user_id', '=', cy.userId).execute(),
         ).toEqual([]);
       });
+
+      it('answers a used key with key_taken and writes nothing more', async () => {
+        const di = await shopper(`di-${SQL_PORTABLE_WRITES}`);
+        const product = await line(di.userId, 6, 1, true);
+        await setStock(product.sku, 5, 1);
+        const key = randomUUID();
+        const claim = { userId: di.userId, key, requestHash: 'h' };
+        const draft = (id: string) => ({
+          id,
+          user_id: di.userId,
+          status: 'pending_payment' as const,
+          email: di.email,
+          ship_name: 'D',
+          ship_line1: '1 St',
+          ship_line2: '',
+          ship_city: 'London',
+          ship_postal_code: 'N1',
+          ship_country: 'GB',
+          payment_provider: 'stripe' as const,
+          payment_method_ref: 'pm_card_visa',
+          payment_reference: null,
+          card_brand: null,
+          card_last4: null,
+          decline_reason: null,
+          created_at: new Date(),
+          updated_at: new Date(),
+          paid_at: null,
+          receipt_sent_at: null,
+          shipped_at: null,
+        });
+        const port = deps().reservation;
+        const first = await port.reserve(draft(`ord_${randomUUID().slice(0, 8)}`), claim);
+        expect(first).toMatchObject({ outcome: 'reserved', order: { total_minor: 700, currency: 'USD' } });
+        await line(di.userId, 6, 1, true); // the shopper adds it again and pays with the same key
+        await setStock(product.sku, 4, 1);
+        expect(await port.reserve(draft(`ord_${randomUUID().slice(0, 8)}`), claim)).toEqual({
+          outcome: 'key_taken',
+        });
+        expect(await stock(product.sku)).toEqual({ on_hand: 4, held: 1 });
+        expect(
+          await db().selectFrom('orders').select('id').where('user_id', '=', di.userId).execute(),
+        ).toHaveLength(1);
+      });
+
+      // Two connections are needed (the shopper's change commits while the compensation's
+      // transaction is open): the real server only; PGlite has one connection.
+      it.skipIf(name === 'PGlite')(
+        "a declined payment's units go back to a cart line the shopper keeps changing meanwhile, none leaked",
+        async () => {
+          const ed = await shopper(`ed-${SQL_PORTABLE_WRITES}`);
+          const product = shop.products[7]!;
+          await setStock(product.sku, 20, 0);
+          const setLine = (quantity: number) =>
+            shop.services.cartWrites.setLine({
+              userId: ed.userId,
+              product,
+              quantity,
+              now: new Date(),
+              holdExpiresAt: new Date(Date.now() + 600_000),
+              maxLines: 50,
+            });
+          expect(await setLine(2)).toMatchObject({ outcome: 'changed' });
+          // Pay Now empties the cart; the shopper adds the product again in another tab before the
+          // decline, and changes that line while the compensation runs (before each of its writes
+          // of the line: a read-then-compare-and-set would lose every time).
+          let changes = 0;
+          compensationHooks.beforeLineWrite = async (userId, productId) => {
+            if (userId !== ed.userId || productId !== product.id || changes >= 6) return;
+            changes++;
+            expect(await setLine(2 + changes)).toMatchObject({ outcome: 'changed' });
+          };
+          try {
+            const declined = await checkout(
+              { ...deps(), hooks: { afterReserve: async () => void (await setLine(1)) } },
+              ed,
+              randomUUID(),
+              { shippingAddress: address, payment: declinedCard },
+            );
+            expect(declined.status).toBe(402);
+          } finally {
+            compensationHooks.beforeLineWrite = undefined;
+          }
+          expect(changes).toBeGreaterThanOrEqual(1);
+          const cartLine = await db()
+            .selectFrom('cart_lines')
+            .select(['quantity', 'held_quantity'])
+            .where('user_id', '=', ed.userId)
+            .where('product_id', '=', product.id)
+            .executeTakeFirstOrThrow();
+          // The shopper's last change, plus the 2 units the failed order gave back, all held.
+          expect(cartLine).toEqual({ quantity: 2 + changes + 2, held_quantity: 2 + changes + 2 });
+          // held = the sum of the lines' holds (no unit held by no line), nothing sold.
+          const heldByLines = await db()
+            .selectFrom('cart_lines')
+            .select((eb) => eb.fn.sum<string>('held_quantity').as('held'))
+            .where('sku', '=', product.sku)
+            .executeTakeFirstOrThrow();
+          expect(await stock(product.sku)).toEqual({ on_hand: 20, held: Number(heldByLines.held) });
+          expect(
+            await db().selectFrom('orders').select('status').where('user_id', '=', ed.userId).execute(),
+          ).toEqual([{ status: 'payment_failed' }]);
+        },
+      );
     },
   );
 }
 
-for (const target of pgliteAndPostgres()) reservation(target);
+for (const target of pgliteAndPostgres())
+  for (const implementation of implementations) reservation(target, implementation);

@@ -368,6 +368,3 @@ export const receiptSentClaimWrites = `marked as (
     from mine m
     where o.id = m.order_id and m.paid and o.receipt_sent_at is null
   )`;
-
-// Inventory's writes live in inventory/ (checkout imports this from here until it moves).
-export { returnSoldUnitsToHolds } from '../inventory/inventory.repository';

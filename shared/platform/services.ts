@@ -9,9 +9,10 @@ import { LocalIssuer, localIssuerName } from '../adapters/identity/local-issuer'
 import type { ConfiguredPaymentGateway } from '../adapters/payments/create-payment-gateway';
 import type { LocalRealtimeHub } from '../adapters/realtime/local-realtime-hub';
 import type { RelationalStore } from '../adapters/sql/database';
-import { usePortableWrites, writesInOneStatement } from '../adapters/sql/dialect';
+import { writesInOneStatement } from '../adapters/sql/dialect';
 import { type CartWrites, portableCartWrites, postgresCartWrites } from '../cart/cart-writes';
 import type { ProductStore } from '../catalogue/product-store.port';
+import { portableReservation, postgresReservation, type Reservation } from '../checkout/reservation';
 import { createTokenVerifier, type TokenVerifier } from '../identity/token-verifier';
 import type { DeadLetterQueue } from '../messaging/dead-letters.port';
 import { type EventBus, shopTopology, type Topology } from '../messaging/event-bus.port';
@@ -31,6 +32,8 @@ export interface Services {
   cartWrites: CartWrites;
   /** The consumers' inbox (claims and the reads before them) for this engine (chosen once, here). */
   inboxClaims: InboxClaims;
+  /** Pay Now's reservation and its settlement as paid, for this engine (chosen once, here). */
+  reservation: Reservation;
   products: ProductStore;
   productsEmbedded: boolean;
   cache: CacheAside;
@@ -88,13 +91,13 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
           ? await azureCredential()
           : undefined,
     });
-    if (config.portableSqlWrites) usePortableWrites(sqlStore.db);
     closers.push(() => sqlStore.close());
     // The one place the write implementations are chosen: PostgreSQL's one-statement writes,
     // or the portable ones Azure SQL runs (also on PostgreSQL when SQL_PORTABLE_WRITES=true).
-    const oneStatement = writesInOneStatement(sqlStore.db);
+    const oneStatement = writesInOneStatement(sqlStore.db, config.portableSqlWrites);
     const cartWrites = (oneStatement ? postgresCartWrites : portableCartWrites)(sqlStore.db);
     const inboxClaims = (oneStatement ? postgresInboxClaims : portableInboxClaims)(sqlStore.db);
+    const reservation = (oneStatement ? postgresReservation : portableReservation)(sqlStore.db);
 
     const { openProductStore } = await import('../adapters/cosmos/open-product-store');
     const { store: products, embedded } = await openProductStore(config, azureCredential);
@@ -207,6 +210,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
       sql: sqlStore,
       cartWrites,
       inboxClaims,
+      reservation,
       products,
       productsEmbedded: embedded,
       cache,

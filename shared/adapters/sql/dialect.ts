@@ -6,22 +6,17 @@ export function isMssql(
   return (db as { getExecutor(): { adapter: unknown } }).getExecutor().adapter instanceof MssqlAdapter;
 }
 
-// Handles asked to run the portable (Azure SQL) writes on PostgreSQL: SQL_PORTABLE_WRITES.
-const portableWriters = new WeakSet<object>();
-
-/** From now on this PostgreSQL handle runs the portable writes Azure SQL runs (tests run both). */
-export function usePortableWrites(db: object): void {
-  portableWriters.add(db);
-}
-
 /**
- * True when a write may use its one-statement PostgreSQL form: PostgreSQL or PGlite, and not
- * asked for the portable writes. Azure SQL always runs the portable Kysely transactions.
+ * True when the writes may take their one-statement PostgreSQL form: PostgreSQL or PGlite, and
+ * not asked for the portable writes (`portableRequested`: SQL_PORTABLE_WRITES=true). Azure SQL
+ * always runs the portable Kysely transactions. Asked once, where services are built
+ * (services.ts), which picks each write port's implementation from the answer.
  */
 export function writesInOneStatement(
   db: Kysely<never> | Kysely<unknown> | { getExecutor(): { adapter: unknown } },
+  portableRequested = false,
 ): boolean {
-  return !isMssql(db) && !portableWriters.has(db);
+  return !isMssql(db) && !portableRequested;
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   readStockLevel,
   releaseStock,
   replaceInventory,
+  returnSoldUnitsToHolds,
   sellAvailableStock,
   sellHeldStock,
   setOnHand,
@@ -40,7 +41,6 @@ import {
   findUserOrder,
   listUserOrders,
   markReceiptSent,
-  returnSoldUnitsToHolds,
   transitionOrder,
 } from '../../orders/orders.repository';
 import { SqlInvalidationLog } from '../cache/invalidation-log';
