@@ -603,3 +603,18 @@ function lineWriteFrom(
     level,
   };
 }
+
+/**
+ * PostgreSQL: checkout emptying the cart, as the body of a CTE of its one-statement reservation
+ * (checkout.repository.ts): deletes the shopper's lines listed in `lines` (`product_id`; rows the
+ * statement locked) when `go` has a row.
+ */
+export function deleteLinesStatement(options: {
+  userId: RawBuilder<unknown>;
+  lines: string;
+  go: string;
+}): RawBuilder<unknown> {
+  const { userId, lines, go } = options;
+  return sql`delete from cart_lines c using ${sql.raw(lines)} l
+    where c.user_id = ${userId} and c.product_id = l.product_id and exists (select 1 from ${sql.raw(go)})`;
+}

@@ -1,10 +1,23 @@
-import { CompiledQuery } from 'kysely';
+import { sql } from 'kysely';
 import type { Db } from '../adapters/sql/schema';
-import { type LevelColumns, levelFromColumns } from '../inventory/inventory.repository';
-import type { DomainEvent } from '../messaging/outbox';
-import type { OrderLineRow, OrderRow } from '../orders/orders.repository';
-import type { KeptAnswer, KeyClaim } from './idempotency';
+import { deleteLinesStatement } from '../cart/cart.repository';
+import { type LevelColumns, levelFromColumns, sellLinesStatement } from '../inventory/inventory.repository';
+import { addToOutboxStatement, type DomainEvent } from '../messaging/outbox';
+import {
+  insertOrderLinesStatement,
+  insertOrderStatement,
+  markPaidStatement,
+  type OrderLineRow,
+  type OrderRow,
+} from '../orders/orders.repository';
+import { claimKeyStatement, type KeptAnswer, type KeyClaim, keepAnswerStatement } from './idempotency';
 import type { OrderDraft, PaidChange, ReserveOutcome } from './reservation';
+
+/*
+ * PostgreSQL's one-statement forms of the Reservation port (reservation.ts). Each table's write
+ * is a fragment its owner exports (inventory, cart, orders, outbox, idempotency keys); what is
+ * checkout's own is the reading and locking, the verdict and the order of the CTEs.
+ */
 
 interface ReserveRow extends LevelColumns {
   line_count: string | number;
@@ -23,19 +36,30 @@ interface ReserveRow extends LevelColumns {
   held: number | null;
 }
 
-/*
- * $1 user, $2 idempotency key, $3 request hash, $4 order id, $5 now, $6 email, $7..$12 the
- * shipping address (name, line 1, line 2, city, postal code, country), $13 payment provider,
- * $14 payment method reference.
+/**
+ * Checkout's reservation in ONE PostgreSQL statement (one round trip, its own transaction):
+ * every cart line's hold becomes a sale (a lapsed hold re-acquires stock), the cart is emptied,
+ * the order is written `pending_payment` and the Idempotency-Key is taken, or, when a line is
+ * short, the cart is empty or mixes currencies, nothing is written at all. The same rules as the
+ * portable transaction in reservation.ts; a key already taken ends in a unique violation,
+ * which rolls the whole statement back.
+ *
  * The cart's lines in key order, then (once all of them are locked: a one-time filter) their
  * inventory rows in SKU order, are locked first: the lock order every write path follows (see
  * transient-errors.ts), so the verdict is taken on rows nobody else can move. The order's lines
  * are still numbered in cart order.
  */
-export const reserveStatement = `
+export async function reserveInOneStatement(
+  db: Db,
+  draft: OrderDraft,
+  claim: KeyClaim,
+): Promise<ReserveOutcome> {
+  const userId = sql`${draft.user_id}::varchar`;
+  const now = sql`${draft.created_at.toISOString()}::timestamptz`;
+  const { rows } = await sql<ReserveRow>`
   with lines as (
     select product_id, sku, name, unit_price_minor, currency, quantity, held_quantity, added_at
-    from cart_lines where user_id = $1::varchar
+    from cart_lines where user_id = ${userId}
     order by product_id collate "C"
     for update
   ), numbered as (
@@ -57,34 +81,15 @@ export const reserveStatement = `
     select total_minor, currency from verdict
     where line_count > 0 and currencies = 1 and all_available
   ), reserved_key as (
-    insert into idempotency_keys
-      (user_id, idempotency_key, request_hash, order_id, response_status, response_body, created_at)
-    select $1::varchar, $2::varchar, $3::varchar, $4::varchar, null, null, $5::timestamptz from go
+    ${claimKeyStatement(claim, draft.id, draft.created_at, 'go')}
   ), sold as (
-    update inventory i
-    set held = i.held - case when l.held_quantity = l.quantity then l.quantity else 0 end,
-        on_hand = i.on_hand - l.quantity, version = i.version + 1, updated_at = $5::timestamptz
-    from lines l
-    where i.sku = l.sku and exists (select 1 from go)
-    returning i.sku, i.product_id, i.on_hand, i.held, i.version, i.updated_at
+    ${sellLinesStatement({ lines: 'lines', go: 'go', updatedAt: now })}
   ), emptied as (
-    delete from cart_lines c using lines l
-    where c.user_id = $1::varchar and c.product_id = l.product_id and exists (select 1 from go)
+    ${deleteLinesStatement({ userId, lines: 'lines', go: 'go' })}
   ), new_order as (
-    insert into orders
-      (id, user_id, status, total_minor, currency, email, ship_name, ship_line1, ship_line2, ship_city,
-       ship_postal_code, ship_country, payment_provider, payment_method_ref, payment_reference,
-       card_brand, card_last4, decline_reason, created_at, updated_at, paid_at, receipt_sent_at,
-       shipped_at)
-    select $4::varchar, $1::varchar, 'pending_payment', total_minor, currency, $6::varchar,
-           $7::varchar, $8::varchar, $9::varchar, $10::varchar, $11::varchar, $12::char(2),
-           $13::varchar, $14::varchar, null, null, null, null, $5::timestamptz, $5::timestamptz,
-           null, null, null
-    from go
+    ${insertOrderStatement(draft, 'go')}
   ), new_lines as (
-    insert into order_lines (order_id, line_no, product_id, sku, name, quantity, unit_price_minor)
-    select $4::varchar, line_no, product_id, sku, name, quantity, unit_price_minor
-    from numbered where exists (select 1 from go)
+    ${insertOrderLinesStatement(draft.id, 'numbered', 'go')}
   )
   select v.line_count, v.currencies, v.all_available, v.total_minor, v.currency,
          n.product_id, n.sku, n.name, n.unit_price_minor, n.quantity, n.held_quantity, n.line_no,
@@ -95,39 +100,7 @@ export const reserveStatement = `
   left join numbered n on true
   left join stock s on s.sku = n.sku
   left join sold on sold.sku = n.sku
-  order by n.line_no`;
-
-/**
- * Checkout's reservation in ONE PostgreSQL statement (one round trip, its own transaction):
- * every cart line's hold becomes a sale (a lapsed hold re-acquires stock), the cart is emptied,
- * the order is written `pending_payment` and the Idempotency-Key is taken, or, when a line is
- * short, the cart is empty or mixes currencies, nothing is written at all. The same rules as the
- * portable transaction in reservation.ts; a key already taken ends in a unique violation,
- * which rolls the whole statement back.
- */
-export async function reserveInOneStatement(
-  db: Db,
-  draft: OrderDraft,
-  idempotency: KeyClaim,
-): Promise<ReserveOutcome> {
-  const { rows } = await db.executeQuery<ReserveRow>(
-    CompiledQuery.raw(reserveStatement, [
-      draft.user_id,
-      idempotency.key,
-      idempotency.requestHash,
-      draft.id,
-      draft.created_at.toISOString(),
-      draft.email,
-      draft.ship_name,
-      draft.ship_line1,
-      draft.ship_line2,
-      draft.ship_city,
-      draft.ship_postal_code,
-      draft.ship_country,
-      draft.payment_provider,
-      draft.payment_method_ref,
-    ]),
-  );
+  order by n.line_no`.execute(db);
   const verdict = rows[0]!;
   if (Number(verdict.line_count) === 0) return { outcome: 'cart_empty' };
   if (Number(verdict.currencies) !== 1) return { outcome: 'mixed_currencies' };
@@ -164,28 +137,6 @@ export async function reserveInOneStatement(
   return { outcome: 'reserved', order, lines, changedSkus: [], levels: relapsedLevels };
 }
 
-/*
- * $1 order id, $2 payment reference, $3 card brand, $4 card last 4, $5 now; the answer to keep
- * under the Idempotency-Key: $6 status, $7 body, $8 user, $9 key (nulls: keep none); the
- * OrderPaid event for the outbox: $10 id, $11 topic, $12 type, $13 correlation id, $14 body.
- */
-export const settlePaidStatement = `
-  with moved as (
-    update orders
-    set status = 'paid', payment_reference = $2::varchar, card_brand = $3::varchar,
-        card_last4 = $4::varchar, paid_at = $5::timestamptz, updated_at = $5::timestamptz
-    where id = $1::varchar and status in ('pending_payment', 'requires_action')
-    returning id
-  ), kept as (
-    update idempotency_keys set response_status = $6::int, response_body = $7::text
-    where user_id = $8::varchar and idempotency_key = $9::varchar and exists (select 1 from moved)
-  ), published as (
-    insert into outbox (id, topic, type, correlation_id, body, created_at, published_at)
-    select $10::varchar, $11::varchar, $12::varchar, $13::varchar, $14::text, $5::timestamptz, null
-    from moved
-  )
-  select count(*) as moved from moved`;
-
 /**
  * Marks an order paid in ONE PostgreSQL statement, with its OrderPaid event in the outbox and,
  * for Pay Now, the answer kept under the Idempotency-Key: all of it, or (the order was already
@@ -197,23 +148,14 @@ export async function markPaidInOneStatement(
   event: DomainEvent,
   kept?: KeptAnswer,
 ): Promise<boolean> {
-  const { rows } = await db.executeQuery<{ moved: string | number }>(
-    CompiledQuery.raw(settlePaidStatement, [
-      payment.orderId,
-      payment.reference,
-      payment.cardBrand,
-      payment.last4,
-      payment.paidAt.toISOString(),
-      kept?.response.status ?? null,
-      kept ? JSON.stringify(kept.response.body) : null,
-      kept?.userId ?? null,
-      kept?.key ?? null,
-      event.id,
-      event.topic,
-      event.type,
-      event.correlationId,
-      JSON.stringify(event.body),
-    ]),
-  );
+  const { rows } = await sql<{ moved: string | number }>`
+  with moved as (
+    ${markPaidStatement(payment)}
+  ), kept as (
+    ${keepAnswerStatement(kept, 'moved')}
+  ), published as (
+    ${addToOutboxStatement(event, 'moved', payment.paidAt)}
+  )
+  select count(*) as moved from moved`.execute(db);
   return Number(rows[0]!.moved) === 1;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../adapters/sql/schema';
 import { isUniqueViolation } from '../adapters/sql/transient-errors';
 import { findOrder, orderView } from '../orders/orders.repository';
@@ -153,4 +154,27 @@ export async function storeAnswer(
     if (!isUniqueViolation(error)) throw error;
     return waitForAnswer(db, userId, key, hash);
   }
+}
+
+/** PostgreSQL: claimKey as the body of a CTE of the one-statement reservation, when `go` has a row. */
+export function claimKeyStatement(
+  claim: KeyClaim,
+  orderId: string,
+  now: Date,
+  go: string,
+): RawBuilder<unknown> {
+  return sql`insert into idempotency_keys
+      (user_id, idempotency_key, request_hash, order_id, response_status, response_body, created_at)
+    select ${claim.userId}::varchar, ${claim.key}::varchar, ${claim.requestHash}::varchar, ${orderId}::varchar,
+           null, null, ${now.toISOString()}::timestamptz
+    from ${sql.raw(go)}`;
+}
+
+/** PostgreSQL: keepAnswer as the body of a CTE, when `when` has a row (nothing kept for none). */
+export function keepAnswerStatement(kept: KeptAnswer | undefined, when: string): RawBuilder<unknown> {
+  return sql`update idempotency_keys
+    set response_status = ${kept?.response.status ?? null}::int,
+        response_body = ${kept ? JSON.stringify(kept.response.body) : null}::text
+    where user_id = ${kept?.userId ?? null}::varchar and idempotency_key = ${kept?.key ?? null}::varchar
+      and exists (select 1 from ${sql.raw(when)})`;
 }

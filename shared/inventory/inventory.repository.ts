@@ -295,3 +295,24 @@ export async function setOnHand(
   if (Number(result.numUpdatedRows) === 1) return 'ok';
   return (await findAvailability(db, sku)) ? 'below_held' : 'unknown_sku';
 }
+
+/**
+ * PostgreSQL: checkout's sale as the body of a CTE of its one-statement reservation
+ * (checkout.repository.ts), the statement form of sellHeldStock/sellAvailableStock. For each row
+ * of `lines` (`sku`, `quantity`, `held_quantity`), when `go` has a row (the statement checked
+ * the stock first, on rows it has locked): a line that holds all its units sells held ones, any
+ * other sells available ones. Returns each level as `i.*` columns.
+ */
+export function sellLinesStatement(options: {
+  lines: string;
+  go: string;
+  updatedAt: RawBuilder<unknown>;
+}): RawBuilder<unknown> {
+  const { lines, go, updatedAt } = options;
+  return sql`update inventory i
+    set held = i.held - case when l.held_quantity = l.quantity then l.quantity else 0 end,
+        on_hand = i.on_hand - l.quantity, version = i.version + 1, updated_at = ${updatedAt}
+    from ${sql.raw(lines)} l
+    where i.sku = l.sku and exists (select 1 from ${sql.raw(go)})
+    returning i.sku, i.product_id, i.on_hand, i.held, i.version, i.updated_at`;
+}

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type RawBuilder, sql } from 'kysely';
 import { firstRows, isMssql } from '../adapters/sql/dialect';
 import type { Db } from '../adapters/sql/schema';
 import type { EventBus } from './event-bus.port';
@@ -110,4 +111,15 @@ export function nudgeRelay(db: Db, bus: EventBus, onError: (error: unknown) => v
   })();
   relays.set(bus, state);
   return state.running;
+}
+
+/**
+ * PostgreSQL: addToOutbox as the body of a CTE of a one-statement write (checkout's settlement
+ * as paid, checkout.repository.ts): the event is written once for each row of `from` (one).
+ */
+export function addToOutboxStatement(event: DomainEvent, from: string, createdAt: Date): RawBuilder<unknown> {
+  return sql`insert into outbox (id, topic, type, correlation_id, body, created_at, published_at)
+    select ${event.id}::varchar, ${event.topic}::varchar, ${event.type}::varchar, ${event.correlationId}::varchar,
+           ${JSON.stringify(event.body)}::text, ${createdAt.toISOString()}::timestamptz, null
+    from ${sql.raw(from)}`;
 }

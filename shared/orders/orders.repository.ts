@@ -1,4 +1,4 @@
-import { type Insertable, type Selectable, sql } from 'kysely';
+import { type Insertable, type RawBuilder, type Selectable, sql } from 'kysely';
 import { firstRows, isMssql } from '../adapters/sql/dialect';
 import type { Db, OrderLinesTable, OrderStatus, OrdersTable } from '../adapters/sql/schema';
 import { batcherFor } from '../platform/batcher';
@@ -368,3 +368,53 @@ export const receiptSentClaimWrites = `marked as (
     from mine m
     where o.id = m.order_id and m.paid and o.receipt_sent_at is null
   )`;
+
+const at = (date: Date | null) => sql`${date ? date.toISOString() : null}::timestamptz`;
+
+/*
+ * PostgreSQL: the orders writes checkout's one-statement writes compose (checkout.repository.ts),
+ * each the body of a CTE; the statement forms of insertOrder and transitionOrder.
+ */
+
+/** Inserts `order` with the total and currency of the one row of `totals` (`total_minor`, `currency`), if any. */
+export function insertOrderStatement(
+  order: Omit<OrderRow, 'total_minor' | 'currency'>,
+  totals: string,
+): RawBuilder<unknown> {
+  return sql`insert into orders
+      (id, user_id, status, total_minor, currency, email, ship_name, ship_line1, ship_line2, ship_city,
+       ship_postal_code, ship_country, payment_provider, payment_method_ref, payment_reference,
+       card_brand, card_last4, decline_reason, created_at, updated_at, paid_at, receipt_sent_at,
+       shipped_at)
+    select ${order.id}::varchar, ${order.user_id}::varchar, ${order.status}::varchar, total_minor, currency,
+           ${order.email}::varchar, ${order.ship_name}::varchar, ${order.ship_line1}::varchar,
+           ${order.ship_line2}::varchar, ${order.ship_city}::varchar, ${order.ship_postal_code}::varchar,
+           ${order.ship_country}::char(2), ${order.payment_provider}::varchar,
+           ${order.payment_method_ref}::varchar, ${order.payment_reference}::varchar,
+           ${order.card_brand}::varchar, ${order.card_last4}::varchar, ${order.decline_reason}::varchar,
+           ${at(order.created_at)}, ${at(order.updated_at)}, ${at(order.paid_at)},
+           ${at(order.receipt_sent_at)}, ${at(order.shipped_at)}
+    from ${sql.raw(totals)}`;
+}
+
+/** The order's lines: the rows of `lines` (`line_no`, `product_id`, `sku`, `name`, `quantity`, `unit_price_minor`) when `go` has a row. */
+export function insertOrderLinesStatement(orderId: string, lines: string, go: string): RawBuilder<unknown> {
+  return sql`insert into order_lines (order_id, line_no, product_id, sku, name, quantity, unit_price_minor)
+    select ${orderId}::varchar, line_no, product_id, sku, name, quantity, unit_price_minor
+    from ${sql.raw(lines)} where exists (select 1 from ${sql.raw(go)})`;
+}
+
+/** Marks the order paid if it is waiting for a payment (`pending_payment`, `requires_action`); returns its `id` if so. */
+export function markPaidStatement(payment: {
+  orderId: string;
+  reference: string;
+  cardBrand: string | null;
+  last4: string | null;
+  paidAt: Date;
+}): RawBuilder<unknown> {
+  return sql`update orders
+    set status = 'paid', payment_reference = ${payment.reference}::varchar, card_brand = ${payment.cardBrand}::varchar,
+        card_last4 = ${payment.last4}::varchar, paid_at = ${at(payment.paidAt)}, updated_at = ${at(payment.paidAt)}
+    where id = ${payment.orderId}::varchar and status in ('pending_payment', 'requires_action')
+    returning id`;
+}

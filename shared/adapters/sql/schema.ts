@@ -6,11 +6,11 @@ import type { ColumnType, Generated, Kysely } from 'kysely';
  * | table                  | written by                                                     |
  * |------------------------|----------------------------------------------------------------|
  * | users                  | identity/users.repository.ts                                   |
- * | inventory              | inventory/inventory.repository.ts (checkout's statements: *)   |
- * | cart_lines             | cart/cart.repository.ts (checkout's statements: *)             |
- * | orders, order_lines    | orders/orders.repository.ts (checkout's statements: *)         |
- * | idempotency_keys       | checkout/                                                      |
- * | outbox                 | messaging/outbox.ts (checkout's statements: *)                 |
+ * | inventory              | inventory/inventory.repository.ts                              |
+ * | cart_lines             | cart/cart.repository.ts (through CartWrites, cart-writes.ts)   |
+ * | orders, order_lines    | orders/orders.repository.ts                                    |
+ * | idempotency_keys       | checkout/idempotency.ts                                        |
+ * | outbox                 | messaging/outbox.ts                                            |
  * | inbox                  | messaging/inbox.ts (through InboxClaims, inbox-claims.ts)      |
  * | fulfilment_requests    | fulfilment/                                                    |
  * | low_stock_alerts       | inventory/inventory-consumer.ts                                |
@@ -18,11 +18,14 @@ import type { ColumnType, Generated, Kysely } from 'kysely';
  * | local_bus_messages     | adapters/bus/local-bus.ts                                      |
  * | cache_invalidations    | adapters/cache/invalidation-log.ts                             |
  *
- * * checkout.repository.ts's one-statement PostgreSQL reservation still writes these tables
- *   itself (issue #16: moving to the owners' functions and statement fragments).
- * The one-statement PostgreSQL writes compose owners' fragments: the cart statements take their
- * inventory update from inventory.repository (moveHeldStatement), the receipts claim its orders
- * update from orders.repository (receiptSentClaimWrites).
+ * The one-statement PostgreSQL writes compose owners' fragments (each the body of a CTE): the
+ * cart statements take their inventory update from inventory.repository (moveHeldStatement), the
+ * receipts claim its orders update from orders.repository (receiptSentClaimWrites), and
+ * checkout's reservation and settlement as paid (checkout/checkout.repository.ts, behind the
+ * Reservation port) take sellLinesStatement (inventory), deleteLinesStatement (cart),
+ * insertOrderStatement, insertOrderLinesStatement and markPaidStatement (orders),
+ * addToOutboxStatement (outbox) and claimKeyStatement/keepAnswerStatement (idempotency); what
+ * stays in checkout is reading and locking the rows, the verdict, and the order of the CTEs.
  */
 
 /** Timestamps are written as Date and read back as Date on every dialect we run. */
