@@ -3,11 +3,66 @@ import { findOrder, type OrderView, orderView } from '../orders/orders.repositor
 import type { ChargeOutcome } from '../payments/payment-gateway.port';
 import { AppError } from '../platform/errors';
 import { type Problem, problemResponse } from '../platform/http';
+import type { ReserveRefusal } from './reserve.step';
 
 /** The HTTP answer to Pay Now, kept under the Idempotency-Key and replayed for it. */
 export interface CheckoutResponse {
   status: number;
   body: unknown;
+}
+
+/*
+ * Pay Now's answers in HTTP terms: the steps return typed outcomes, and this module alone words
+ * them as statuses and problem bodies. (They are made here, in shared/, rather than in the
+ * trigger because the final answer is kept under the Idempotency-Key in the same transaction
+ * that settles the order, and replayed from there.)
+ */
+
+/** A refusal that wrote nothing, as the problem Pay Now answers with (and keeps under the key). */
+export function refusalProblem(refusal: ReserveRefusal): AppError {
+  switch (refusal.outcome) {
+    case 'cart_empty':
+      return new AppError(422, 'cart_empty', 'Your cart is empty.');
+    case 'mixed_currencies':
+      return new AppError(422, 'mixed_currencies', 'A cart must be in one currency.');
+    case 'cart_changed':
+      return new AppError(409, 'cart_changed', 'Your cart changed while paying; please try again.');
+    case 'out_of_stock':
+      return new AppError(
+        409,
+        'out_of_stock',
+        `Not enough stock for ${refusal.short.length} line(s); nothing was charged.`,
+        { lines: refusal.short },
+      );
+    case 'payment_pending': {
+      const until = refusal.retryAfter.toISOString();
+      return new AppError(
+        409,
+        'payment_pending',
+        `Finish the payment already in progress (order ${refusal.oldestOrderId}) first; unless it is completed it is cancelled, and its items return to your cart, by ${until}.`,
+        { orderIds: refusal.orderIds, retryAfter: until },
+      );
+    }
+    case 'product_unavailable':
+      return new AppError(
+        409,
+        'product_unavailable',
+        `${refusal.lines.length} item(s) in your cart are no longer sold; remove them to pay. Nothing was charged.`,
+        { lines: refusal.lines },
+      );
+    case 'price_changed':
+      return new AppError(
+        409,
+        'price_changed',
+        `The price of ${refusal.lines.length} item(s) changed; your cart now shows the current prices. Nothing was charged: review the new total and pay again.`,
+        {
+          lines: refusal.lines,
+          totalMinor: refusal.totalMinor,
+          previousTotalMinor: refusal.previousTotalMinor,
+          currency: refusal.currency,
+        },
+      );
+  }
 }
 
 export function problemBody(error: AppError): Problem {

@@ -2,13 +2,19 @@ import type { Db } from '../adapters/sql/schema';
 import type { Principal } from '../identity/principal';
 import { orderView } from '../orders/orders.repository';
 import type { PaymentGateway } from '../payments/payment-gateway.port';
-import { type AppError, isAppError } from '../platform/errors';
+import type { AppError } from '../platform/errors';
 import { parseWith } from '../platform/http';
 import { chargeStep } from './charge.step';
 import { checkoutRequestSchema } from './checkout-request';
-import { answerFor, type CheckoutResponse, problemBody, responseForOrder } from './checkout-response';
+import {
+  answerFor,
+  type CheckoutResponse,
+  problemBody,
+  refusalProblem,
+  responseForOrder,
+} from './checkout-response';
 import { keepAnswer, requestHash, requireKey, storeAnswer, waitForAnswer } from './idempotency';
-import { type ReserveDeps, reserveRefusal, reserveStep } from './reserve.step';
+import { type ReserveDeps, reserveStep } from './reserve.step';
 import { type Aftermath, none, settlePayment } from './settle.step';
 
 // Where the rest of the app has always found these.
@@ -61,13 +67,7 @@ export async function checkout(
   // No read of the key first: the reservation claims it (with the order it writes), and a used
   // key fails that claim; a refusal claims it when storing its answer, with the same effect. A
   // replay is rarer than a first attempt, so it pays the detour.
-  let reserved: Awaited<ReturnType<typeof reserveStep.run>>;
-  try {
-    reserved = await reserveStep.run(deps, shopper, claim, request);
-  } catch (error) {
-    if (!isAppError(error) || error.status >= 500) throw error;
-    return refused(error);
-  }
+  const reserved = await reserveStep.run(deps, shopper, claim, request);
   switch (reserved.outcome) {
     case 'reserved':
       break;
@@ -78,7 +78,7 @@ export async function checkout(
       return { ...answer, aftermath: none };
     }
     default:
-      return refused(reserveRefusal(reserved));
+      return refused(refusalProblem(reserved));
   }
   const { order, lines } = reserved;
   await deps.hooks?.afterReserve?.(order.id);

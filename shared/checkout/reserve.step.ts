@@ -12,7 +12,6 @@ import type { ProductStore } from '../catalogue/product-store.port';
 import type { Principal } from '../identity/principal';
 import { returnSoldUnitsToHolds } from '../inventory/inventory.repository';
 import type { OrderLineRow, OrderRow } from '../orders/orders.repository';
-import { AppError } from '../platform/errors';
 import type { CheckoutRequest } from './checkout-request';
 import type { KeyClaim } from './idempotency';
 import type { OrderDraft, Reservation, ReserveOutcome } from './reservation';
@@ -41,19 +40,20 @@ function newOrderId(): string {
 
 export const reserveStep = {
   /**
-   * The pre-checks (a payment already pending, changed prices: refused with an AppError before
-   * anything is written), then the reservation. Its outcome says what was written, if anything.
+   * The pre-checks (a payment already pending, changed prices: refused before anything is
+   * written), then the reservation. Its outcome says what was written, if anything.
    */
   async run(
     deps: ReserveDeps,
     shopper: Principal,
     claim: KeyClaim,
     request: CheckoutRequest,
-  ): Promise<ReserveOutcome> {
+  ): Promise<ReserveStepOutcome> {
     // Both pre-checks read from one round trip (the cart's lines and the shopper's unpaid orders).
     const basis = await listCartLinesWithOrders(deps.db, shopper.userId, pendingPaymentStatuses);
-    refuseWhilePaymentPending(deps, basis.orders);
-    await refuseChangedPrices(deps, shopper.userId, basis.lines);
+    const refused =
+      paymentPending(deps, basis.orders) ?? (await changedPrices(deps, shopper.userId, basis.lines));
+    if (refused) return refused;
     const now = new Date();
     const address = request.shippingAddress;
     const draft: OrderDraft = {
@@ -92,26 +92,33 @@ export const reserveStep = {
     returnToCart(trx, order, lines, holdExpiresAt),
 };
 
-/** Why a reservation that wrote nothing was refused, as the error Pay Now answers with. */
-export function reserveRefusal(
-  outcome: Exclude<ReserveOutcome, { outcome: 'reserved' | 'key_taken' }>,
-): AppError {
-  switch (outcome.outcome) {
-    case 'cart_empty':
-      return new AppError(422, 'cart_empty', 'Your cart is empty.');
-    case 'mixed_currencies':
-      return new AppError(422, 'mixed_currencies', 'A cart must be in one currency.');
-    case 'cart_changed':
-      return new AppError(409, 'cart_changed', 'Your cart changed while paying; please try again.');
-    case 'out_of_stock':
-      return new AppError(
-        409,
-        'out_of_stock',
-        `Not enough stock for ${outcome.short.length} line(s); nothing was charged.`,
-        { lines: outcome.short },
-      );
-  }
+/** A line whose price changed since the shopper saw it (set to the current price in the cart). */
+export interface RepricedLine {
+  productId: string;
+  name: string;
+  quantity: number;
+  previousUnitPriceMinor: number;
+  previousCurrency: string;
+  unitPriceMinor: number;
+  currency: string;
 }
+
+/** The pre-checks' refusals: nothing was reserved (a changed price was set in the cart). */
+export type PreCheckRefusal =
+  | { outcome: 'payment_pending'; orderIds: string[]; oldestOrderId: string; retryAfter: Date }
+  | { outcome: 'product_unavailable'; lines: Array<{ productId: string; name: string }> }
+  | {
+      outcome: 'price_changed';
+      lines: RepricedLine[];
+      totalMinor: number;
+      previousTotalMinor: number;
+      currency: string;
+    };
+
+export type ReserveStepOutcome = ReserveOutcome | PreCheckRefusal;
+
+/** Every outcome that wrote nothing and is Pay Now's answer (checkout-response.ts words it). */
+export type ReserveRefusal = Exclude<ReserveStepOutcome, { outcome: 'reserved' | 'key_taken' }>;
 
 /** One shopper's orders may hold stock through 3-D Secure only this many at a time. */
 export const defaultMaxPendingPayments = 1;
@@ -126,20 +133,19 @@ const pendingPaymentStatuses = ['pending_payment', 'requires_action'] as const;
  * never finish. Checked before anything is written, on both write paths alike; two concurrent
  * Pay Nows by one shopper cannot both pass, since they compete for the same cart lines.
  */
-function refuseWhilePaymentPending(
+function paymentPending(
   deps: Pick<ReserveDeps, 'holdMinutes' | 'maxPendingPayments'>,
   pending: Array<{ id: string; createdAt: Date }>,
-): void {
+): PreCheckRefusal | undefined {
   const max = deps.maxPendingPayments ?? defaultMaxPendingPayments;
-  if (pending.length < max) return;
+  if (pending.length < max) return undefined;
   const oldest = pending[0]!;
-  const until = new Date(oldest.createdAt.getTime() + deps.holdMinutes * 60_000);
-  throw new AppError(
-    409,
-    'payment_pending',
-    `Finish the payment already in progress (order ${oldest.id}) first; unless it is completed it is cancelled, and its items return to your cart, by ${until.toISOString()}.`,
-    { orderIds: pending.map((order) => order.id), retryAfter: until.toISOString() },
-  );
+  return {
+    outcome: 'payment_pending',
+    orderIds: pending.map((order) => order.id),
+    oldestOrderId: oldest.id,
+    retryAfter: new Date(oldest.createdAt.getTime() + deps.holdMinutes * 60_000),
+  };
 }
 
 /**
@@ -150,32 +156,22 @@ function refuseWhilePaymentPending(
  * shopper reviews the cart and pays again. A line whose product was deleted is refused
  * (`409 product_unavailable`). Both before anything is written, on both write paths alike.
  */
-async function refuseChangedPrices(
+async function changedPrices(
   deps: Pick<ReserveDeps, 'db' | 'products'>,
   userId: string,
   lines: CartLineRow[],
-): Promise<void> {
-  if (lines.length === 0) return; // the reservation answers cart_empty
+): Promise<PreCheckRefusal | undefined> {
+  if (lines.length === 0) return undefined; // the reservation answers cart_empty
   // One request for the whole cart (and, in the Cosmos adapter, for concurrent Pay Nows too).
   const products = await deps.products.getMany(lines.map((line) => line.productId));
   const gone = lines.filter((_, i) => !products[i]);
   if (gone.length > 0) {
-    throw new AppError(
-      409,
-      'product_unavailable',
-      `${gone.length} item(s) in your cart are no longer sold; remove them to pay. Nothing was charged.`,
-      { lines: gone.map((line) => ({ productId: line.productId, name: line.name })) },
-    );
+    return {
+      outcome: 'product_unavailable',
+      lines: gone.map((line) => ({ productId: line.productId, name: line.name })),
+    };
   }
-  const changed: Array<{
-    productId: string;
-    name: string;
-    quantity: number;
-    previousUnitPriceMinor: number;
-    previousCurrency: string;
-    unitPriceMinor: number;
-    currency: string;
-  }> = [];
+  const changed: RepricedLine[] = [];
   for (const [i, line] of lines.entries()) {
     const product = products[i]!;
     if (product.priceMinor === line.unitPriceMinor && product.currency === line.currency) continue;
@@ -196,23 +192,19 @@ async function refuseChangedPrices(
       currency: product.currency,
     });
   }
-  if (changed.length === 0) return;
+  if (changed.length === 0) return undefined;
   const now = lines.map((line, i) => ({
     quantity: line.quantity,
     unitPriceMinor: products[i]!.priceMinor,
     currency: products[i]!.currency,
   }));
-  throw new AppError(
-    409,
-    'price_changed',
-    `The price of ${changed.length} item(s) changed; your cart now shows the current prices. Nothing was charged: review the new total and pay again.`,
-    {
-      lines: changed,
-      totalMinor: now.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0),
-      previousTotalMinor: lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0),
-      currency: now[0]!.currency,
-    },
-  );
+  return {
+    outcome: 'price_changed',
+    lines: changed,
+    totalMinor: now.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0),
+    previousTotalMinor: lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0),
+    currency: now[0]!.currency,
+  };
 }
 
 /** Test seam: runs before the compensation writes a cart line (where a concurrent change races it). */
