@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import type { TokenCredential } from '@azure/core-auth';
-import { Kysely, sql } from 'kysely';
-import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { SqlConfig } from '../../platform/config';
 import { createLogger, type Logger } from '../../platform/logging';
 import { allMigrations } from './migrations';
