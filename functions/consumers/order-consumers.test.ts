@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
 import { type Attributes, type MeterProvider, metrics as otelMetrics } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { insertCartLine } from '../../shared/cart/cart.repository';
 import { checkout } from '../../shared/checkout/checkout.service';
 import { checkoutDeps } from '../../shared/checkout/checkout-deps';
-import { ensureUser } from '../../shared/identity/users.repository';
 import { startBusDelivery } from '../../shared/platform/local-host/bus-delivery';
 import { createLogger } from '../../shared/platform/logging';
 import { address, visa } from '../../test/support/pay-now';
 import { writePaths } from '../../test/support/postgres';
+import { putLapsedLine, signUpShopper } from '../../test/support/shoppers';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 import { fulfilmentConsumerFunction, inventoryConsumerFunction } from './order-consumers';
 import { receiptsConsumerFunction } from './receipts';
@@ -53,19 +52,8 @@ describe.each(writePaths)('order consumers ($path, PGlite)', ({ SQL_PORTABLE_WRI
   it('counts a paid order once in shop.orders_paid, however often its event is delivered or replayed', async () => {
     const db = shop.services.sql.db;
     const product = shop.products[0]!;
-    await ensureUser(db, { userId: 'metric', email: 'metric@example.test', name: 'M', roles: [] });
-    await insertCartLine(db, {
-      userId: 'metric',
-      productId: product.id,
-      sku: product.sku,
-      name: product.name,
-      unitPriceMinor: product.priceMinor,
-      currency: product.currency,
-      quantity: 1,
-      heldQuantity: 0,
-      holdExpiresAt: new Date(0),
-      addedAt: new Date(),
-    });
+    await signUpShopper(db, 'metric');
+    await putLapsedLine(db, 'metric', product);
     const result = await checkout(
       checkoutDeps(shop.services),
       { userId: 'metric', email: 'metric@example.test', name: 'M', roles: ['shopper'] },

@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { listOutbox } from '../../shared/adapters/email/outbox-folder-email-sender';
 import type { Db } from '../../shared/adapters/sql/schema';
-import { insertCartLine } from '../../shared/cart/cart.repository';
-import { ensureUser } from '../../shared/identity/users.repository';
 import type { EmailMessage, EmailSender } from '../../shared/notifications/email-sender.port';
 import { address, visa } from '../../test/support/pay-now';
 import { pgliteAndPostgres } from '../../test/support/postgres';
+import { putLapsedLine, signUpShopper } from '../../test/support/shoppers';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 
 // Issue #15, point 8: a short email outage must heal by itself (backoff between deliveries),
@@ -28,19 +27,8 @@ async function shopperWithOneLine(
   userId: string,
   product: { id: string; sku: string; name: string; priceMinor: number; currency: string },
 ) {
-  await ensureUser(db, { userId, email: `${userId}@example.test`, name: userId, roles: [] });
-  await insertCartLine(db, {
-    userId,
-    productId: product.id,
-    sku: product.sku,
-    name: product.name,
-    unitPriceMinor: product.priceMinor, // the catalogue price (checkout refuses a stale one)
-    currency: product.currency,
-    quantity: 1,
-    heldQuantity: 0,
-    holdExpiresAt: new Date(0),
-    addedAt: new Date(),
-  });
+  await signUpShopper(db, userId);
+  await putLapsedLine(db, userId, product); // at the catalogue price (checkout refuses a stale one)
 }
 
 for (const { name, env, skipReason } of pgliteAndPostgres()) {

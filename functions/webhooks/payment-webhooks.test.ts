@@ -5,14 +5,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakePaypalServer } from '../../shared/adapters/payments/paypal/fake-paypal-server';
 import { PaypalPaymentGateway } from '../../shared/adapters/payments/paypal/paypal-payment-gateway';
 import { FakeStripeServer } from '../../shared/adapters/payments/stripe/fake-stripe-server';
-import { insertCartLine } from '../../shared/cart/cart.repository';
 import { checkout } from '../../shared/checkout/checkout.service';
 import { checkoutDeps } from '../../shared/checkout/checkout-deps';
 import { recoverStuckPayments } from '../../shared/checkout/payment-recovery';
-import { ensureUser } from '../../shared/identity/users.repository';
 import { metrics } from '../../shared/platform/telemetry';
 import { address } from '../../test/support/pay-now';
 import { type DatabaseTarget, pgliteAndPostgres, writePaths } from '../../test/support/postgres';
+import { putLapsedLine, signUpShopper } from '../../test/support/shoppers';
 import { httpRequest, responseJson, startTestShop, type TestShop } from '../../test/support/test-shop';
 import { paypalWebhookFunction, stripeWebhookFunction } from './payment-webhooks';
 
@@ -39,21 +38,9 @@ const db = () => shop.services.sql.db;
 /** A shopper whose order waits for 3-D Secure at Stripe (payment_reference = its PaymentIntent). */
 async function orderAwaitingAuthentication(name: string) {
   const userId = `${name}-${randomUUID().slice(0, 8)}`;
-  const principal = { userId, email: `${userId}@example.test`, name: userId, roles: [] };
-  await ensureUser(db(), principal);
+  const principal = await signUpShopper(db(), userId);
   const product = shop.products[1]!;
-  await insertCartLine(db(), {
-    userId,
-    productId: product.id,
-    sku: product.sku,
-    name: product.name,
-    unitPriceMinor: product.priceMinor,
-    currency: product.currency,
-    quantity: 1,
-    heldQuantity: 0, // lapsed: checkout re-acquires the unit
-    holdExpiresAt: new Date(0),
-    addedAt: new Date(),
-  });
+  await putLapsedLine(db(), userId, product);
   const result = await checkout(checkoutDeps(shop.services), principal, randomUUID(), {
     shippingAddress: address,
     payment: { provider: 'stripe', paymentMethodId: 'pm_card_authenticationRequired' },

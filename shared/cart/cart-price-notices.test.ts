@@ -3,13 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogueAdminDeps } from '../../functions/admin/admin-products';
 import { address, visa } from '../../test/support/pay-now';
 import { type DatabaseTarget, pgliteAndPostgres } from '../../test/support/postgres';
+import { signUpShopper } from '../../test/support/shoppers';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 import { deleteProduct, putProduct } from '../catalogue/catalogue-admin.service';
 import type { Product } from '../catalogue/product';
 import { checkout } from '../checkout/checkout.service';
 import { checkoutDeps } from '../checkout/checkout-deps';
-import type { Principal } from '../identity/principal';
-import { ensureUser } from '../identity/users.repository';
 import { getCart, removeLine, setLineQuantity } from './cart.service';
 import { cartDeps } from './cart-deps';
 
@@ -29,16 +28,7 @@ function cartNotices({ name, env, skipReason }: DatabaseTarget) {
       afterAll(async () => {
         await shop?.close();
       });
-      async function shopper(id: string): Promise<Principal> {
-        const principal = {
-          userId: `${id}-${randomUUID()}`,
-          email: `${id}@example.test`,
-          name: id,
-          roles: [],
-        };
-        await ensureUser(shop.services.sql.db, principal);
-        return principal;
-      }
+      const shopper = (id: string) => signUpShopper(shop.services.sql.db, `${id}-${randomUUID()}`);
       const reprice = (product: Product, priceMinor: number) => {
         const { id, createdAt: _c, updatedAt: _u, ...input } = product;
         return putProduct(catalogueAdminDeps(shop.services), id, { ...input, priceMinor });

@@ -3,10 +3,9 @@ import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devAuthenticateFunction } from '../../functions/dev/dev-payments';
 import { address } from '../../test/support/pay-now';
+import { putLapsedLine, signUpShopper, stockOf } from '../../test/support/shoppers';
 import { httpRequest, responseJson, startTestShop, type TestShop } from '../../test/support/test-shop';
 import { FakeStripeServer } from '../adapters/payments/stripe/fake-stripe-server';
-import { insertCartLine } from '../cart/cart.repository';
-import { ensureUser } from '../identity/users.repository';
 import { checkout } from './checkout.service';
 import { checkoutDeps } from './checkout-deps';
 import { recoverStuckPayments } from './payment-recovery';
@@ -23,22 +22,10 @@ import { recoverStuckPayments } from './payment-recovery';
 async function awaitingAuthentication(shop: TestShop, productIndex: number, quantity: number) {
   const db = shop.services.sql.db;
   const userId = `abandon-${randomUUID().slice(0, 8)}`;
-  const principal = { userId, email: `${userId}@example.test`, name: userId, roles: [] };
-  await ensureUser(db, principal);
+  const principal = await signUpShopper(db, userId);
   const product = shop.products[productIndex]!;
   await db.updateTable('inventory').set({ on_hand: 50, held: 0 }).where('sku', '=', product.sku).execute();
-  await insertCartLine(db, {
-    userId,
-    productId: product.id,
-    sku: product.sku,
-    name: product.name,
-    unitPriceMinor: product.priceMinor,
-    currency: product.currency,
-    quantity,
-    heldQuantity: 0, // lapsed: Pay Now re-acquires the units
-    holdExpiresAt: new Date(0),
-    addedAt: new Date(),
-  });
+  await putLapsedLine(db, userId, product, quantity);
   const result = await checkout(checkoutDeps(shop.services), principal, randomUUID(), {
     shippingAddress: address,
     payment: { provider: 'stripe', paymentMethodId: 'pm_card_authenticationRequired' },
@@ -61,11 +48,7 @@ async function state(shop: TestShop, o: { userId: string; orderId: string; sku: 
     .select(['status', 'decline_reason'])
     .where('id', '=', o.orderId)
     .executeTakeFirstOrThrow();
-  const stock = await db
-    .selectFrom('inventory')
-    .select(['on_hand', 'held'])
-    .where('sku', '=', o.sku)
-    .executeTakeFirstOrThrow();
+  const stock = await stockOf(db, o.sku);
   const cart = await db
     .selectFrom('cart_lines')
     .select(['quantity', 'held_quantity'])

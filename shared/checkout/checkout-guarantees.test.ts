@@ -9,11 +9,10 @@ import {
 } from '../../functions/consumers/order-consumers';
 import { receiptsConsumerFunction } from '../../functions/consumers/receipts';
 import { type DatabaseTarget, pgliteAndPostgres, writePaths } from '../../test/support/postgres';
+import { putLapsedLine, signUpShopper } from '../../test/support/shoppers';
 import { startTestShop, type TestShop, tempDir } from '../../test/support/test-shop';
 import { listOutbox } from '../adapters/email/outbox-folder-email-sender';
 import type { Db } from '../adapters/sql/schema';
-import { insertCartLine } from '../cart/cart.repository';
-import { ensureUser } from '../identity/users.repository';
 import { relayOutbox } from '../messaging/outbox';
 import type { EmailSender } from '../notifications/email-sender.port';
 import { checkoutDeps } from './checkout-deps';
@@ -26,19 +25,8 @@ async function shopperWithLapsedLine(
   product: { id: string; sku: string; name: string },
   unitPriceMinor: number,
 ): Promise<void> {
-  await ensureUser(db, { userId, email: `${userId}@example.test`, name: userId, roles: [] });
-  await insertCartLine(db, {
-    userId,
-    productId: product.id,
-    sku: product.sku,
-    name: product.name,
-    unitPriceMinor,
-    currency: 'USD',
-    quantity: 1,
-    heldQuantity: 0,
-    holdExpiresAt: new Date(0),
-    addedAt: new Date(),
-  });
+  await signUpShopper(db, userId);
+  await putLapsedLine(db, userId, { ...product, priceMinor: unitPriceMinor, currency: 'USD' });
 }
 
 const address = {

@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { address } from '../../test/support/pay-now';
 import { type DatabaseTarget, pgliteAndPostgres, writePaths } from '../../test/support/postgres';
+import { putLapsedLine, signUpShopper, stockOf } from '../../test/support/shoppers';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
-import { insertCartLine } from '../cart/cart.repository';
-import type { Principal } from '../identity/principal';
-import { ensureUser } from '../identity/users.repository';
 import { checkout } from './checkout.service';
 import { checkoutDeps } from './checkout-deps';
 import { recoverStuckPayments } from './payment-recovery';
@@ -34,32 +32,11 @@ function pendingPayments({ name, env, skipReason }: DatabaseTarget) {
         await shop?.close();
       });
       const db = () => shop.services.sql.db;
-      const stock = (sku: string) =>
-        db()
-          .selectFrom('inventory')
-          .select(['on_hand', 'held'])
-          .where('sku', '=', sku)
-          .executeTakeFirstOrThrow();
-      async function shopper(userId: string): Promise<Principal> {
-        const principal = { userId, email: `${userId}@example.test`, name: userId, roles: [] };
-        await ensureUser(db(), principal);
-        return principal;
-      }
+      const stock = (sku: string) => stockOf(db(), sku);
+      const shopper = (userId: string) => signUpShopper(db(), userId);
       /** 10 units in the cart, hold lapsed: Pay Now re-acquires them. */
       async function tenInCart(userId: string) {
-        const product = shop.products[2]!;
-        await insertCartLine(db(), {
-          userId,
-          productId: product.id,
-          sku: product.sku,
-          name: product.name,
-          unitPriceMinor: product.priceMinor,
-          currency: product.currency,
-          quantity: 10,
-          heldQuantity: 0,
-          holdExpiresAt: new Date(0),
-          addedAt: new Date(),
-        });
+        await putLapsedLine(db(), userId, shop.products[2]!, 10);
       }
 
       it('three 10-unit checkouts through 3-D Secure: the 2nd and 3rd are refused (409 payment_pending), the 1st is abandoned when the hold time ends', async () => {

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { address, visa } from '../../test/support/pay-now';
 import { type DatabaseTarget, pgliteAndPostgres, writePaths } from '../../test/support/postgres';
+import { putLapsedLine, signUpShopper, stockOf } from '../../test/support/shoppers';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
-import { insertCartLine } from '../cart/cart.repository';
 import { getCart, setLineQuantity } from '../cart/cart.service';
 import { cartDeps } from '../cart/cart-deps';
 import { getProduct } from '../catalogue/catalogue.service';
 import type { Principal } from '../identity/principal';
-import { ensureUser } from '../identity/users.repository';
 import { checkout } from './checkout.service';
 import { checkoutDeps } from './checkout-deps';
 
@@ -34,24 +33,10 @@ function priceRule({ name, env, skipReason }: DatabaseTarget) {
         await shop?.close();
       });
       const db = () => shop.services.sql.db;
-      const stock = (sku: string) =>
-        db()
-          .selectFrom('inventory')
-          .select(['on_hand', 'held'])
-          .where('sku', '=', sku)
-          .executeTakeFirstOrThrow();
+      const stock = (sku: string) => stockOf(db(), sku);
       const orders = (userId: string) =>
         db().selectFrom('orders').select(['id', 'total_minor']).where('user_id', '=', userId).execute();
-      async function shopper(userId: string): Promise<Principal> {
-        const principal = {
-          userId: `${userId}-${SQL_PORTABLE_WRITES}`,
-          email: `${userId}@example.test`,
-          name: userId,
-          roles: [],
-        };
-        await ensureUser(db(), principal);
-        return principal;
-      }
+      const shopper = (userId: string) => signUpShopper(db(), `${userId}-${SQL_PORTABLE_WRITES}`);
       const pay = (who: Principal) =>
         checkout(checkoutDeps(shop.services), who, randomUUID(), { shippingAddress: address, payment: visa });
 
@@ -100,18 +85,7 @@ function priceRule({ name, env, skipReason }: DatabaseTarget) {
         const product = shop.products[2]!;
         const bo = await shopper('bo');
         const oldPrice = product.priceMinor;
-        await insertCartLine(db(), {
-          userId: bo.userId,
-          productId: product.id,
-          sku: product.sku,
-          name: product.name,
-          unitPriceMinor: oldPrice,
-          currency: product.currency,
-          quantity: 1,
-          heldQuantity: 0,
-          holdExpiresAt: new Date(0),
-          addedAt: new Date(),
-        });
+        await putLapsedLine(db(), bo.userId, product);
         await shop.services.products.upsert({ ...product, priceMinor: oldPrice + 500 });
         const refused = await pay(bo);
         expect({ status: refused.status, body: refused.body }).toMatchObject({
