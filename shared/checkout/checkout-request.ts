@@ -46,7 +46,7 @@ function isCountryCode(code: string): boolean {
 const controlCharacter = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** NUL, CR/LF, tab, other C0/C1 controls or a Unicode line separator: never in a one-line field. */
-export function hasControlCharacter(text: string): boolean {
+function hasControlCharacter(text: string): boolean {
   return controlCharacter.test(text);
 }
 

@@ -19,13 +19,11 @@ import { type Aftermath, none, settlePayment } from './settle.step';
 
 // Where the rest of the app has always found these.
 export type { CheckoutResponse } from './checkout-response';
-export { defaultMaxPendingPayments } from './reserve.step';
 export {
   type Aftermath,
   type RefusedSettlement,
   refuseSettlement,
   type Settled,
-  type SettleOptions,
   settlePayment,
 } from './settle.step';
 

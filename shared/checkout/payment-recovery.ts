@@ -1,5 +1,6 @@
 import { findOrder, findStuckOrders } from '../orders/orders.repository';
 import type { CancelInput, CancelOutcome, ChargeOutcome } from '../payments/payment-gateway.port';
+import { expectedReference } from '../payments/settlement-check';
 import { AppError } from '../platform/errors';
 import {
   type Aftermath,
@@ -17,7 +18,7 @@ export const pendingGraceMs = 60_000;
  * to the cart's holds. Stock is never kept out of reach by an unfinished payment for longer than a
  * cart may hold it, and a shopper who authenticates later is refused instead of charged.
  */
-export function authenticationWindowMs(holdMinutes: number): number {
+function authenticationWindowMs(holdMinutes: number): number {
   return holdMinutes * 60_000;
 }
 
@@ -62,10 +63,7 @@ export async function recoverStuckPayments(
     const input: CancelInput = {
       orderId: id,
       provider: order.payment_provider,
-      reference:
-        order.payment_provider === 'paypal'
-          ? (order.payment_method_ref ?? undefined)
-          : (order.payment_reference ?? undefined),
+      reference: expectedReference(order),
     };
     let result: Settled;
     if (now.getTime() - order.created_at.getTime() < authenticationWindowMs(deps.holdMinutes)) {

@@ -1,7 +1,12 @@
 import type { Db } from '../adapters/sql/schema';
 import { inLockOrder, isUniqueViolation, withTransientRetry } from '../adapters/sql/transient-errors';
 import { deleteCartLineIfHeld, listCartLines } from '../cart/cart.repository';
-import { type StockLevel, sellAvailableStock, sellHeldStock } from '../inventory/inventory.repository';
+import {
+  findAvailability,
+  type StockLevel,
+  sellAvailableStock,
+  sellHeldStock,
+} from '../inventory/inventory.repository';
 import { addToOutbox, type DomainEvent } from '../messaging/outbox';
 import { insertOrder, type OrderLineRow, type OrderRow, transitionOrder } from '../orders/orders.repository';
 import { markPaidInOneStatement, reserveInOneStatement } from './checkout.repository';
@@ -146,15 +151,11 @@ function reserveInTransaction(db: Db, draft: OrderDraft, claim: KeyClaim): Promi
             ? await sellHeldStock(trx, line.sku, line.quantity)
             : await sellAvailableStock(trx, line.sku, line.quantity);
         if (!sold) {
-          const stock = await trx
-            .selectFrom('inventory')
-            .select(['on_hand', 'held'])
-            .where('sku', '=', line.sku)
-            .executeTakeFirst();
+          const stock = await findAvailability(trx, line.sku);
           short.push({
             productId: line.productId,
             requested: line.quantity,
-            available: Math.max(0, (stock?.on_hand ?? 0) - (stock?.held ?? 0)),
+            available: Math.max(0, (stock?.onHand ?? 0) - (stock?.held ?? 0)),
           });
         }
       }

@@ -54,13 +54,16 @@ export async function listPickRequests(db: Db, query: unknown) {
       ])
     : [[], []];
   const orderById = new Map(orders.map((order) => [order.id, order]));
+  const linesByOrder = new Map<string, typeof lines>();
+  for (const line of lines) {
+    const list = linesByOrder.get(line.order_id);
+    if (list) list.push(line);
+    else linesByOrder.set(line.order_id, [line]);
+  }
   const items = page.flatMap((request) => {
     const order = orderById.get(request.order_id);
     if (!order) return [];
-    const view = orderView(
-      order,
-      lines.filter((line) => line.order_id === order.id),
-    );
+    const view = orderView(order, linesByOrder.get(order.id) ?? []);
     return [
       {
         id: request.id,

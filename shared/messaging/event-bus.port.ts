@@ -31,6 +31,19 @@ export interface SubscriptionSettings {
 export type Topology = Record<string, Record<string, SubscriptionSettings>>;
 
 /**
+ * How long a message that failed after `redeliveries` backoff redeliveries waits before its next
+ * try; undefined when the subscription's schedule is used up. One rule for both hosts.
+ */
+export function redeliveryDelayMs(
+  topology: Topology,
+  topic: string,
+  subscription: string,
+  redeliveries: number,
+): number | undefined {
+  return topology[topic]?.[subscription]?.redeliveryScheduleMs?.[redeliveries];
+}
+
+/**
  * Tries at 0 s, 5 s, 35 s and 155 s (then the last try's immediate redeliveries): an email
  * or store outage shorter than about two and a half minutes heals without a dead letter.
  */

@@ -63,8 +63,7 @@ export function portableInboxClaims(db: Db): InboxClaims {
 export function postgresInboxClaims(db: Db): InboxClaims {
   return {
     kind: 'postgres',
-    claim: (writes, claim) =>
-      claimOnce(db, { consumer: writes.consumer, ...writes.statement }, { ...claim, keys: claim.keys }),
+    claim: (writes, claim) => claimOnce(db, { consumer: writes.consumer, ...writes.statement }, claim),
     findOrderForMessage: (orderId, inbox) => findOrderForMessageTogether(db, orderId, inbox),
   };
 }

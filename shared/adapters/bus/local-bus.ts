@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { sql } from 'kysely';
-import type { EventBus, OutgoingMessage, Topology } from '../../messaging/event-bus.port';
+import {
+  type EventBus,
+  type OutgoingMessage,
+  redeliveryDelayMs,
+  type Topology,
+} from '../../messaging/event-bus.port';
 import type { Db } from '../sql/schema';
 
 export interface ReceivedMessage {
@@ -115,7 +120,7 @@ export class LocalBus implements EventBus {
    * next try; undefined when the subscription's schedule is used up (then `abandon`).
    */
   redeliveryDelayMs(topic: string, subscription: string, redeliveries: number): number | undefined {
-    return this.topology[topic]?.[subscription]?.redeliveryScheduleMs?.[redeliveries];
+    return redeliveryDelayMs(this.topology, topic, subscription, redeliveries);
   }
 
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {

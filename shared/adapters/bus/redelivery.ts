@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { InvocationContext } from '@azure/functions';
 import type { ServiceBusMessage } from '@azure/service-bus';
 import { replayProperties } from '../../messaging/dead-letters.port';
-import type { Topology } from '../../messaging/event-bus.port';
+import { redeliveryDelayMs, type Topology } from '../../messaging/event-bus.port';
 import type { TopicFunction, TopicHandler } from '../../platform/function-definition';
 
 /**
@@ -65,7 +65,7 @@ export function redeliveryCopy(
       ? (metadata.applicationProperties as Record<string, unknown>)
       : {};
   const redeliveries = redeliveriesOf(properties);
-  const delayMs = topology[topic]?.[subscription]?.redeliveryScheduleMs?.[redeliveries];
+  const delayMs = redeliveryDelayMs(topology, topic, subscription, redeliveries);
   if (delayMs === undefined) return undefined;
   const messageId = String(metadata.messageId ?? '');
   const earlier = properties[replayProperties.originalMessageId];
