@@ -290,6 +290,14 @@ describe.skipIf(!hasChromium)(
       await page.getByTestId('price-notice').waitFor();
       expect(await page.getByTestId('cart-total').textContent()).toBe(money(2 * newPrice));
       await screenshot(page, 'cart-price-changed-desktop');
+      // Checkout shows the amount Pay Now would charge, and sends the shopper back to review.
+      await page.goto('/checkout');
+      await page.getByTestId('cart-changed-notice').waitFor();
+      await expect
+        .poll(() => page.getByRole('button', { name: /^Pay .* now$/ }).textContent())
+        .toBe(`Pay ${money(2 * newPrice)} now`);
+      await page.goto('/cart');
+      await line.getByTestId('price-changed').waitFor();
 
       await line.getByRole('button', { name: 'Use the new price' }).click();
       await expect.poll(() => line.getByTestId('price-changed').count()).toBe(0);

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import type { Cart } from '../api';
 import { Price } from '../components';
+import { lineNow, payableTotal } from './totals';
 
 /** The cart's lines and total beside the form; `children` (the pay button, status) go below. */
 export function OrderSummary({ cart, children }: { cart: Cart; children?: ComponentChildren }) {
@@ -13,7 +14,7 @@ export function OrderSummary({ cart, children }: { cart: Cart; children?: Compon
             <span>
               {line.quantity} × {line.name}
             </span>
-            <Price minor={line.lineTotalMinor} currency={line.currency} />
+            <Price {...lineNow(line)} />
           </li>
         ))}
       </ul>
@@ -21,7 +22,7 @@ export function OrderSummary({ cart, children }: { cart: Cart; children?: Compon
         <div class="total">
           <dt>Total</dt>
           <dd>
-            <Price minor={cart.totalMinor} currency={cart.currency} />
+            <Price minor={payableTotal(cart)} currency={cart.currency} />
           </dd>
         </div>
       </dl>

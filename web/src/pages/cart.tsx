@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type Cart, type CartLine } from '../api';
+import { lineNow, payableTotal } from '../checkout/totals';
 import { Empty, ErrorBox, errorMessage, Price, SignInPrompt, Spinner, useTitle } from '../components';
 import { formatCountdown } from '../format';
 import type { PageProps } from '../main';
@@ -141,14 +142,7 @@ function Line({
         </button>
       </div>
       <div class="line-total">
-        {line.currentPrice ? (
-          <Price
-            minor={line.currentPrice.unitPriceMinor * line.quantity}
-            currency={line.currentPrice.currency}
-          />
-        ) : (
-          <Price minor={line.lineTotalMinor} currency={line.currency} />
-        )}
+        <Price {...lineNow(line)} />
       </div>
     </li>
   );
@@ -229,12 +223,7 @@ export default function CartPage({ location }: PageProps) {
   const repriced = current?.lines.filter((l) => l.currentPrice) ?? [];
   const unavailable = current?.lines.filter((l) => l.unavailable) ?? [];
   // What Pay Now would charge: current prices, without the items no longer sold.
-  const totalNow =
-    current?.lines.reduce(
-      (sum, l) =>
-        l.unavailable ? sum : sum + (l.currentPrice?.unitPriceMinor ?? l.unitPriceMinor) * l.quantity,
-      0,
-    ) ?? 0;
+  const totalNow = current ? payableTotal(current) : 0;
 
   return (
     <section class="page">

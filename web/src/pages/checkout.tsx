@@ -16,6 +16,7 @@ import {
   validateAddress,
 } from '../checkout/shipping-address';
 import { ShippingAddressForm } from '../checkout/shipping-address-form';
+import { payableTotal } from '../checkout/totals';
 import { Empty, ErrorBox, SignInPrompt, Spinner, useTitle } from '../components';
 import { formatMoney } from '../format';
 import type { PageProps } from '../main';
@@ -217,7 +218,7 @@ export default function Checkout({ location }: PageProps) {
             onCard={setCard}
             stripeCard={stripeCard}
             paypal={{
-              amountMinor: current.totalMinor,
+              amountMinor: payableTotal(current),
               currency: current.currency,
               // read at approval time: the address as it is then (PayPalButton keeps this current)
               onApproved: (orderId) => payNow.pay(address, { provider: 'paypal', orderId }),
@@ -233,7 +234,9 @@ export default function Checkout({ location }: PageProps) {
               class="btn btn-primary btn-large btn-block"
               disabled={payNow.paying || noMethods}
             >
-              {payNow.paying ? 'Processing…' : `Pay ${formatMoney(current.totalMinor, current.currency)} now`}
+              {payNow.paying
+                ? 'Processing…'
+                : `Pay ${formatMoney(payableTotal(current), current.currency)} now`}
             </button>
           )}
           <p id="pay-status" class="muted small" role="status" aria-live="polite">
