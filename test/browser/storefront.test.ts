@@ -644,6 +644,13 @@ describe.skipIf(!hasChromium)(
       await tabTo(/^INPUT\|.*pm_card_visa$/);
       await tabTo(/^BUTTON\|Pay .* now/);
       await page.keyboard.press('Enter');
+      // Under a loaded CI machine Pay Now can take over 10 s; if it is refused, say why.
+      await page
+        .getByTestId('confirmation')
+        .or(page.getByTestId('pay-error'))
+        .first()
+        .waitFor({ timeout: 30_000 });
+      expect(await page.getByTestId('pay-error').allTextContents()).toEqual([]);
       await page.getByTestId('confirmation').waitFor();
       await expect(page.getByText('LS1 4AP', { exact: false }).count()).resolves.toBeGreaterThan(0);
       expect(errors).toEqual([]);
