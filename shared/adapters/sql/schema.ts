@@ -17,6 +17,8 @@ import type { ColumnType, Generated, Kysely } from 'kysely';
  * | webhook_events         | payments/webhook-events.repository.ts                          |
  * | local_bus_messages     | adapters/bus/local-bus.ts                                      |
  * | cache_invalidations    | adapters/cache/invalidation-log.ts                             |
+ * | sales_windows,         | scaling/sales-windows.repository.ts                            |
+ * |   sales_window_changes |                                                                |
  *
  * The one-statement PostgreSQL writes compose owners' fragments (each the body of a CTE): the
  * cart statements take their inventory update from inventory.repository (moveHeldStatement), the
@@ -172,6 +174,40 @@ export interface LocalBusMessagesTable {
   dead_letter_reason: string | null;
 }
 
+/** A sale window marketing booked (shared/scaling/sales-windows.repository.ts). */
+export interface SalesWindowsTable {
+  id: string;
+  name: string;
+  /** Local wall-clock time in time_zone, `YYYY-MM-DDTHH:mm`. */
+  start_local: string;
+  end_local: string;
+  time_zone: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  expected_peak_rps: number;
+  sql_vcores: number | null;
+  booked_at: Timestamp | null;
+  version: number;
+  changed_by: string;
+  changed_at: Timestamp;
+}
+
+/** Append-only history of sale windows: the values after each change (before it, for a delete). */
+export interface SalesWindowChangesTable {
+  seq: Generated<number>;
+  window_id: string;
+  action: 'seeded' | 'created' | 'updated' | 'deleted';
+  version: number;
+  name: string;
+  start_local: string;
+  end_local: string;
+  time_zone: string;
+  expected_peak_rps: number;
+  sql_vcores: number | null;
+  changed_by: string;
+  changed_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   inventory: InventoryTable;
@@ -186,6 +222,8 @@ export interface Database {
   low_stock_alerts: LowStockAlertsTable;
   local_bus_messages: LocalBusMessagesTable;
   cache_invalidations: CacheInvalidationsTable;
+  sales_windows: SalesWindowsTable;
+  sales_window_changes: SalesWindowChangesTable;
 }
 
 export type Db = Kysely<Database>;

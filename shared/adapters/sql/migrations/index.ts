@@ -5,6 +5,7 @@ import { carts } from './002-carts';
 import { orders } from './003-orders';
 import { cacheInvalidations } from './004-cache-invalidations';
 import { dropAddresses } from './005-drop-addresses';
+import { salesWindows } from './007-sales-windows';
 
 /** Every migration in order. Each is written to compile for PostgreSQL and Azure SQL. */
 export function allMigrations(dialect: SqlDialectName): Record<string, Migration> {
@@ -14,5 +15,6 @@ export function allMigrations(dialect: SqlDialectName): Record<string, Migration
     '003-orders': orders(dialect),
     '004-cache-invalidations': cacheInvalidations(dialect),
     '005-drop-addresses': dropAddresses(dialect),
+    '007-sales-windows': salesWindows(dialect),
   };
 }
