@@ -36,16 +36,30 @@ export interface Session {
   expiresAt: number;
 }
 
+// localStorage, not sessionStorage: a new tab of the shop must see the same signed-in shopper
+// (issue #17); the `storage` event below keeps open tabs in step on sign-in and sign-out.
 const SESSION_KEY = 'cartwheel.session';
+
+function parseSession(raw: string | null): Session | null {
+  if (!raw) return null;
+  try {
+    const parsed = JSON.parse(raw) as Session;
+    if (typeof parsed?.token !== 'string' || typeof parsed.expiresAt !== 'number') return null;
+    // an Entra session past its expiry is kept: MSAL renews it silently (refreshEntraToken)
+    return parsed.mode === 'entra' || parsed.expiresAt > Date.now() + 5_000 ? parsed : null;
+  } catch {
+    return null;
+  }
+}
 
 function loadSession(): Session | null {
   try {
-    const raw = sessionStorage.getItem(SESSION_KEY);
-    if (!raw) return null;
-    const session = JSON.parse(raw) as Session;
-    return session.expiresAt > Date.now() + 5_000 ? session : null;
+    const raw = localStorage.getItem(SESSION_KEY);
+    const loaded = parseSession(raw);
+    if (raw && !loaded) localStorage.removeItem(SESSION_KEY); // expired: signed out cleanly
+    return loaded;
   } catch {
-    return null;
+    return null; // storage blocked: signed out
   }
 }
 
@@ -60,10 +74,72 @@ export function announce(message: string): void {
 }
 
 export function setSession(next: Session | null): void {
-  if (next) sessionStorage.setItem(SESSION_KEY, JSON.stringify(next));
-  else sessionStorage.removeItem(SESSION_KEY);
+  try {
+    if (next) localStorage.setItem(SESSION_KEY, JSON.stringify(next));
+    else localStorage.removeItem(SESSION_KEY);
+  } catch {
+    // storage blocked: the session lives in this tab only
+  }
+  applySession(next);
+}
+
+function applySession(next: Session | null): void {
+  const before = session.get();
   session.set(next);
   if (!next) cart.set(null);
+  else if (before?.sub !== next.sub) void refreshCart();
+  scheduleExpiry(next);
+}
+
+// Another tab signed in or out (or renewed its token): follow it. The event fires only in the
+// other tabs of this origin, never in the tab that wrote.
+window.addEventListener('storage', (event) => {
+  if (event.key !== SESSION_KEY && event.key !== null) return;
+  const next = parseSession(event.newValue);
+  const before = session.get();
+  if (before?.token === next?.token) return;
+  applySession(next);
+});
+
+/** A message shown once on the page it is meant for (main.tsx renders it above the page). */
+export interface Flash {
+  path: string;
+  tone: 'success' | 'info' | 'error';
+  text: string;
+}
+export const flash = new Store<Flash | null>(null);
+
+export function showFlash(path: string, message: Omit<Flash, 'path'>): void {
+  flash.set({ path: new URL(path, window.location.origin).pathname, ...message });
+  announce(message.text);
+}
+
+// A local token that runs out while the page is open: sign out cleanly (the header says so)
+// rather than fail the shopper's next click with a 401.
+let expiryTimer: ReturnType<typeof setTimeout> | undefined;
+function scheduleExpiry(current: Session | null): void {
+  clearTimeout(expiryTimer);
+  if (current?.mode !== 'local') return;
+  const left = current.expiresAt - Date.now();
+  if (left > 2 ** 31 - 1) return; // beyond setTimeout's range
+  expiryTimer = setTimeout(
+    () => {
+      if (session.get()?.token !== current.token) return;
+      setSession(null);
+      showFlash(window.location.pathname, {
+        tone: 'info',
+        text: 'Your sign-in has expired. Sign in again to continue.',
+      });
+    },
+    Math.max(0, left),
+  );
+}
+scheduleExpiry(session.get());
+
+let beforeSignInRedirect: () => void = () => {};
+/** pending-action.ts keeps an add that a 401 interrupted. */
+export function setBeforeSignInRedirect(hook: () => void): void {
+  beforeSignInRedirect = hook;
 }
 
 setTokenProvider(
@@ -81,13 +157,16 @@ setTokenProvider(
     return current.token;
   },
   () => {
+    // the API refused the token (expired or revoked): sign out, keep what the shopper was doing
+    beforeSignInRedirect();
     setSession(null);
     const here = currentLocation();
-    if (!here.path.startsWith('/signin')) navigate(`/signin?next=${encodeURIComponent(here.href)}`);
+    if (!here.path.startsWith('/signin'))
+      navigate(`/signin?next=${encodeURIComponent(here.href)}&reason=expired`);
   },
 );
 
-/** Local issuer: a name becomes the subject; the token lives in sessionStorage. */
+/** Local issuer: a name becomes the subject; the token lives in localStorage (shared by the shop's tabs). */
 export async function signInLocal(name: string): Promise<Session> {
   const sub =
     name
@@ -106,8 +185,7 @@ export async function signInLocal(name: string): Promise<Session> {
     mode: 'local',
     expiresAt: Date.now() + issued.expires_in * 1000,
   };
-  setSession(next);
-  void refreshCart();
+  setSession(next); // loads the cart
   return next;
 }
 
@@ -117,10 +195,7 @@ export async function signInEntra(): Promise<Session | null> {
   if (config.auth.mode !== 'entra') throw new Error('Entra sign-in is not configured.');
   const { signInWithEntra } = await import('./auth-entra');
   const next = await signInWithEntra(config.auth);
-  if (next) {
-    setSession(next);
-    void refreshCart();
-  }
+  if (next) setSession(next); // loads the cart
   return next;
 }
 

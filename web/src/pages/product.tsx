@@ -4,8 +4,8 @@ import { ErrorBox, errorMessage, Price, Spinner, useTitle } from '../components'
 import { categoryLabel, describeAttribute, formatDate } from '../format';
 import { type LiveMode, watchAvailability } from '../live';
 import type { PageProps } from '../main';
-import { navigate } from '../router';
-import { announce, cart, session } from '../store';
+import { signedInOrRemember } from '../pending-action';
+import { announce, cart } from '../store';
 
 const MAX_PER_LINE = 10;
 
@@ -76,10 +76,8 @@ export default function ProductPage({ params, location }: PageProps) {
 
   const addToCart = async () => {
     if (!product) return;
-    if (!session.get()) {
-      navigate(`/signin?next=${encodeURIComponent(location.href)}`);
-      return;
-    }
+    // signed out or expired: remembered, and performed after sign-in (pending-action.ts)
+    if (!signedInOrRemember({ productId: product.id, quantity, name: product.name }, location.href)) return;
     setAdding(true);
     setAddError(null);
     setAdded(null);
