@@ -101,6 +101,16 @@ export const checkoutRequestSchema = z.object({
       .toUpperCase()
       .refine(isCountryCode, 'country must be an ISO 3166 two-letter code like GB or US'),
   }),
+  /**
+   * Where the receipt and the shipping email go. The checkout page asks for it, prefilled from
+   * the identity; an API client that sends none gets the identity's email.
+   */
+  email: z
+    .string({ message: 'email must be text' })
+    .trim()
+    .max(200, 'email may be at most 200 characters')
+    .pipe(z.email('email must be an email address, like you@example.com'))
+    .optional(),
   payment: z.discriminatedUnion(
     'provider',
     [

@@ -60,7 +60,7 @@ export const reserveStep = {
       id: newOrderId(),
       user_id: shopper.userId,
       status: 'pending_payment',
-      email: shopper.email.slice(0, 200),
+      email: (request.email ?? shopper.email).slice(0, 200),
       ship_name: address.name,
       ship_line1: address.line1,
       ship_line2: address.line2,

@@ -9,6 +9,7 @@ import {
   preferredMethod,
   testCards,
 } from '../checkout/payment-fields';
+import { ReceiptEmailField, validateEmail } from '../checkout/receipt-email-field';
 import {
   type AddressField,
   defaultCountry,
@@ -98,7 +99,9 @@ export default function Checkout({ location }: PageProps) {
   const [address, setAddress] = useState<ShippingAddress>(() =>
     emptyAddress(user?.name ?? '', defaultCountry(navigator.language)),
   );
-  const [touched, setTouched] = useState<Partial<Record<AddressField, boolean>>>({});
+  const [touched, setTouched] = useState<Partial<Record<AddressField | 'email', boolean>>>({});
+  // Where the receipt goes: the identity's email until the shopper changes it.
+  const [email, setEmail] = useState('');
   const [method, setMethod] = useState<Method>('sandbox');
   const [card, setCard] = useState(testCards[0]?.id ?? 'pm_card_visa');
   const stripeCard = useRef<StripeCard | null>(null);
@@ -111,18 +114,26 @@ export default function Checkout({ location }: PageProps) {
       return;
     }
     setLoading(true);
-    Promise.all([clientConfig(), api<Cart>('/cart', { auth: true })])
-      .then(([cfg, c]) => {
+    Promise.all([
+      clientConfig(),
+      api<Cart>('/cart', { auth: true }),
+      api<{ email: string }>('/me', { auth: true }),
+    ])
+      .then(([cfg, c, me]) => {
         setConfig(cfg);
         cart.set(c);
         setMethod(preferredMethod(cfg));
+        setEmail((typed) => typed || me.email);
       })
       .catch(setLoadError)
       .finally(() => setLoading(false));
   }, [user?.sub]);
 
-  const clientErrors = validateAddress(address);
-  const fieldError = (name: AddressField): string | undefined =>
+  const clientErrors: Partial<Record<AddressField | 'email', string>> = {
+    ...validateEmail(email),
+    ...validateAddress(address),
+  };
+  const fieldError = (name: AddressField | 'email'): string | undefined =>
     payNow.fieldErrors[name] ?? (touched[name] ? clientErrors[name] : undefined);
 
   const update = (name: AddressField, value: string) => {
@@ -132,22 +143,24 @@ export default function Checkout({ location }: PageProps) {
     // the summary goes away once every field is fixed
     if (payNow.error === FIX_FIELDS && Object.keys(validateAddress(next)).length === 0) payNow.clearError();
   };
+  const recipient = { address, email };
 
   const submit = (event: Event) => {
     event.preventDefault();
     if (payNow.paying) return;
-    const errors = validateAddress(address);
+    const errors = { ...validateEmail(email), ...validateAddress(address) };
     if (Object.keys(errors).length > 0) {
-      setTouched({ name: true, line1: true, city: true, postalCode: true, country: true });
+      setTouched({ email: true, name: true, line1: true, city: true, postalCode: true, country: true });
       payNow.showError(FIX_FIELDS);
       focusField(Object.keys(errors)[0]);
       return;
     }
-    if (method === 'sandbox') return void payNow.pay(address, { provider: 'stripe', paymentMethodId: card });
+    if (method === 'sandbox')
+      return void payNow.pay(recipient, { provider: 'stripe', paymentMethodId: card });
     if (method === 'stripe') {
       const mounted = stripeCard.current;
       if (!mounted) return payNow.showError('The card form is still loading.');
-      return void payNow.pay(address, async () => ({
+      return void payNow.pay(recipient, async () => ({
         provider: 'stripe',
         paymentMethodId: await mounted.createPaymentMethod(address.name),
       }));
@@ -191,10 +204,12 @@ export default function Checkout({ location }: PageProps) {
     );
   }
 
-  const fieldLinks = (Object.keys(clientErrors) as AddressField[]).flatMap((f): Array<[string, string]> => {
-    const message = fieldError(f);
-    return message ? [[f, message]] : [];
-  });
+  const fieldLinks = (Object.keys(clientErrors) as Array<AddressField | 'email'>).flatMap(
+    (f): Array<[string, string]> => {
+      const message = fieldError(f);
+      return message ? [[f, message]] : [];
+    },
+  );
   const noMethods = availableMethods(config).length === 0;
 
   return (
@@ -204,6 +219,18 @@ export default function Checkout({ location }: PageProps) {
         <div class="checkout-main">
           <PayErrorBox payNow={payNow} current={current} fieldLinks={fieldLinks} />
           <CartNotices current={current} />
+          <ReceiptEmailField
+            email={email}
+            error={fieldError('email')}
+            onChange={(value) => {
+              setEmail(value);
+              payNow.clearFieldError('email');
+              const fixed =
+                Object.keys({ ...validateEmail(value), ...validateAddress(address) }).length === 0;
+              if (payNow.error === FIX_FIELDS && fixed) payNow.clearError();
+            }}
+            onBlur={() => setTouched((t) => ({ ...t, email: true }))}
+          />
           <ShippingAddressForm
             address={address}
             fieldError={fieldError}
@@ -221,7 +248,7 @@ export default function Checkout({ location }: PageProps) {
               amountMinor: payableTotal(current),
               currency: current.currency,
               // read at approval time: the address as it is then (PayPalButton keeps this current)
-              onApproved: (orderId) => payNow.pay(address, { provider: 'paypal', orderId }),
+              onApproved: (orderId) => payNow.pay(recipient, { provider: 'paypal', orderId }),
               onError: payNow.showError,
             }}
           />

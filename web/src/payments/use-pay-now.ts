@@ -25,6 +25,12 @@ export interface StockLine {
 
 export const FIX_FIELDS = 'Please correct the highlighted fields.';
 
+/** Who the order goes to: the shipping address, and the email the receipt is sent to. */
+export interface Recipient {
+  address: ShippingAddress;
+  email: string;
+}
+
 const declineMessages: Record<string, string> = {
   insufficient_funds: 'Your card has insufficient funds.',
   card_declined: 'Your card was declined.',
@@ -64,7 +70,7 @@ export interface PayNow {
    * Sends the order. `payment` may be a function (Stripe Elements creates the payment method
    * first): the button shows Processing while it runs.
    */
-  pay(address: ShippingAddress, payment: PaymentInput | (() => Promise<PaymentInput>)): Promise<void>;
+  pay(recipient: Recipient, payment: PaymentInput | (() => Promise<PaymentInput>)): Promise<void>;
   /** The sandbox bank's answer to the challenge. */
   authenticate(succeed: boolean): Promise<void>;
   showError(message: string): void;
@@ -135,6 +141,7 @@ export function usePayNow(stripeCard: RefObject<StripeCard | null>): PayNow {
       for (const [field, messages] of Object.entries(e.errors)) {
         const message = messages.join(' ');
         if (field.startsWith('shippingAddress.')) mapped[field.slice('shippingAddress.'.length)] = message;
+        else if (field === 'email') mapped.email = message;
         else other.push(message);
       }
       setFieldErrors(mapped);
@@ -163,9 +170,10 @@ export function usePayNow(stripeCard: RefObject<StripeCard | null>): PayNow {
     }
   };
 
-  const send = async (address: ShippingAddress, payment: PaymentInput) => {
-    const shippingAddress = trimAddress(address);
-    const body = JSON.stringify({ shippingAddress, payment });
+  const send = async (recipient: Recipient, payment: PaymentInput) => {
+    const shippingAddress = trimAddress(recipient.address);
+    const email = recipient.email.trim();
+    const body = JSON.stringify({ shippingAddress, email, payment });
     // a fresh key per attempt; the same key only when retrying this very attempt after a network error
     const key = attempt.current && attempt.current.body === body ? attempt.current.key : uuid();
     attempt.current = { key, body };
@@ -177,7 +185,7 @@ export function usePayNow(stripeCard: RefObject<StripeCard | null>): PayNow {
     try {
       const result = await api<Order | RequiresAction>('/checkout', {
         method: 'POST',
-        body: { shippingAddress, payment },
+        body: { shippingAddress, email, payment },
         headers: { 'Idempotency-Key': key },
         auth: true,
       });
@@ -221,8 +229,8 @@ export function usePayNow(stripeCard: RefObject<StripeCard | null>): PayNow {
     }
   };
 
-  const pay = async (address: ShippingAddress, payment: PaymentInput | (() => Promise<PaymentInput>)) => {
-    if (typeof payment !== 'function') return send(address, payment);
+  const pay = async (recipient: Recipient, payment: PaymentInput | (() => Promise<PaymentInput>)) => {
+    if (typeof payment !== 'function') return send(recipient, payment);
     let input: PaymentInput;
     try {
       setPaying(true);
@@ -231,7 +239,7 @@ export function usePayNow(stripeCard: RefObject<StripeCard | null>): PayNow {
       setPaying(false);
       return showError(errorMessage(e));
     }
-    return send(address, input);
+    return send(recipient, input);
   };
 
   const authenticate = async (succeed: boolean) => {
