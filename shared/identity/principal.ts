@@ -1,4 +1,4 @@
-export const roles = ['shopper', 'admin', 'warehouse', 'marketing'] as const;
+export const roles = ['shopper', 'admin', 'warehouse', 'marketing', 'operations'] as const;
 export type Role = (typeof roles)[number];
 
 /** Who is calling, from a validated token. */

@@ -134,7 +134,9 @@ export async function authenticate(request: HttpRequest, verify: TokenVerifier):
   return verify(match[1]!);
 }
 
-/** 403 unless the principal has the role. */
-export function requireRole(principal: Principal, role: Role): void {
-  if (!principal.roles.includes(role)) throw forbidden(`This needs the '${role}' role.`);
+/** 403 unless the principal has the role (or, given a list, any one of them). */
+export function requireRole(principal: Principal, role: Role | readonly Role[]): void {
+  const accepted: readonly Role[] = typeof role === 'string' ? [role] : role;
+  if (!accepted.some((r) => principal.roles.includes(r)))
+    throw forbidden(`This needs the ${accepted.map((r) => `'${r}'`).join(' or ')} role.`);
 }
