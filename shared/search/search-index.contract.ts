@@ -5,7 +5,7 @@ import type { FacetField } from './product-index-schema';
 import type { SearchIndex, SearchRequest } from './search-index.port';
 import { parseSearchQuery } from './search-query';
 import { bruteForceFacet, bruteForceMatches } from './testing/brute-force-search';
-import { tokenize } from './text-tokens';
+import { fuzzyEditsFor, stem, tokenize } from './text-tokens';
 
 export interface ContractSubject {
   index: SearchIndex;
@@ -81,6 +81,16 @@ export function misspell(text: string, kind: 'substitute' | 'swap' | 'drop' = 's
 }
 
 /**
+ * True when `misspell` of every kind leaves a word typo tolerance applies to: the word it
+ * changes (the longest) keeps a stem of five letters or more even with a letter dropped.
+ */
+export function misspellable(text: string): boolean {
+  const words = text.split(' ');
+  const longest = words.reduce((best, word) => (word.length > best.length ? word : best), '');
+  return tokenize(longest).length === 1 && fuzzyEditsFor(stem(tokenize(longest)[0]!).slice(1)) > 0;
+}
+
+/**
  * The behaviour every SearchIndex adapter must have. `makeIndex` returns a fresh, empty
  * index; the suite loads `contractCatalogue()` and checks results against brute force.
  */
@@ -114,7 +124,8 @@ export function searchIndexContract(name: string, makeIndex: () => Promise<Contr
         const query = `${product.name} ${product.brand}`;
         return (
           bruteForceMatches(products, request({ q: query })).length === 1 &&
-          tokenize(product.name).length >= 2
+          tokenize(product.name).length >= 2 &&
+          misspellable(query)
         );
       });
       expect(unique.length).toBeGreaterThan(20);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateCatalogue } from '../../catalogue/demo-catalogue';
 import type { Product } from '../../catalogue/product';
-import { misspell, searchIndexContract } from '../../search/search-index.contract';
+import { misspell, misspellable, searchIndexContract } from '../../search/search-index.contract';
 import { parseSearchQuery } from '../../search/search-query';
 import { bruteForceFacet, bruteForceMatches } from '../../search/testing/brute-force-search';
 import { tokenize } from '../../search/text-tokens';
@@ -24,6 +24,7 @@ describe('embedded engine on a 3,000-product demo catalogue', () => {
       .filter(
         (product) =>
           tokenize(product.name).length >= 2 &&
+          misspellable(`${product.name} ${product.brand}`) &&
           bruteForceMatches(products, parseSearchQuery({ q: `${product.name} ${product.brand}` })).length ===
             1,
       );

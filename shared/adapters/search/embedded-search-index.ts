@@ -8,6 +8,7 @@ import {
   textFieldWeights,
   toSearchDocument,
 } from '../../search/product-index-schema';
+import { planQuery, type QueryWord } from '../../search/query-plan';
 import {
   type FacetBucket,
   maxFacetValues,
@@ -16,7 +17,13 @@ import {
   type SearchRequest,
   type SearchResult,
 } from '../../search/search-index.port';
-import { fuzzyEditsFor, isWithinOneEdit, oneDeleteVariants, tokenize } from '../../search/text-tokens';
+import {
+  analyze,
+  analyzeName,
+  fuzzyEditsFor,
+  isWithinOneEdit,
+  oneDeleteVariants,
+} from '../../search/text-tokens';
 
 /*
  * Why a small purpose-built engine instead of MiniSearch or Orama: at 100,000 products both
@@ -28,6 +35,8 @@ import { fuzzyEditsFor, isWithinOneEdit, oneDeleteVariants, tokenize } from '../
  * filters, a bitset to AND them, per-document value ids for facet counts, and presorted
  * orders for price/newest sorts. Text matching intersects the (document-sorted) postings,
  * rarest term first (its speed: `npm run bench -- search`, bench/results/search.json).
+ * Which words match what (stems, joined words, synonyms, typos only for words with no exact
+ * match) is shared with the Azure index: text-tokens.ts, synonyms.ts, query-plan.ts.
  */
 
 /** Assumed average field lengths for BM25 length normalisation (stable under upserts). */
@@ -40,9 +49,8 @@ const averageFieldTokens: Record<TextField, number> = {
 };
 const k1 = 1.2;
 const b = 0.75;
-/** A typo'd match counts this much of an exact one, so exact spellings rank first. */
+/** A typo'd match counts this much of an exact one (only words without exact matches get typos). */
 const fuzzyPenalty = 0.45;
-const maxQueryTerms = 10;
 /** Below this many matches a sort beats walking a presorted order of every document. */
 const smallResultSet = 512;
 
@@ -208,7 +216,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
 
   /** Synchronous core of `search` (the benchmark measures it without promise overhead too). */
   searchSync(request: SearchRequest): SearchResult {
-    const queryTerms = request.q ? [...new Set(tokenize(request.q))].slice(0, maxQueryTerms) : [];
+    const queryWords = planQuery(request.q);
     const mask = this.filterMask(request);
     const minPrice = request.minPrice ?? Number.NEGATIVE_INFINITY;
     const maxPrice = request.maxPrice ?? Number.POSITIVE_INFINITY;
@@ -221,10 +229,10 @@ export class EmbeddedSearchIndex implements SearchIndex {
 
     let matched: number[];
     // Text without any word characters (e.g. "!!!") searches everything, as on Azure.
-    const textual = queryTerms.length > 0;
+    const textual = queryWords.length > 0;
     const everything = !textual && !mask && request.minPrice === undefined && request.maxPrice === undefined;
     if (textual) {
-      matched = this.textMatches(queryTerms, passes);
+      matched = this.textMatches(queryWords, passes);
     } else if (everything) {
       matched = this.liveDocs();
     } else if (mask) {
@@ -279,7 +287,8 @@ export class EmbeddedSearchIndex implements SearchIndex {
 
     const weightByTerm = new Map<string, number>();
     const addField = (fieldName: TextField, text: string) => {
-      const tokens = tokenize(text);
+      // The name also indexes adjacent words joined ("T-Shirt" -> t, shirt, tshirt).
+      const tokens = fieldName === 'name' ? analyzeName(text) : analyze(text);
       if (tokens.length === 0) return;
       const frequency = new Map<string, number>();
       for (const token of tokens) frequency.set(token, (frequency.get(token) ?? 0) + 1);
@@ -374,17 +383,18 @@ export class EmbeddedSearchIndex implements SearchIndex {
   }
 
   /**
-   * Documents containing every query term (exactly or within one edit), scored into `this.scores`.
+   * Documents matching every query word (query-plan.ts: one of its exact terms, or for a word
+   * with no exact match anywhere, a term within one edit of its stem), scored into `this.scores`.
    * Posting lists are sorted by document, so this is a sorted-list intersection: the rarest term's
    * documents are the candidates, and each commoner term is merged against them (galloping over
    * the long list). State lives in arrays the size of the candidate set; per-document arrays of
    * the whole catalogue made every match a cache miss, several times slower.
    */
-  private textMatches(queryTerms: string[], passes: (doc: number) => boolean): number[] {
+  private textMatches(queryWords: QueryWord[], passes: (doc: number) => boolean): number[] {
     const total = Math.max(1, this.ordinalById.size);
     const idf = (postings: Postings) =>
       Math.log(1 + (total - postings.length + 0.5) / (postings.length + 0.5));
-    const termVariants = queryTerms.map((term) => this.variantsOf(term));
+    const termVariants = queryWords.map((word) => this.variantsOf(word));
     // One term matching nothing empties the AND.
     if (termVariants.some((variants) => variants.length === 0)) return [];
     const postingsCount = (variants: [Postings, number][]) =>
@@ -427,12 +437,18 @@ export class EmbeddedSearchIndex implements SearchIndex {
     for (const doc of matched) this.scores[doc] = 0;
   }
 
-  /** The postings of a query term and its one-edit neighbours, with their weight factor. */
-  private variantsOf(term: string): [Postings, number][] {
+  /**
+   * The postings a query word matches, with their weight factor: its exact terms; or, when none
+   * of those is in the index at all, the one-edit neighbours of its stem (typoTolerance "min").
+   */
+  private variantsOf(word: QueryWord): [Postings, number][] {
     const variants: [Postings, number][] = [];
-    const exact = this.terms.get(term);
-    if (exact) variants.push([exact, 1]);
-    if (fuzzyEditsFor(term) === 0) return variants;
+    for (const term of word.exactTerms) {
+      const exact = this.terms.get(term);
+      if (exact) variants.push([exact, 1]);
+    }
+    if (variants.length > 0 || word.fuzzyStem === undefined) return variants;
+    const term = word.fuzzyStem;
     const candidates = new Set<string>();
     // Query has an extra character, a substitution or a transposition...
     for (const variant of oneDeleteVariants(term)) {

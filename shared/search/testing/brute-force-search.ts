@@ -5,17 +5,22 @@ import {
   type ProductSearchDocument,
   toSearchDocument,
 } from '../product-index-schema';
+import { planQuery } from '../query-plan';
 import { type FacetBucket, maxFacetValues, type SearchRequest } from '../search-index.port';
-import { fuzzyEditsFor, isWithinOneEdit, tokenize } from '../text-tokens';
+import { analyze, analyzeName, isWithinOneEdit } from '../text-tokens';
 
 /**
  * The obvious, slow reading of a SearchRequest over a product list: the reference that
  * engine results, filters and facet counts are checked against in tests.
  */
 export function bruteForceMatches(products: Product[], request: SearchRequest): Product[] {
-  const terms = request.q ? [...new Set(tokenize(request.q))] : [];
+  const words = planQuery(request.q);
+  // A word with an exact match in any product never gets typo expansions (query-plan.ts).
+  const known = words.map((word) =>
+    products.some((product) => word.exactTerms.some((term) => prepared(product).words.has(term))),
+  );
   return products.filter((product) => {
-    const { document, words } = prepared(product);
+    const { document, words: terms } = prepared(product);
     if (request.categories?.length && !request.categories.includes(product.category)) return false;
     if (request.minPrice !== undefined && product.priceMinor < request.minPrice) return false;
     if (request.maxPrice !== undefined && product.priceMinor > request.maxPrice) return false;
@@ -24,12 +29,11 @@ export function bruteForceMatches(products: Product[], request: SearchRequest): 
       const values = documentFieldValues(document, name as FacetField);
       if (!values.some((value) => accepted.includes(value))) return false;
     }
-    if (terms.length === 0) return true;
-    return terms.every((term) =>
-      words.has(term)
-        ? true
-        : fuzzyEditsFor(term) > 0 && [...words].some((word) => isWithinOneEdit(term, word)),
-    );
+    return words.every((word, i) => {
+      if (known[i]) return word.exactTerms.some((term) => terms.has(term));
+      const fuzzy = word.fuzzyStem;
+      return fuzzy !== undefined && [...terms].some((term) => isWithinOneEdit(fuzzy, term));
+    });
   });
 }
 
@@ -46,12 +50,14 @@ function prepared(product: Product): { document: ProductSearchDocument; words: S
   return entry;
 }
 
+/** Every indexed term of a document: analyzed fields, the name with its joined word pairs. */
 export function searchableWords(document: ProductSearchDocument): string[] {
-  return tokenize(
-    [document.name, document.brand, document.category, document.description, ...document.attributeText].join(
-      ' ',
+  return [
+    ...analyzeName(document.name),
+    ...analyze(
+      [document.brand, document.category, document.description, ...document.attributeText].join(' '),
     ),
-  );
+  ];
 }
 
 export function bruteForceFacet(matches: Product[], field: FacetField): FacetBucket[] {

@@ -148,7 +148,17 @@ export const judgedQueries: JudgedQuery[] = [
     relevant: all(isA('Coffee Beans'), has('origin', 'Kenya')),
   },
   { params: q('wool rug'), kind: 'attribute', relevant: all(isA('Rug'), has('material', 'wool')) },
+  { params: q('mens hoodie'), kind: 'attribute', relevant: all(isA('Hoodie'), has('gender', 'men')) },
+  {
+    params: q('usb-c charger'),
+    kind: 'attribute',
+    relevant: all(isA('Charger'), has('connectivity', 'USB-C')),
+  },
+  // Words the catalogue does not hold next to ones it does: a shopper still wants the products.
+  { params: q('winter jacket'), kind: 'attribute', relevant: isA('Jacket') },
+  { params: q('cheap laptop'), kind: 'attribute', relevant: isA('Laptop') },
   // Categories.
+  { params: q('garden'), kind: 'category', relevant: inCategory('garden') },
   { params: q('books'), kind: 'category', relevant: inCategory('books') },
   { params: q('toys'), kind: 'category', relevant: inCategory('toys') },
   // Sorted: typo-only matches must not be mixed into a sort when exact ones exist.
