@@ -26,7 +26,12 @@ async function client(config?: EntraConfig): Promise<PublicClientApplication | u
       redirectUri: window.location.origin,
       postLogoutRedirectUri: window.location.origin,
     },
-    cache: { cacheLocation: 'sessionStorage' },
+    // localStorage so a new tab can renew the shared session silently (store.ts keeps the session
+    // itself in localStorage too). MSAL's table: sessionStorage is per tab, localStorage is shared
+    // between tabs (learn.microsoft.com/entra/msal/javascript/browser/caching); msal-browser 5
+    // encrypts that cache with a key in a browser-session cookie and syncs tabs over a
+    // BroadcastChannel (src/cache/LocalStorage.ts), so tokens still end with the browser session.
+    cache: { cacheLocation: 'localStorage' },
   });
   await app.initialize();
   return app;

@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { ApiError, type ProductSummary } from './api';
 import { categoryLabel, formatMoney } from './format';
+import { flash, useStore } from './store';
 
 export function Spinner({ label = 'Loading…' }: { label?: string }) {
   return (
@@ -110,5 +111,31 @@ export function SignInPrompt({ next, message }: { next: string; message: string 
         Sign in
       </a>
     </Empty>
+  );
+}
+
+/**
+ * The outcome of something done on the shopper's behalf (an add resumed after sign-in, an expired
+ * sign-in), shown on the page it belongs to until the shopper goes elsewhere.
+ */
+export function FlashNotice({ path }: { path: string }) {
+  const message = useStore(flash);
+  useEffect(() => {
+    if (message && message.path !== path) flash.set(null);
+  }, [path]);
+  if (!message || message.path !== path) return null;
+  return (
+    <div
+      class={`notice notice-${message.tone} flash`}
+      data-testid="flash"
+      role={message.tone === 'error' ? 'alert' : 'status'}
+    >
+      <p>
+        {message.text} {message.tone === 'success' && <a href="/cart">View cart</a>}
+      </p>
+      <button type="button" class="link-button" onClick={() => flash.set(null)} aria-label="Dismiss message">
+        ×
+      </button>
+    </div>
   );
 }

@@ -2,7 +2,7 @@ import './styles.css';
 import { type ComponentType, render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { prefetch } from './api';
-import { ErrorBox, Spinner } from './components';
+import { ErrorBox, FlashNotice, Spinner } from './components';
 import { categories, categoryLabel } from './format';
 import { type Location, matchPath, navigate, startRouter, useLocation } from './router';
 import { announcement, cart, refreshCart, session, signOut, useStore } from './store';
@@ -201,6 +201,7 @@ function App() {
     <>
       <Header location={location} />
       <main id="main" class="container" tabIndex={-1}>
+        <FlashNotice path={location.path} />
         <RouteView location={location} />
       </main>
       <footer class="site-footer">

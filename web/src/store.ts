@@ -52,11 +52,16 @@ function parseSession(raw: string | null): Session | null {
   }
 }
 
+let expiredAtLoad = false;
+
 function loadSession(): Session | null {
   try {
     const raw = localStorage.getItem(SESSION_KEY);
     const loaded = parseSession(raw);
-    if (raw && !loaded) localStorage.removeItem(SESSION_KEY); // expired: signed out cleanly
+    if (raw && !loaded) {
+      localStorage.removeItem(SESSION_KEY); // expired: signed out cleanly, and told so
+      expiredAtLoad = true;
+    }
     return loaded;
   } catch {
     return null; // storage blocked: signed out
@@ -114,6 +119,8 @@ export function showFlash(path: string, message: Omit<Flash, 'path'>): void {
   announce(message.text);
 }
 
+const EXPIRED = 'Your sign-in has expired. Sign in again to continue.';
+
 // A local token that runs out while the page is open: sign out cleanly (the header says so)
 // rather than fail the shopper's next click with a 401.
 let expiryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -126,15 +133,13 @@ function scheduleExpiry(current: Session | null): void {
     () => {
       if (session.get()?.token !== current.token) return;
       setSession(null);
-      showFlash(window.location.pathname, {
-        tone: 'info',
-        text: 'Your sign-in has expired. Sign in again to continue.',
-      });
+      showFlash(window.location.pathname, { tone: 'info', text: EXPIRED });
     },
     Math.max(0, left),
   );
 }
 scheduleExpiry(session.get());
+if (expiredAtLoad) showFlash(window.location.pathname, { tone: 'info', text: EXPIRED });
 
 let beforeSignInRedirect: () => void = () => {};
 /** pending-action.ts keeps an add that a 401 interrupted. */

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { type ClientConfig, clientConfig } from '../api';
 import { ErrorBox, errorMessage, Spinner, useTitle } from '../components';
 import type { PageProps } from '../main';
+import { readPending, resumePending } from '../pending-action';
 import { navigate } from '../router';
 import { announce, session, signInEntra, signInLocal, useStore } from '../store';
 
@@ -17,16 +18,28 @@ export default function SignIn({ location }: PageProps) {
   const [name, setName] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [pending] = useState(readPending);
+  const reason = location.search.get('reason');
   useTitle('Sign in');
 
   useEffect(() => {
     clientConfig().then(setConfig, setConfigError);
   }, []);
 
-  const done = (who: string) => {
+  const done = async (who: string) => {
     announce(`Signed in as ${who}.`);
-    navigate(next, { replace: true });
+    // an add to cart that sent the shopper here is performed now; it lands on its product
+    if (!(await resumePending())) navigate(next, { replace: true });
   };
+
+  // signed in meanwhile in another tab (the session is shared): carry on with what this tab asked
+  useEffect(() => {
+    if (user && !busy && pending) void resumePending();
+  }, [user, busy]);
+
+  const what = pending
+    ? `${pending.quantity > 1 ? `${pending.quantity} × ` : ''}${pending.name ?? 'this item'}`
+    : '';
 
   const submitLocal = async (event: Event) => {
     event.preventDefault();
@@ -39,7 +52,7 @@ export default function SignIn({ location }: PageProps) {
     setError(null);
     try {
       const s = await signInLocal(name);
-      done(s.name);
+      await done(s.name);
     } catch (e) {
       setError(errorMessage(e));
     } finally {
@@ -52,7 +65,7 @@ export default function SignIn({ location }: PageProps) {
     setError(null);
     try {
       const s = await signInEntra();
-      if (s) done(s.name);
+      if (s) await done(s.name);
     } catch (e) {
       setError(errorMessage(e));
     } finally {
@@ -64,6 +77,17 @@ export default function SignIn({ location }: PageProps) {
     <section class="page narrow signin">
       <div class="panel">
         <h1 tabIndex={-1}>Sign in</h1>
+        {reason === 'expired' && (
+          <p class="notice notice-info" data-testid="signin-reason">
+            Your sign-in has expired. Sign in again to continue
+            {pending ? ` and we will add ${what} to your cart.` : '.'}
+          </p>
+        )}
+        {reason !== 'expired' && pending && (
+          <p class="notice notice-info" data-testid="signin-reason">
+            Sign in to add this to your cart: {what}. We will add it as soon as you are signed in.
+          </p>
+        )}
         {user && (
           <p class="notice notice-info">
             You are signed in as {user.name}. <a href={next}>Continue</a>
