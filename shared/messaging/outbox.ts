@@ -58,19 +58,7 @@ export async function relayOutbox(db: Db, bus: EventBus, batchSize = 100): Promi
       .orderBy('id');
     const rows = await firstRows(query, batchSize, isMssql(db)).execute();
     if (rows.length === 0) return published;
-    const byTopic = new Map<string, typeof rows>();
-    for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
-    for (const [topic, events] of byTopic) {
-      await bus.publish(
-        topic,
-        events.map((row) => ({
-          messageId: row.id,
-          subject: row.type,
-          correlationId: row.correlation_id,
-          body: JSON.parse(row.body),
-        })),
-      );
-    }
+    await publishRows(bus, rows);
     await db
       .updateTable('outbox')
       .set({ published_at: new Date() })
@@ -82,6 +70,76 @@ export async function relayOutbox(db: Db, bus: EventBus, batchSize = 100): Promi
       .execute();
     published += rows.length;
     if (rows.length < batchSize) return published;
+  }
+}
+
+/** Which sent events to publish again: those the relay marked sent in [since, until). */
+export interface RepublishWindow {
+  since: Date;
+  /** Exclusive; open-ended when absent. */
+  until?: Date;
+}
+
+/**
+ * Publishes again the events the relay already marked sent, for a bus that lost them: after a
+ * Service Bus geo-disaster-recovery failover the secondary namespace has the entities but none
+ * of the messages (docs/runbook.md, "Region failover drill"). Same message id (= event id), so
+ * consumers' inbox rows turn every event they had already handled into a no-op, and only the
+ * lost ones take effect. Rows are read in pages ordered by (published_at, id) and left as they
+ * are; unsent rows are the relay's job. Returns how many were published.
+ */
+export async function republishOutbox(
+  db: Db,
+  bus: EventBus,
+  window: RepublishWindow,
+  batchSize = 100,
+): Promise<number> {
+  let published = 0;
+  let after: { publishedAt: Date; id: string } | undefined;
+  for (;;) {
+    let query = db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('published_at', '>=', window.since)
+      .orderBy('published_at')
+      .orderBy('id');
+    if (window.until) query = query.where('published_at', '<', window.until);
+    if (after) {
+      const last = after;
+      query = query.where((eb) =>
+        eb.or([
+          eb('published_at', '>', last.publishedAt),
+          eb.and([eb('published_at', '=', last.publishedAt), eb('id', '>', last.id)]),
+        ]),
+      );
+    }
+    const rows = await firstRows(query, batchSize, isMssql(db)).execute();
+    if (rows.length === 0) return published;
+    await publishRows(bus, rows);
+    published += rows.length;
+    const tail = rows.at(-1)!;
+    after = { publishedAt: new Date(tail.published_at!), id: tail.id };
+    if (rows.length < batchSize) return published;
+  }
+}
+
+/** One publish per topic, message id = event id. */
+async function publishRows(
+  bus: EventBus,
+  rows: { id: string; topic: string; type: string; correlation_id: string; body: string }[],
+): Promise<void> {
+  const byTopic = new Map<string, typeof rows>();
+  for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+  for (const [topic, events] of byTopic) {
+    await bus.publish(
+      topic,
+      events.map((row) => ({
+        messageId: row.id,
+        subject: row.type,
+        correlationId: row.correlation_id,
+        body: JSON.parse(row.body),
+      })),
+    );
   }
 }
 
