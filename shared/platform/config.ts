@@ -16,7 +16,14 @@ export interface AppConfig {
   port: number;
   maxBodyBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
-  cosmos: { endpoint: string; key: string; database: string; productsContainer: string };
+  cosmos: {
+    endpoint: string;
+    key: string;
+    database: string;
+    productsContainer: string;
+    /** Regions the Cosmos client tries first, in order (its own region first); empty = the account's write region. */
+    preferredRegions: string[];
+  };
   sql: SqlConfig;
   redisUrl: string;
   /** How the app signs in to Redis: none (local), or Entra ID with its managed identity (Azure). */
@@ -81,6 +88,7 @@ export const settingDefaults = {
   COSMOS_ENDPOINT: '',
   COSMOS_DATABASE: 'shop',
   COSMOS_PRODUCTS_CONTAINER: 'products',
+  COSMOS_PREFERRED_REGIONS: '',
   DATABASE_URL: '',
   DATABASE_READ_URL: '',
   SQL_SERVER: '',
@@ -234,6 +242,10 @@ export function parseConfig(env: Env = process.env): AppConfig {
       key: '',
       database: setting(env, 'COSMOS_DATABASE'),
       productsContainer: setting(env, 'COSMOS_PRODUCTS_CONTAINER'),
+      preferredRegions: setting(env, 'COSMOS_PREFERRED_REGIONS')
+        .split(',')
+        .map((region) => region.trim())
+        .filter((region) => region !== ''),
     },
     sql,
     redisUrl: setting(env, 'REDIS_URL'),

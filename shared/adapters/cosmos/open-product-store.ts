@@ -50,6 +50,11 @@ export async function openProductStore(
     const client = new CosmosClient({
       endpoint: config.cosmos.endpoint,
       aadCredentials: await credential(),
+      // The Function App's own region first (COSMOS_PREFERRED_REGIONS, set by bicep/main.bicep);
+      // the SDK matches names without spaces or case, so 'westeurope' is 'West Europe'.
+      ...(config.cosmos.preferredRegions.length > 0
+        ? { connectionPolicy: { preferredLocations: config.cosmos.preferredRegions } }
+        : {}),
     });
     const store = await CosmosProductStore.open(
       client,
@@ -71,6 +76,12 @@ export async function openProductStore(
     config.cosmos.productsContainer,
     { create: true },
   );
+  // Whole catalogues (every local start, `npm run seed`) go straight into the server's memory:
+  // the same upsert its route does, without an HTTP request per product.
+  store.bulkUpsert = async (products, onProgress) => {
+    server.load(config.cosmos.database, config.cosmos.productsContainer, products);
+    onProgress?.(products.length);
+  };
   const close = store.close.bind(store);
   store.close = async () => {
     await close();
