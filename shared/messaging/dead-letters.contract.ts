@@ -100,9 +100,23 @@ export function deadLetterQueueContract(name: string, open: () => Promise<DeadLe
       expect(await h.queue.list()).toEqual([]);
     });
 
+    it('purges one dead letter without delivering it anywhere; the others stay; a second purge or a replay is false', async () => {
+      const kept = await deadLettered('evt-purge-keep', 4, 'keep me');
+      const purged = await deadLettered('evt-purge-1', 5, 'not worth it');
+      expect(await h.queue.purge(purged.id)).toBe(true);
+      expect((await h.queue.list()).map((d) => d.id)).toEqual([kept.id]);
+      expect(await h.deliver(h.subscriptions[0])).toEqual([]);
+      expect(await h.deliver(h.subscriptions[1])).toEqual([]);
+      expect(await h.queue.purge(purged.id)).toBe(false);
+      expect(await h.queue.replay(purged.id)).toBe(false);
+      expect(await h.queue.purge(kept.id)).toBe(true);
+      expect(await h.queue.list()).toEqual([]);
+    });
+
     it('refuses ids that name no dead letter (false, nothing sent)', async () => {
       for (const id of [h.unknownId, '', 'nope', '../1', '1; drop table x']) {
         expect(await h.queue.replay(id), JSON.stringify(id)).toBe(false);
+        expect(await h.queue.purge(id), JSON.stringify(id)).toBe(false);
       }
       expect(await h.deliver(h.subscriptions[0])).toEqual([]);
       expect(await h.deliver(h.subscriptions[1])).toEqual([]);

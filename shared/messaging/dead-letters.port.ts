@@ -27,6 +27,11 @@ export interface DeadLetterQueue {
    * such dead letter (unknown or already replayed). A failure leaves it dead-lettered.
    */
   replay(id: string): Promise<boolean>;
+  /**
+   * Removes the dead letter without delivering it anywhere (an operator decided it is not
+   * worth handling). False when there is no such dead letter (unknown, replayed or purged).
+   */
+  purge(id: string): Promise<boolean>;
 }
 
 /**

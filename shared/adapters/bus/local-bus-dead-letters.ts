@@ -20,8 +20,18 @@ export class LocalBusDeadLetterQueue implements DeadLetterQueue {
   }
 
   async replay(id: string): Promise<boolean> {
-    // `seq` is a serial (int4) column: anything else cannot name a row.
-    if (!/^[1-9]\d{0,9}$/.test(id) || Number(id) > 2 ** 31 - 1) return false;
-    return this.bus.replay(Number(id));
+    const seq = sequenceOf(id);
+    return seq === undefined ? false : this.bus.replay(seq);
   }
+
+  async purge(id: string): Promise<boolean> {
+    const seq = sequenceOf(id);
+    return seq === undefined ? false : this.bus.purgeDeadLetter(seq);
+  }
+}
+
+/** `seq` is a serial (int4) column: anything else cannot name a row. */
+function sequenceOf(id: string): number | undefined {
+  if (!/^[1-9]\d{0,9}$/.test(id) || Number(id) > 2 ** 31 - 1) return undefined;
+  return Number(id);
 }

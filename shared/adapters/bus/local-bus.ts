@@ -297,6 +297,16 @@ export class LocalBus implements EventBus {
     return result !== undefined;
   }
 
+  /** Deletes a dead-lettered message (an operator's purge); false when it is not dead-lettered. */
+  async purgeDeadLetter(seq: number): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('local_bus_messages')
+      .where('seq', '=', seq)
+      .where('state', '=', 'dead')
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
   /** Messages waiting (active, including scheduled and locked ones) per subscription. */
   async depth(): Promise<Record<string, number>> {
     const rows = await this.db

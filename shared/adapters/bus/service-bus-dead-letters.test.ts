@@ -225,6 +225,40 @@ describe('Service Bus dead-letter queue (fake Service Bus client: no emulator he
     expect(await queue.replay(dead!.id)).toBe(true);
   });
 
+  it('purge locks the dead letter as replay does, then completes it and sends nothing', async () => {
+    for (const id of ['evt-p1', 'evt-p2']) {
+      await publishPaid(id);
+      deadLetterOnReceipts(id);
+    }
+    const [first, second] = await queue.list();
+    fake.log.length = 0;
+    const sentBefore = fake.sent.length;
+
+    expect(await queue.purge(second!.id)).toBe(true);
+
+    // The earlier one was received to reach the target and given back; nothing was sent.
+    expect(fake.log).toEqual(['abandon evt-p1', 'complete evt-p2']);
+    expect(fake.sent.length).toBe(sentBefore);
+    expect(fake.peekEntity(topic, 'receipts')).toEqual({ active: 0, dead: 1, locked: 0 });
+    expect((await queue.list()).map((d) => d.id)).toEqual([first!.id]);
+    expect(await queue.purge(second!.id)).toBe(false);
+  });
+
+  it('purge answers 409 when the dead letter is locked by someone else, and keeps it', async () => {
+    await publishPaid('evt-p3');
+    deadLetterOnReceipts('evt-p3');
+    const [dead] = await queue.list();
+    const other = fake.createReceiver(topic, 'receipts', { subQueueType: 'deadLetter' });
+    const [held] = await other.receiveMessages(1);
+    const error = await queue.purge(dead!.id).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('dead_letter_busy');
+    await other.abandonMessage(held!);
+    expect((await queue.list()).map((d) => d.id)).toEqual([dead!.id]);
+    expect(await queue.purge(dead!.id)).toBe(true);
+    expect(await queue.list()).toEqual([]);
+  });
+
   it('replaying a replay keeps the first message id as the original', async () => {
     await publishPaid('evt-6');
     deadLetterOnReceipts('evt-6');

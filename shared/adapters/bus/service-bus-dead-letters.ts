@@ -88,7 +88,8 @@ export function replayMessage(message: ServiceBusReceivedMessage, subscription: 
  * The subscriptions' dead-letter queues in Service Bus. Listing peeks (locks nothing). Replay
  * re-sends the message to the topic addressed to its subscription (`replayFor`; each
  * subscription's `$Default` rule admits normal messages and its own replays only), then
- * completes the dead letter: a failed send leaves it dead-lettered.
+ * completes the dead letter: a failed send leaves it dead-lettered. Purge completes it
+ * without sending.
  */
 export class ServiceBusDeadLetterQueue implements DeadLetterQueue {
   constructor(
@@ -108,6 +109,43 @@ export class ServiceBusDeadLetterQueue implements DeadLetterQueue {
   }
 
   async replay(id: string): Promise<boolean> {
+    return this.withLocked(id, async (receiver, message, topic, subscription) => {
+      const sender = this.client.createSender(topic);
+      try {
+        await sender.sendMessages(replayMessage(message, subscription));
+      } catch (error) {
+        // Not sent: give it back at once, still dead-lettered.
+        await receiver.abandonMessage(message).catch(() => {});
+        throw error;
+      } finally {
+        await sender.close().catch(() => {});
+      }
+      // Completed only after the send. If this fails the message stays dead-lettered and
+      // already re-sent; replaying it again sends the same id, which the topic drops.
+      await receiver.completeMessage(message);
+    });
+  }
+
+  /** Locks the dead letter as replay does, then completes it without sending anything. */
+  async purge(id: string): Promise<boolean> {
+    return this.withLocked(id, async (receiver, message) => {
+      await receiver.completeMessage(message);
+    });
+  }
+
+  /**
+   * Finds the dead letter `id` names and runs `settle` with its lock held: false when there is
+   * no such dead letter, 409 `dead_letter_busy` when it cannot be locked now.
+   */
+  private async withLocked(
+    id: string,
+    settle: (
+      receiver: DeadLetterReceiver,
+      message: ServiceBusReceivedMessage,
+      topic: string,
+      subscription: string,
+    ) => Promise<void>,
+  ): Promise<boolean> {
     const target = this.parseId(id);
     if (!target) return false;
     const { topic, subscription, sequenceNumber } = target;
@@ -123,21 +161,9 @@ export class ServiceBusDeadLetterQueue implements DeadLetterQueue {
         throw new AppError(
           409,
           'dead_letter_busy',
-          `Dead letter '${id}' is locked (another replay?) or too deep in its queue; try again shortly.`,
+          `Dead letter '${id}' is locked (another replay or purge?) or too deep in its queue; try again shortly.`,
         );
-      const sender = this.client.createSender(topic);
-      try {
-        await sender.sendMessages(replayMessage(message, subscription));
-      } catch (error) {
-        // Not sent: give it back at once, still dead-lettered.
-        await receiver.abandonMessage(message).catch(() => {});
-        throw error;
-      } finally {
-        await sender.close().catch(() => {});
-      }
-      // Completed only after the send. If this fails the message stays dead-lettered and
-      // already re-sent; replaying it again sends the same id, which the topic drops.
-      await receiver.completeMessage(message);
+      await settle(receiver, message, topic, subscription);
       return true;
     } finally {
       await receiver.close();
