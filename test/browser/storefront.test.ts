@@ -169,8 +169,8 @@ describe.skipIf(!hasChromium)(
       await page.getByLabel('Your name').fill('Ada Lovelace');
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.waitForURL(`**/p/${book.id}`);
-      await page.getByRole('button', { name: 'Add to cart' }).click();
-      await page.locator('.notice-success').getByText(`Added 1 × ${book.name} to your cart.`).waitFor();
+      // the add made while signed out is performed after sign-in (issue #17)
+      await page.getByTestId('flash').getByText(`Added to cart: 1 × ${book.name}.`).waitFor();
       await expect.poll(() => page.getByTestId('cart-count').textContent()).toBe('1');
       await expect.poll(() => shownCount(page)).toBe(before - 1);
 
@@ -221,7 +221,8 @@ describe.skipIf(!hasChromium)(
         .getByRole('navigation', { name: 'Account' })
         .getByRole('link', { name: 'Sign in' })
         .waitFor();
-      expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+      // the session lives in localStorage (shared by tabs, issue #17): sign-out removes it
+      expect(await page.evaluate(() => localStorage.getItem('cartwheel.session'))).toBeNull();
       await page.goto('/orders');
       await page.getByRole('heading', { name: 'Please sign in' }).waitFor();
       expect(errors).toEqual([]);
@@ -614,10 +615,8 @@ describe.skipIf(!hasChromium)(
       await page.keyboard.type('Kay Board');
       await page.keyboard.press('Enter');
       await page.waitForURL(`**/p/${product.id}`);
-      await page.getByTestId('available').waitFor();
-      await tabTo(/^BUTTON\|Add to cart/);
-      await page.keyboard.press('Enter');
-      await page.locator('.notice-success').getByText(`Added 1 × ${product.name} to your cart.`).waitFor();
+      // the add made while signed out is performed after sign-in (issue #17)
+      await page.getByTestId('flash').getByText(`Added to cart: 1 × ${product.name}.`).waitFor();
 
       await page.goto(`/p/${product.id}`); // a fresh tab order from the top
       await page.getByTestId('available').waitFor();
