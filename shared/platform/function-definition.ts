@@ -57,8 +57,41 @@ export function httpFunction(definition: Omit<HttpFunction, 'kind'>): HttpFuncti
   };
 }
 
+/**
+ * Declares a timer function. After each successful run it records the component's heartbeat
+ * (shared/operations/), which the operations page shows; both hosts run this handler.
+ */
 export function timerFunction(definition: Omit<TimerFunction, 'kind'>): TimerFunction {
-  return { ...definition, kind: 'timer' };
+  const inner = definition.handler;
+  return {
+    ...definition,
+    kind: 'timer',
+    handler: async (timer, context) => {
+      const started = performance.now();
+      await inner(timer, context);
+      await recordTimerRun(definition.name, Math.round(performance.now() - started), context);
+    },
+  };
+}
+
+/**
+ * The heartbeat of a successful run, only once this instance's services have started or are
+ * starting (every timer but `heartbeat` starts them itself): a timer called in a unit test
+ * with no services must not start a whole shop. Failing to record is logged, never the run's
+ * failure. Imported lazily, so declaring a function does not load the services and their SDKs.
+ */
+async function recordTimerRun(name: string, elapsedMs: number, context: InvocationContext): Promise<void> {
+  try {
+    const { services, startState } = await import('./services');
+    const state = startState().state;
+    if (state !== 'ready' && state !== 'starting') return;
+    const { recordHeartbeat } = await import('../operations/heartbeats.repository');
+    await recordHeartbeat((await services()).sql.db, name, new Date(), `ran in ${elapsedMs} ms`);
+  } catch (error) {
+    context.warn(
+      `${name}: heartbeat not recorded: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 export function topicFunction(definition: Omit<TopicFunction, 'kind'>): TopicFunction {

@@ -19,6 +19,7 @@ import type { ColumnType, Generated, Kysely } from 'kysely';
  * | cache_invalidations    | adapters/cache/invalidation-log.ts                             |
  * | sales_windows,         | scaling/sales-windows.repository.ts                            |
  * |   sales_window_changes |                                                                |
+ * | component_heartbeats   | operations/heartbeats.repository.ts                            |
  *
  * The one-statement PostgreSQL writes compose owners' fragments (each the body of a CTE): the
  * cart statements take their inventory update from inventory.repository (moveHeldStatement), the
@@ -208,6 +209,13 @@ export interface SalesWindowChangesTable {
   changed_at: Timestamp;
 }
 
+/** The last successful run of each timer component (shared/operations/heartbeats.repository.ts). */
+export interface ComponentHeartbeatsTable {
+  component: string;
+  last_beat_at: Timestamp;
+  detail: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   inventory: InventoryTable;
@@ -224,6 +232,7 @@ export interface Database {
   cache_invalidations: CacheInvalidationsTable;
   sales_windows: SalesWindowsTable;
   sales_window_changes: SalesWindowChangesTable;
+  component_heartbeats: ComponentHeartbeatsTable;
 }
 
 export type Db = Kysely<Database>;

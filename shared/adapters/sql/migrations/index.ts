@@ -6,6 +6,7 @@ import { orders } from './003-orders';
 import { cacheInvalidations } from './004-cache-invalidations';
 import { dropAddresses } from './005-drop-addresses';
 import { salesWindows } from './007-sales-windows';
+import { componentHeartbeats } from './008-component-heartbeats';
 
 /** Every migration in order. Each is written to compile for PostgreSQL and Azure SQL. */
 export function allMigrations(dialect: SqlDialectName): Record<string, Migration> {
@@ -16,5 +17,6 @@ export function allMigrations(dialect: SqlDialectName): Record<string, Migration
     '004-cache-invalidations': cacheInvalidations(dialect),
     '005-drop-addresses': dropAddresses(dialect),
     '007-sales-windows': salesWindows(dialect),
+    '008-component-heartbeats': componentHeartbeats(dialect),
   };
 }
