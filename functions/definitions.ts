@@ -19,6 +19,13 @@ import { devJwksFunction, devTokenFunction } from './dev/dev-token';
 import { listPickRequestsFunction, markShippedFunction } from './fulfilment/warehouse';
 import { healthFunction, liveFunction } from './health/health';
 import { meFunction } from './identity/me';
+import {
+  capacityPlanFunction,
+  createSalesWindowFunction,
+  deleteSalesWindowFunction,
+  listSalesWindowsFunction,
+  updateSalesWindowFunction,
+} from './marketing/sales-windows';
 import { heartbeatFunction } from './ops/heartbeat.function';
 import { scaleSchedulerFunction } from './ops/scale-scheduler.function';
 import { getOrderFunction, listOrdersFunction } from './orders/orders';
@@ -59,6 +66,11 @@ export const allFunctions: FunctionDefinition[] = [
   deleteProductFunction,
   putInventoryFunction,
   releaseExpiredHoldsFunction,
+  listSalesWindowsFunction,
+  createSalesWindowFunction,
+  updateSalesWindowFunction,
+  deleteSalesWindowFunction,
+  capacityPlanFunction,
   heartbeatFunction,
   scaleSchedulerFunction,
   devTokenFunction,

@@ -1,9 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../platform/config';
 import type { ScaledResource } from './capacity-plan';
 import { type Capacity, parseCalendar } from './sales-calendar';
 import { sale, testPolicy } from './sales-calendar.fixture';
-import { type CapacityTarget, runScaleScheduler, runScheduledScaling } from './scale-scheduler';
+import {
+  type CapacityTarget,
+  forgetLastReadWindows,
+  runScaleScheduler,
+  runScheduledScaling,
+} from './scale-scheduler';
 
 function recordingLog() {
   const lines: string[] = [];
@@ -159,5 +164,68 @@ describe('runScheduledScaling (what the timer calls)', () => {
     await expect(
       runScheduledScaling(duringSale, recordingLog(), parseConfig({ SALES_CALENDAR: bad }).scaling),
     ).rejects.toThrow(/unknown time zone/);
+  });
+
+  describe('with the windows from the store', () => {
+    const settings = parseConfig({
+      SALES_CALENDAR: JSON.stringify({ policy: testPolicy, windows: [sale({ name: 'In the file' })] }),
+    }).scaling;
+    afterEach(() => forgetLastReadWindows());
+
+    it("plans the stored windows, not the file's", async () => {
+      const log = recordingLog();
+      const outcome = await runScheduledScaling(duringSale, log, settings, {
+        readWindows: async () => [sale({ name: 'In the database' })],
+      });
+      expect(outcome.plan.active.map((window) => window.name)).toEqual(['In the database']);
+      expect(log.lines.filter((line) => line.startsWith('WARN'))).toEqual([]);
+    });
+
+    it('plans with the windows it last read while the database is away, and says so', async () => {
+      await runScheduledScaling(duringSale, recordingLog(), settings, {
+        readWindows: async () => [sale({ name: 'Read before' })],
+      });
+      const log = recordingLog();
+      const outcome = await runScheduledScaling(duringSale, log, settings, {
+        readWindows: async () => {
+          throw new Error('connection refused');
+        },
+      });
+      expect(outcome.plan.active.map((window) => window.name)).toEqual(['Read before']);
+      expect(log.lines[0]).toMatch(
+        /^WARN scale-scheduler: could not read the sale windows from the database \(connection refused\); planning with the 1 window\(s\) last read at 2026-11-27T12:00:00.000Z/,
+      );
+    });
+
+    it("falls back to the file's windows when nothing was read yet, also when the read hangs", async () => {
+      const log = recordingLog();
+      const outcome = await runScheduledScaling(duringSale, log, settings, {
+        readWindows: () => new Promise(() => {}),
+        readTimeoutMs: 50,
+      });
+      expect(outcome.plan.active.map((window) => window.name)).toEqual(['In the file']);
+      expect(log.lines[0]).toMatch(
+        /no answer within 50 ms\); planning with the calendar file's 1 window\(s\)/,
+      );
+    });
+
+    it('leaves out a stored window the policy no longer allows, and says why', async () => {
+      const log = recordingLog();
+      const outcome = await runScheduledScaling(duringSale, log, settings, {
+        readWindows: async () => [
+          sale(),
+          sale({
+            name: 'Too big',
+            start: '2026-12-05T00:00',
+            end: '2026-12-06T00:00',
+            expectedPeakRps: 9000,
+          }),
+        ],
+      });
+      expect(outcome.plan.active.map((window) => window.name)).toEqual(['Black Friday']);
+      expect(log.lines[0]).toMatch(
+        /^WARN scale-scheduler: window left out of the plan: 'Too big' expectedPeakRps: capacity out of bounds/,
+      );
+    });
   });
 });

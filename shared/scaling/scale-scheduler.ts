@@ -8,7 +8,15 @@ import {
   SCALED_RESOURCES,
   type ScaledResource,
 } from './capacity-plan';
-import { type Capacity, parseCalendar, type SalesCalendar } from './sales-calendar';
+import {
+  type Capacity,
+  formatIssue,
+  parseCalendar,
+  type SalesCalendar,
+  type SalesCalendarFile,
+  type SaleWindowInput,
+} from './sales-calendar';
+import { planningCalendar } from './sales-windows.service';
 import type { ScalingSettings } from './scaling-settings';
 
 /** What a target says about the changes it made (warnings worth an operator's eye). */
@@ -126,21 +134,111 @@ export async function runScaleScheduler(input: SchedulerInput): Promise<Schedule
   return { kind: 'applied', plan, from: current, to: desired, changed, notes };
 }
 
+/** The calendar file: SALES_CALENDAR when set (Bicep ships bicep/sales-calendar.json there), else the bundled copy. */
+export function calendarFile(settings: Pick<ScalingSettings, 'calendarJson'>): SalesCalendarFile {
+  const input: unknown = settings.calendarJson ? JSON.parse(settings.calendarJson) : bundledCalendar;
+  // Checked whole, policy and seed windows, as before the windows moved to the database.
+  parseCalendar(input);
+  return input as SalesCalendarFile;
+}
+
+let installedTarget: CapacityTarget | undefined;
+
 /**
- * What the timer trigger calls: settings from the config, the calendar from them, the Azure
- * adapter only when a target is configured (imported lazily so local runs and cold starts
- * never load the management SDKs).
+ * Installs a capacity target in place of the configured one (tests and the local host: the
+ * capacity target's fake). `undefined` goes back to the configuration.
+ */
+export function useCapacityTarget(target: CapacityTarget | undefined): void {
+  installedTarget = target;
+}
+
+/**
+ * The installed target, else the Azure adapter when SCALE_* name one (imported lazily so local
+ * runs and cold starts never load the management SDKs), else none.
+ */
+export async function configuredCapacityTarget(
+  settings: ScalingSettings,
+): Promise<CapacityTarget | undefined> {
+  if (installedTarget) return installedTarget;
+  if (!settings.target) return undefined;
+  const { createAzureCapacityTarget } = await import('./azure-capacity-target');
+  return createAzureCapacityTarget(settings.target);
+}
+
+export interface ScheduledScalingOptions {
+  /**
+   * The sale windows as stored (the database, seeded from the file on first use). Absent: the
+   * file's own windows, as before the store existed.
+   */
+  readWindows?: (file: SalesCalendarFile, now: Date) => Promise<SaleWindowInput[]>;
+  /** How long a read may take before the tick plans without it (default 15 s). */
+  readTimeoutMs?: number;
+}
+
+/** The windows the last successful read returned, for ticks while the database is away. */
+let lastRead: { windows: SaleWindowInput[]; at: Date } | undefined;
+
+/** Forgets the last windows read (tests). */
+export function forgetLastReadWindows(): void {
+  lastRead = undefined;
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The windows for this tick. A database that is briefly away must not stop scaling: the tick
+ * plans with the windows it last read (this process), else with the file's, and says so.
+ */
+async function windowsForTick(
+  file: SalesCalendarFile,
+  now: Date,
+  log: SchedulerLog,
+  options: ScheduledScalingOptions,
+): Promise<SaleWindowInput[]> {
+  if (!options.readWindows) return file.windows;
+  try {
+    const windows = await withTimeout(options.readWindows(file, now), options.readTimeoutMs ?? 15_000);
+    lastRead = { windows, at: now };
+    return windows;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (lastRead) {
+      log.warn(
+        `scale-scheduler: could not read the sale windows from the database (${reason}); ` +
+          `planning with the ${lastRead.windows.length} window(s) last read at ${lastRead.at.toISOString()}`,
+      );
+      return lastRead.windows;
+    }
+    log.warn(
+      `scale-scheduler: could not read the sale windows from the database (${reason}); ` +
+        `planning with the calendar file's ${file.windows.length} window(s) until it answers`,
+    );
+    return file.windows;
+  }
+}
+
+/**
+ * What the timer trigger calls: the policy from the calendar file, the windows from the store
+ * (options.readWindows) or the file, the target when one is configured or installed.
  */
 export async function runScheduledScaling(
   now: Date,
   log: SchedulerLog,
   settings: ScalingSettings,
+  options: ScheduledScalingOptions = {},
 ): Promise<SchedulerOutcome> {
-  const calendar = parseCalendar(settings.calendarJson ? JSON.parse(settings.calendarJson) : bundledCalendar);
-  let target: CapacityTarget | undefined;
-  if (settings.target && !settings.paused) {
-    const { createAzureCapacityTarget } = await import('./azure-capacity-target');
-    target = createAzureCapacityTarget(settings.target);
+  const file = calendarFile(settings);
+  const windows = await windowsForTick(file, now, log, options);
+  const { calendar, skipped } = planningCalendar(file.policy, windows);
+  for (const issue of skipped) {
+    log.warn(`scale-scheduler: window left out of the plan: ${formatIssue(issue)}`);
   }
+  const target = settings.paused ? undefined : await configuredCapacityTarget(settings);
   return runScaleScheduler({ calendar, now, target, paused: settings.paused, log });
 }
