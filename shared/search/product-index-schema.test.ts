@@ -7,14 +7,18 @@ import {
   facetFields,
   productIndexDefinition,
   productIndexFields,
+  productNameIndexAnalyzer,
+  productSynonymMap,
   productTextAnalyzer,
+  toSearchDocument,
 } from './product-index-schema';
-import { tokenize } from './text-tokens';
+import { pluralRules, tokenize } from './text-tokens';
 
 describe('product index schema', () => {
   it('is committed as JSON for Bicep and scripts, identical to the code', () => {
-    // Regenerate: npx tsx -e "import {productIndexDefinition} from './shared/search/product-index-schema';
-    //   require('fs').writeFileSync('shared/search/product-index-schema.json', JSON.stringify(productIndexDefinition('products'), null, 2) + '\n')"
+    // Regenerate: put this in a .ts file at the repository root and run it with npx tsx:
+    //   import fs from 'node:fs'; import { productIndexDefinition } from './shared/search/product-index-schema';
+    //   fs.writeFileSync('shared/search/product-index-schema.json', JSON.stringify(productIndexDefinition('products'), null, 2) + '\n');
     const committed = JSON.parse(readFileSync(path.join(__dirname, 'product-index-schema.json'), 'utf8'));
     expect(committed).toEqual(productIndexDefinition('products'));
   });
@@ -27,12 +31,41 @@ describe('product index schema', () => {
     expect(productIndexFields.filter((field) => field.key).map((field) => field.name)).toEqual(['id']);
   });
 
-  it('folds accents in every searchable field, as the shared tokenizer does for queries', () => {
-    expect(productTextAnalyzer.tokenFilters).toContain('asciifolding');
-    expect(productIndexFields.filter((field) => field.searchable).map((field) => field.analyzer)).toEqual(
-      productIndexFields.filter((field) => field.searchable).map(() => productTextAnalyzer.name),
-    );
+  it('folds accents and plurals in every searchable field, as the shared analysis does for queries', () => {
+    expect(productTextAnalyzer.tokenFilters).toEqual([
+      'lowercase',
+      'asciifolding',
+      ...pluralRules.map((rule) => rule.name),
+    ]);
+    for (const field of productIndexFields.filter((candidate) => candidate.searchable)) {
+      // The name indexes joined word pairs too but is queried like every other field.
+      const queried = field.searchAnalyzer ?? field.analyzer;
+      expect(queried, field.name).toBe(productTextAnalyzer.name);
+      expect(field.indexAnalyzer ?? field.analyzer, field.name).toBe(
+        field.name === 'name' ? productNameIndexAnalyzer.name : productTextAnalyzer.name,
+      );
+      expect(field.synonymMaps, field.name).toEqual([productSynonymMap.name]);
+    }
+    expect(productNameIndexAnalyzer.tokenFilters.at(-1)).toBe('shop_join_pairs');
     expect(tokenize('Café Crème')).toEqual(['cafe', 'creme']);
+  });
+
+  it('filters sizes by the variants in stock, and by the size attribute without variants', () => {
+    const [shirt] = generateCatalogue(2).slice(1);
+    const base = { ...shirt!, attributes: { ...shirt!.attributes, size: ['S', 'M', 'L'] } };
+    delete (base as { variants?: unknown }).variants;
+    expect(toSearchDocument(base).facets.size).toEqual(['S', 'M', 'L']);
+    const withVariants = {
+      ...base,
+      variants: [
+        { sku: 'a-s', options: { size: 'S' }, available: 0 },
+        { sku: 'a-m', options: { size: 'M', colour: 'red' }, available: 3 },
+        { sku: 'a-l', options: { size: 'L' } },
+        { sku: 'a-x', options: {}, available: 2 },
+      ],
+    };
+    expect(toSearchDocument(withVariants as typeof base).facets.size).toEqual(['M', 'L']);
+    expect(toSearchDocument({ ...base, variants: [] } as typeof base).facets.size).toEqual(['S', 'M', 'L']);
   });
 
   it('covers the string attributes the demo vendors use', () => {

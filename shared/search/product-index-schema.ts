@@ -1,4 +1,6 @@
 import type { Category, Product } from '../catalogue/product';
+import { synonymRules } from './synonyms';
+import { pluralRules } from './text-tokens';
 
 /**
  * The product search index, defined once. The Azure adapter turns it into an index
@@ -82,20 +84,63 @@ export interface IndexFieldSpec {
   sortable: boolean;
   facetable: boolean;
   retrievable: boolean;
-  /** Searchable fields: the analyzer that splits and folds their text (`productTextAnalyzer`). */
+  /** Searchable fields: the analyzer that splits, folds and stems their text (`productTextAnalyzer`). */
   analyzer?: string;
+  /** Instead of `analyzer`: one analyzer at indexing, another for queries (the name's joined pairs). */
+  indexAnalyzer?: string;
+  searchAnalyzer?: string;
+  /** Searchable fields: the synonym map that expands query words (`productSynonymMap`). */
+  synonymMaps?: string[];
 }
 
 /**
- * How searchable text becomes terms in Azure AI Search, matching `tokenize` in text-tokens.ts
+ * Custom token filters, from the rules in text-tokens.ts: the plural rules as
+ * PatternReplaceTokenFilters (Lucene PatternReplaceFilter, Java regex, applied per token), and
+ * the joining of adjacent name words as a ShingleTokenFilter (pairs, no separator, words kept).
+ * Shapes: @azure/search-documents 13 `PatternReplaceTokenFilter { pattern, replacement }`,
+ * `ShingleTokenFilter { maxShingleSize, outputUnigrams, tokenSeparator }`.
+ */
+export const productTokenFilters = [
+  ...pluralRules.map((rule) => ({
+    odatatype: '#Microsoft.Azure.Search.PatternReplaceTokenFilter' as const,
+    name: rule.name,
+    pattern: rule.pattern,
+    replacement: rule.replacement,
+  })),
+  {
+    odatatype: '#Microsoft.Azure.Search.ShingleTokenFilter' as const,
+    name: 'shop_join_pairs',
+    maxShingleSize: 2,
+    outputUnigrams: true,
+    tokenSeparator: '',
+  },
+];
+
+/**
+ * How searchable text becomes terms in Azure AI Search, matching `analyze` in text-tokens.ts
  * (which the embedded engine indexes with and both engines build queries from): split on what
- * is not a letter or digit, lower-case, fold accents ("Café" -> cafe). The default
- * standard.lucene analyzer does not fold accents, so a query for "cafe" missed "Café" there.
+ * is not a letter or digit, lower-case, fold accents ("Café" -> cafe), then the plural rules
+ * (boots -> boot). The default standard.lucene analyzer does not fold accents, so a query for
+ * "cafe" missed "Café" there; en.microsoft would stem differently from the embedded engine.
  */
 export const productTextAnalyzer = {
   name: 'shop_text',
   tokenizer: 'standard_v2',
-  tokenFilters: ['lowercase', 'asciifolding'],
+  tokenFilters: ['lowercase', 'asciifolding', ...pluralRules.map((rule) => rule.name)],
+} as const;
+
+/** The name field at indexing time: `shop_text` plus adjacent words joined (`analyzeName`). */
+export const productNameIndexAnalyzer = {
+  name: 'shop_name',
+  tokenizer: 'standard_v2',
+  tokenFilters: [...productTextAnalyzer.tokenFilters, 'shop_join_pairs'],
+} as const;
+
+/** The synonym map every searchable field names (rules: synonyms.ts). */
+export const productSynonymMap = {
+  name: 'product-synonyms',
+  format: 'solr',
+  synonyms: synonymRules,
 } as const;
 
 function field(name: string, type: IndexFieldType, flags: Partial<Omit<IndexFieldSpec, 'name' | 'type'>>) {
@@ -109,7 +154,14 @@ function field(name: string, type: IndexFieldType, flags: Partial<Omit<IndexFiel
     facetable: false,
     retrievable: true,
     ...flags,
-    ...(flags.searchable ? { analyzer: productTextAnalyzer.name } : {}),
+    ...(flags.searchable
+      ? {
+          ...(name === 'name'
+            ? { indexAnalyzer: productNameIndexAnalyzer.name, searchAnalyzer: productTextAnalyzer.name }
+            : { analyzer: productTextAnalyzer.name }),
+          synonymMaps: [productSynonymMap.name],
+        }
+      : {}),
   } satisfies IndexFieldSpec;
 }
 
@@ -138,7 +190,8 @@ export function productIndexDefinition(indexName: string) {
   return {
     name: indexName,
     fields: productIndexFields,
-    analyzers: [productTextAnalyzer],
+    analyzers: [productTextAnalyzer, productNameIndexAnalyzer],
+    tokenFilters: productTokenFilters,
     scoringProfiles: [{ name: productScoringProfile, textWeights: { weights: { ...textFieldWeights } } }],
     defaultScoringProfile: productScoringProfile,
     suggesters: [
@@ -164,6 +217,26 @@ export interface ProductSearchDocument {
 
 const attributeFieldSet: ReadonlySet<string> = new Set(attributeFilterFields);
 
+/**
+ * The sizes a product can be bought in, for the `size` filter and facet, when it is sold by
+ * variants (`variants: [{ sku, options: { size, colour? }, priceMinor?, available }]`): the
+ * sizes of variants that are in stock. A variant without an `available` count (the stored
+ * product, before stock is joined in) counts as buyable; one with `available <= 0` does not.
+ * Undefined for a product without variants: its `size` attribute (if any) stands.
+ */
+export function inStockSizes(product: Product): string[] | undefined {
+  const variants: unknown = (product as { variants?: unknown }).variants;
+  if (!Array.isArray(variants) || variants.length === 0) return undefined;
+  const sizes: string[] = [];
+  for (const variant of variants as { options?: { size?: unknown }; available?: unknown }[]) {
+    const size = variant?.options?.size;
+    if (typeof size !== 'string' || size.length === 0) continue;
+    if (typeof variant.available === 'number' && !(variant.available > 0)) continue;
+    if (!sizes.includes(size)) sizes.push(size);
+  }
+  return sizes;
+}
+
 export function toSearchDocument(product: Product): ProductSearchDocument {
   const attributeText: string[] = [];
   const facets: Partial<Record<AttributeFilterField, string[]>> = {};
@@ -176,6 +249,9 @@ export function toSearchDocument(product: Product): ProductSearchDocument {
       facets[key as AttributeFilterField] = values.map(String).filter((v) => v.length > 0);
     }
   }
+  // Sold by size: filter on the sizes in stock, not the ones the vendor lists.
+  const sizes = inStockSizes(product);
+  if (sizes) facets.size = sizes;
   return {
     id: product.id,
     name: product.name,

@@ -7,6 +7,7 @@ import {
   SearchIndexClient,
   type SearchIndexClientOptions,
   type SearchIndex as SearchIndexDefinition,
+  type SynonymMap,
 } from '@azure/search-documents';
 import type { Category, Product } from '../../catalogue/product';
 import type { AzureOperation } from '../../platform/azure-operations';
@@ -15,8 +16,10 @@ import {
   type FacetField,
   type FilterField,
   productIndexDefinition,
+  productSynonymMap,
   toSearchDocument,
 } from '../../search/product-index-schema';
+import { luceneClause, luceneText, planQuery, type QueryWord } from '../../search/query-plan';
 import {
   type FacetBucket,
   maxFacetValues,
@@ -26,7 +29,6 @@ import {
   type SearchResult,
   type SearchSort,
 } from '../../search/search-index.port';
-import { fuzzyEditsFor, tokenize } from '../../search/text-tokens';
 
 const documents = 'Microsoft.Search/searchServices/indexes/documents';
 /**
@@ -70,7 +72,6 @@ export interface AzureSearchIndexOptions {
 const selectFields = ['id', 'name', 'brand', 'category', 'priceMinor', 'currency', 'imageUrl'];
 /** The service accepts up to 1,000 actions per indexing request. */
 const batchSize = 1000;
-const maxQueryTerms = 10;
 
 /** The SDK's index definition, from the one schema in product-index-schema.ts. */
 export function azureIndexDefinition(indexName: string): SearchIndexDefinition {
@@ -87,6 +88,10 @@ export function azureIndexDefinition(indexName: string): SearchIndexDefinition {
       facetable: field.facetable,
       hidden: !field.retrievable,
       ...(field.analyzer ? { analyzerName: field.analyzer } : {}),
+      // The name: joined word pairs at indexing only (SDK `indexAnalyzerName` + `searchAnalyzerName`).
+      ...(field.indexAnalyzer ? { indexAnalyzerName: field.indexAnalyzer } : {}),
+      ...(field.searchAnalyzer ? { searchAnalyzerName: field.searchAnalyzer } : {}),
+      ...(field.synonymMaps ? { synonymMapNames: [...field.synonymMaps] } : {}),
     })),
     analyzers: definition.analyzers.map((analyzer) => ({
       odatatype: '#Microsoft.Azure.Search.CustomAnalyzer' as const,
@@ -94,6 +99,7 @@ export function azureIndexDefinition(indexName: string): SearchIndexDefinition {
       tokenizerName: analyzer.tokenizer,
       tokenFilters: [...analyzer.tokenFilters],
     })),
+    tokenFilters: definition.tokenFilters.map((filter) => ({ ...filter })),
     scoringProfiles: definition.scoringProfiles,
     defaultScoringProfile: definition.defaultScoringProfile,
     suggesters: definition.suggesters.map((suggester) => ({
@@ -102,6 +108,11 @@ export function azureIndexDefinition(indexName: string): SearchIndexDefinition {
       sourceFields: suggester.sourceFields,
     })),
   };
+}
+
+/** The synonym map the searchable fields name, from synonyms.ts (SDK `SynonymMap { name, synonyms }`; format solr). */
+export function azureSynonymMap(): SynonymMap {
+  return { name: productSynonymMap.name, synonyms: [...productSynonymMap.synonyms] };
 }
 
 export function toAzureDocument(product: Product): AzureProductDocument {
@@ -139,14 +150,11 @@ export function buildFilter(request: SearchRequest): string | undefined {
 }
 
 /**
- * Lucene (queryType full) text from user input: the same words the embedded engine sees,
- * each fuzzy (`~1`) when long enough. Words hold only letters and digits, so user text can
- * never become Lucene syntax; lower case keeps AND/OR/NOT from being operators.
+ * Lucene (queryType full, searchMode all) text from user input with no typo expansion: one
+ * clause per word, its joined forms OR-ed (query-plan.ts). '*' when there are no words.
  */
 export function buildSearchText(q: string | undefined): string {
-  const terms = [...new Set(tokenize(q ?? ''))].slice(0, maxQueryTerms);
-  if (terms.length === 0) return '*';
-  return terms.map((term) => (fuzzyEditsFor(term) > 0 ? `${term}~1` : term)).join(' ');
+  return luceneText(planQuery(q));
 }
 
 export function buildOrderBy(sort: SearchSort, textual: boolean): string[] {
@@ -182,6 +190,8 @@ export class AzureSearchIndex implements SearchIndex {
   }
 
   async ensureIndex(): Promise<void> {
+    // The map first: an index cannot name a synonym map that does not exist yet.
+    await this.indexClient.createOrUpdateSynonymMap(azureSynonymMap());
     await this.indexClient.createOrUpdateIndex(azureIndexDefinition(this.indexName));
   }
 
@@ -203,22 +213,63 @@ export class AzureSearchIndex implements SearchIndex {
     return this.searchClient.getDocumentsCount();
   }
 
+  /**
+   * Typo tolerance as in the embedded engine (query-plan.ts: typoTolerance "min" per word).
+   * First the query without typos. Only when it finds nothing are the words that could take a
+   * typo checked, one count query each over the whole index (`top: 0, count: true`, no filter),
+   * and the query is asked again with `stem~1` for those with no exact match anywhere. So a
+   * word with exact matches never brings typo-only results, and a typo-free query costs one
+   * request as before.
+   */
   async search(request: SearchRequest): Promise<SearchResult> {
-    const searchText = buildSearchText(request.q);
-    const textual = searchText !== '*';
+    const words = planQuery(request.q);
+    const textual = words.length > 0;
+    let response = await this.query(request, luceneText(words));
+    if (textual && response.count === 0) {
+      const typoWords = await this.wordsWithoutExactMatch(words);
+      if (typoWords.size > 0) response = await this.query(request, luceneText(words, typoWords));
+    }
+    return this.toResult(request, response, textual);
+  }
+
+  /** Of the words that can take a typo, those no document matches exactly. */
+  private async wordsWithoutExactMatch(words: QueryWord[]): Promise<Set<string>> {
+    const candidates = words.filter((word) => word.fuzzyStem !== undefined);
+    const counts = await Promise.all(
+      candidates.map(async (word) => {
+        const response = await this.searchClient.search(luceneClause(word), {
+          queryType: 'full',
+          searchMode: 'all',
+          top: 0,
+          includeTotalCount: true,
+          select: ['id'],
+        });
+        return response.count ?? 0;
+      }),
+    );
+    return new Set(candidates.filter((_, i) => counts[i] === 0).map((word) => word.word));
+  }
+
+  private query(request: SearchRequest, searchText: string) {
     const filter = buildFilter(request);
-    const response = await this.searchClient.search(searchText, {
+    return this.searchClient.search(searchText, {
       queryType: 'full',
       searchMode: 'all',
       ...(filter ? { filter } : {}),
       facets: request.facets.map((field) => `${field},count:${maxFacetValues}`),
-      orderBy: buildOrderBy(request.sort, textual),
+      orderBy: buildOrderBy(request.sort, searchText !== '*'),
       top: request.pageSize,
       skip: (request.page - 1) * request.pageSize,
       includeTotalCount: true,
       select: selectFields,
     });
+  }
 
+  private async toResult(
+    request: SearchRequest,
+    response: Awaited<ReturnType<AzureSearchIndex['query']>>,
+    textual: boolean,
+  ): Promise<SearchResult> {
     const items: SearchHit[] = [];
     for await (const result of response.results) {
       const document = result.document;

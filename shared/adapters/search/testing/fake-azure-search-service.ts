@@ -2,6 +2,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SearchClientOptions } from '@azure/search-documents';
 import { selfSignedCertificate } from '../../../../test/support/self-signed-certificate';
+import { parseSynonymRules } from '../../../search/synonyms';
 import { isWithinOneEdit, tokenize } from '../../../search/text-tokens';
 
 /**
@@ -9,8 +10,14 @@ import { isWithinOneEdit, tokenize } from '../../../search/text-tokens';
  * cannot run here). It records every request the real SDK sends and answers plausibly:
  * it stores the index definition and documents, and evaluates the subset of OData
  * `$filter` the adapter emits with a strict parser, so a badly escaped value is a 400
- * here as it would be there. Served over HTTPS with a certificate made at start-up,
- * because the SDK refuses bearer tokens over plain HTTP.
+ * here as it would be there. Text is analyzed as the stored definition says, not as the
+ * adapter's code does: each field's custom analyzer runs its pattern-replace and shingle
+ * token filters from the definition, and query words are expanded with the synonym map the
+ * field names (Solr rules as uploaded; fuzzy `~1` words are neither analyzed nor expanded,
+ * as on Azure). The standard_v2 tokenizer + lowercase + asciifolding are stood in for by the
+ * shared `tokenize`. Scoring is crude (best field weight per word), so ranking is not Azure's.
+ * Served over HTTPS with a certificate made at start-up, because the SDK refuses bearer
+ * tokens over plain HTTP.
  */
 
 export interface CapturedRequest {
@@ -25,8 +32,28 @@ type Document = Record<string, unknown>;
 
 interface IndexDefinition {
   name: string;
-  fields: { name: string; type: string; searchable?: boolean }[];
-  scoringProfiles?: { name: string; textWeights?: { weights: Record<string, number> } }[];
+  fields: {
+    name: string;
+    type: string;
+    searchable?: boolean;
+    analyzer?: string;
+    indexAnalyzer?: string;
+    searchAnalyzer?: string;
+    synonymMaps?: string[];
+  }[];
+  analyzers?: { name: string; tokenizer?: string; tokenFilters?: string[] }[];
+  tokenFilters?: ({ name: string; '@odata.type': string } & Record<string, unknown>)[];
+  scoringProfiles?: {
+    name: string;
+    text?: { weights: Record<string, number> };
+    textWeights?: { weights: Record<string, number> };
+  }[];
+}
+
+interface SynonymMapDefinition {
+  name: string;
+  format: string;
+  synonyms: string;
 }
 
 export interface FakeAzureSearchService {
@@ -35,6 +62,7 @@ export interface FakeAzureSearchService {
   certificate: string;
   requests: CapturedRequest[];
   indexes: Map<string, { definition: IndexDefinition; documents: Map<string, Document> }>;
+  synonymMaps: Map<string, SynonymMapDefinition>;
   close(): Promise<void>;
 }
 
@@ -42,6 +70,9 @@ export async function startFakeAzureSearchService(): Promise<FakeAzureSearchServ
   const { key, certificate } = selfSignedCertificate();
   const requests: CapturedRequest[] = [];
   const indexes: FakeAzureSearchService['indexes'] = new Map();
+  const synonymMaps: FakeAzureSearchService['synonymMaps'] = new Map();
+  /** Analyzed documents per index, rebuilt after any change to the index or a synonym map. */
+  const analyzed = new Map<string, AnalyzedIndex>();
 
   const server = https.createServer({ key, cert: certificate }, (req, res) => {
     const chunks: Buffer[] = [];
@@ -68,6 +99,18 @@ export async function startFakeAzureSearchService(): Promise<FakeAzureSearchServ
         res.end(data);
       };
       try {
+        const synonymRoute = decodeURIComponent(url.pathname).match(
+          /^\/synonymmaps(?:\('([^']+)'\)|\/([^/]+))$/,
+        );
+        if (synonymRoute && req.method === 'PUT') {
+          const definition = body as SynonymMapDefinition;
+          if (definition.format !== 'solr') throw new BadRequest('synonym maps must be format solr');
+          const name = (synonymRoute[1] ?? synonymRoute[2])!;
+          const existed = synonymMaps.has(name);
+          synonymMaps.set(name, definition);
+          analyzed.clear();
+          return reply(existed ? 200 : 201, definition);
+        }
         const route = decodeURIComponent(url.pathname).match(
           /^\/indexes(?:\('([^']+)'\)|\/([^/]+))(?:\/docs(?:\/(.+))?)?$/,
         );
@@ -77,6 +120,12 @@ export async function startFakeAzureSearchService(): Promise<FakeAzureSearchServ
         if (req.method === 'PUT' && !url.pathname.includes('/docs')) {
           const existed = indexes.has(name);
           const definition = body as IndexDefinition;
+          for (const field of definition.fields) {
+            for (const map of field.synonymMaps ?? []) {
+              if (!synonymMaps.has(map)) throw new BadRequest(`Synonym map ${map} does not exist`);
+            }
+          }
+          analyzed.delete(name);
           if (existed) indexes.get(name)!.definition = definition;
           else indexes.set(name, { definition, documents: new Map() });
           return reply(existed ? 200 : 201, definition);
@@ -85,6 +134,7 @@ export async function startFakeAzureSearchService(): Promise<FakeAzureSearchServ
         if (!index) return reply(404, { error: { code: 'IndexNotFound', message: `No index ${name}` } });
         if (req.method === 'POST' && action === 'search.index') {
           const actions = (body as { value: Document[] }).value;
+          analyzed.delete(name);
           const value = actions.map((entry) => {
             const { '@search.action': verb, ...document } = entry;
             const id = String(document.id);
@@ -105,7 +155,12 @@ export async function startFakeAzureSearchService(): Promise<FakeAzureSearchServ
           return reply(200, String(index.documents.size), 'text/plain');
         }
         if (req.method === 'POST' && action === 'search.post.search') {
-          return reply(200, runSearch(index.definition, [...index.documents.values()], body as SearchBody));
+          let prepared = analyzed.get(name);
+          if (!prepared) {
+            prepared = analyzeIndex(index.definition, [...index.documents.values()], synonymMaps);
+            analyzed.set(name, prepared);
+          }
+          return reply(200, runSearch(prepared, body as SearchBody));
         }
         return reply(404, { error: { code: 'NotFound', message: `${req.method} ${url.pathname}` } });
       } catch (error) {
@@ -123,6 +178,7 @@ export async function startFakeAzureSearchService(): Promise<FakeAzureSearchServ
     certificate,
     requests,
     indexes,
+    synonymMaps,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -168,33 +224,134 @@ interface SearchBody {
   select?: string;
 }
 
-function runSearch(definition: IndexDefinition, documents: Document[], body: SearchBody) {
+type Analyzer = (text: string) => string[];
+
+interface AnalyzedIndex {
+  documents: { document: Document; terms: Map<string, Set<string>> }[];
+  /** Searchable fields with their weight, query analyzer and synonym rules. */
+  fields: { name: string; weight: number; analyze: Analyzer; synonyms?: Map<string, string[]> }[];
+}
+
+/** An analyzer from the definition: the tokenizer stand-in, then each named token filter in order. */
+function analyzerFrom(definition: IndexDefinition, name: string | undefined): Analyzer {
+  if (name === undefined) return tokenize;
+  const analyzer = definition.analyzers?.find((candidate) => candidate.name === name);
+  if (!analyzer) throw new BadRequest(`Unknown analyzer ${name}`);
+  if (analyzer.tokenizer !== 'standard_v2')
+    throw new BadRequest(`Unsupported tokenizer ${analyzer.tokenizer}`);
+  const steps = (analyzer.tokenFilters ?? []).map((filterName): ((tokens: string[]) => string[]) => {
+    if (filterName === 'lowercase' || filterName === 'asciifolding') return (tokens) => tokens; // done by tokenize
+    const filter = definition.tokenFilters?.find((candidate) => candidate.name === filterName);
+    if (!filter) throw new BadRequest(`Unknown token filter ${filterName}`);
+    if (filter['@odata.type'] === '#Microsoft.Azure.Search.PatternReplaceTokenFilter') {
+      const pattern = new RegExp(String(filter.pattern), 'g');
+      const replacement = String(filter.replacement);
+      return (tokens) => tokens.map((token) => token.replace(pattern, replacement));
+    }
+    if (filter['@odata.type'] === '#Microsoft.Azure.Search.ShingleTokenFilter') {
+      if ((filter.maxShingleSize ?? 2) !== 2) throw new BadRequest('The fake joins pairs only');
+      const separator = String(filter.tokenSeparator ?? ' ');
+      const unigrams = filter.outputUnigrams !== false;
+      return (tokens) => {
+        const pairs = tokens.slice(1).map((token, i) => tokens[i] + separator + token);
+        return unigrams ? [...tokens, ...pairs] : pairs;
+      };
+    }
+    throw new BadRequest(`The fake does not run ${filter['@odata.type']}`);
+  });
+  return (text) => steps.reduce((tokens, step) => step(tokens), tokenize(text));
+}
+
+function analyzeIndex(
+  definition: IndexDefinition,
+  documents: Document[],
+  synonymMaps: Map<string, SynonymMapDefinition>,
+): AnalyzedIndex {
+  const profile = definition.scoringProfiles?.[0];
+  const weights = profile?.text?.weights ?? profile?.textWeights?.weights ?? {};
+  const searchable = definition.fields.filter((field) => field.searchable);
+  const indexing = searchable.map((field) => ({
+    name: field.name,
+    analyze: analyzerFrom(definition, field.indexAnalyzer ?? field.analyzer),
+  }));
+  const fields = searchable.map((field) => {
+    const map = field.synonymMaps?.[0];
+    const rules = map ? synonymMaps.get(map) : undefined;
+    return {
+      name: field.name,
+      weight: weights[field.name] ?? 1,
+      analyze: analyzerFrom(definition, field.searchAnalyzer ?? field.analyzer),
+      ...(rules ? { synonyms: parseSynonymRules(rules.synonyms.split('\n')) } : {}),
+    };
+  });
+  return {
+    fields,
+    documents: documents.map((document) => {
+      const terms = new Map<string, Set<string>>();
+      for (const field of indexing) {
+        const value = document[field.name];
+        // Each value of a collection is analyzed on its own (no joined pairs across values).
+        const values = Array.isArray(value) ? value.map(String) : [String(value ?? '')];
+        terms.set(field.name, new Set(values.flatMap((text) => field.analyze(text))));
+      }
+      return { document, terms };
+    }),
+  };
+}
+
+/** A clause of the Lucene text the adapter sends: `word`, `stem~1` or `(a OR b OR c)`. */
+function parseClauses(search: string): { term: string; fuzzy: boolean }[][] {
+  const clauses: { term: string; fuzzy: boolean }[][] = [];
+  const pattern = /\(([^()]*)\)|(\S+)/gu;
+  for (const match of search.matchAll(pattern)) {
+    const parts = match[1] !== undefined ? match[1].split(/\s+OR\s+/) : [match[2]!];
+    clauses.push(
+      parts.map((raw) => {
+        const term = raw.trim().match(/^([\p{L}\p{N}]+)(~1)?$/u);
+        if (!term) throw new BadRequest(`Unexpected Lucene term ${raw}`);
+        return { term: term[1]!, fuzzy: term[2] !== undefined };
+      }),
+    );
+  }
+  return clauses;
+}
+
+function runSearch(index: AnalyzedIndex, body: SearchBody) {
   const predicate = body.filter ? parseFilter(body.filter) : () => true;
-  const weights = definition.scoringProfiles?.[0]?.textWeights?.weights ?? {};
-  const searchable = definition.fields.filter((field) => field.searchable).map((field) => field.name);
-  const terms = (body.search ?? '*').trim() === '*' ? [] : (body.search ?? '').trim().split(/\s+/);
-  if (terms.length > 0 && body.queryType !== 'full') throw new BadRequest('fuzzy terms need queryType full');
+  const text = (body.search ?? '*').trim();
+  const clauses = text === '*' ? [] : parseClauses(text);
+  if (clauses.length > 0 && body.queryType !== 'full')
+    throw new BadRequest('The adapter sends queryType full');
+  // Per clause and field: the analyzed terms that match it exactly (after synonyms), and fuzzy terms.
+  const prepared = clauses.map((alternatives) =>
+    index.fields.map((field) => {
+      const exact = new Set<string>();
+      const fuzzy: string[] = [];
+      for (const { term, fuzzy: isFuzzy } of alternatives) {
+        if (isFuzzy) fuzzy.push(term);
+        else
+          for (const word of field.synonyms?.get(term) ?? [term])
+            for (const t of field.analyze(word)) exact.add(t);
+      }
+      return { field, exact, fuzzy };
+    }),
+  );
 
   const scored: { document: Document; score: number }[] = [];
-  for (const document of documents) {
+  for (const { document, terms } of index.documents) {
     if (!predicate(document, {})) continue;
     let score = 1;
-    if (terms.length > 0) {
+    if (prepared.length > 0) {
       score = 0;
       let all = true;
       let any = false;
-      for (const raw of terms) {
-        const match = raw.match(/^([\p{L}\p{N}]+)(~1)?$/u);
-        if (!match) throw new BadRequest(`Unexpected Lucene term ${raw}`);
-        const [, term, fuzzy] = match as unknown as [string, string, string | undefined];
+      for (const perField of prepared) {
         let best = 0;
-        for (const field of searchable) {
-          const value = document[field];
-          const words = tokenize(Array.isArray(value) ? value.join(' ') : String(value ?? ''));
-          const weight = weights[field] ?? 1;
-          if (words.includes(term)) best = Math.max(best, weight);
-          else if (fuzzy && words.some((word) => isWithinOneEdit(term, word)))
-            best = Math.max(best, weight / 2);
+        for (const { field, exact, fuzzy } of perField) {
+          const words = terms.get(field.name)!;
+          if ([...exact].some((term) => words.has(term))) best = Math.max(best, field.weight);
+          else if (fuzzy.some((term) => [...words].some((word) => isWithinOneEdit(term, word))))
+            best = Math.max(best, field.weight / 2);
         }
         if (best > 0) any = true;
         else all = false;
