@@ -39,6 +39,19 @@ export function contractCatalogue(): Product[] {
       priceMinor: 2500,
     }),
     special('p-free', { name: 'Free Sample Sachet', category: 'beauty', priceMinor: 0, attributes: {} }),
+    // Sold by size (the product JSON's variants): S is sold out, so `size=S` must not find it.
+    special('p-sized', {
+      name: 'Quokka Raincoat',
+      category: 'apparel',
+      attributes: { size: ['S', 'M', 'L'], colour: 'yellow' },
+      ...({
+        variants: [
+          { sku: 'p-sized-S', options: { size: 'S' }, available: 0 },
+          { sku: 'p-sized-M', options: { size: 'M', colour: 'yellow' }, available: 3 },
+          { sku: 'p-sized-L', options: { size: 'L' } },
+        ],
+      } as Partial<Product>),
+    }),
   );
   return products;
 }
@@ -257,6 +270,29 @@ export function searchIndexContract(name: string, makeIndex: () => Promise<Contr
       expect(await index.count()).toBe(products.length - 1);
       await index.upsert([original]);
       expect(await index.count()).toBe(products.length);
+    });
+
+    it('filters sizes on the variants in stock (OR within the field), and on the size attribute without variants', async () => {
+      const ids = async (raw: Record<string, string>) =>
+        (await index.search(request({ q: 'quokka', ...raw }))).items.map((item) => item.id);
+      expect(await ids({})).toEqual(['p-sized']);
+      expect(await ids({ size: 'S' })).toEqual([]);
+      expect(await ids({ size: 'M' })).toEqual(['p-sized']);
+      expect(await ids({ size: 'S,L' })).toEqual(['p-sized']);
+      const sized = await index.search(request({ q: 'quokka', facets: 'size' }));
+      expect(sized.facets.size?.map((bucket) => bucket.value).sort()).toEqual(['L', 'M']);
+      // A product without variants still filters on its listed sizes.
+      const plain = products.find((product) => {
+        const variants = (product as { variants?: unknown[] }).variants;
+        return (!variants || variants.length === 0) && Array.isArray(product.attributes.size);
+      });
+      if (plain) {
+        const size = (plain.attributes.size as string[])[0]!;
+        const expected = bruteForceMatches(products, request({ size, category: plain.category }));
+        expect(expected.map((product) => product.id)).toContain(plain.id);
+        const result = await index.search(request({ size, category: plain.category }));
+        expect(result.total).toBe(expected.length);
+      }
     });
 
     it('returns the display fields of each hit', async () => {
