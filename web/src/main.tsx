@@ -16,7 +16,7 @@ type PageModule = { default: ComponentType<PageProps> };
 
 const routes: Array<{ pattern: string; load: () => Promise<PageModule> }> = [
   { pattern: '/', load: () => import('./pages/home') },
-  { pattern: '/c/:category', load: () => import('./pages/home') },
+  { pattern: '/c/:category', load: () => import('./pages/search') }, // sort, filters and a total
   { pattern: '/search', load: () => import('./pages/search') },
   { pattern: '/p/:id', load: () => import('./pages/product') },
   { pattern: '/cart', load: () => import('./pages/cart') },
@@ -24,6 +24,7 @@ const routes: Array<{ pattern: string; load: () => Promise<PageModule> }> = [
   { pattern: '/orders', load: () => import('./pages/orders') },
   { pattern: '/orders/:id', load: () => import('./pages/order') },
   { pattern: '/signin', load: () => import('./pages/signin') },
+  { pattern: '/marketing', load: () => import('./pages/marketing') }, // role-gated: marketing, admin
 ];
 
 function resolve(path: string) {

@@ -22,13 +22,54 @@ function emit(): void {
   for (const listener of listeners) listener(location);
 }
 
+type Arrival = 'load' | 'push' | 'pop';
+let arrival: Arrival = 'load';
+
+/**
+ * How the current entry was reached: 'pop' is Back/Forward, when a page should show what the
+ * shopper left (list-memory.ts) rather than start over.
+ */
+export function arrivedBy(): Arrival {
+  return arrival;
+}
+
+/** The scroll position is kept in each history entry, so Back returns to the same place. */
+function saveScroll(): void {
+  const state = (window.history.state ?? {}) as Record<string, unknown>;
+  window.history.replaceState({ ...state, scrollY: window.scrollY }, '');
+}
+
 /** Client-side navigation with the history API. */
 export function navigate(href: string, options: { replace?: boolean } = {}): void {
   if (href === currentLocation().href && !options.replace) return;
   if (options.replace) window.history.replaceState(null, '', href);
-  else window.history.pushState(null, '', href);
+  else {
+    saveScroll();
+    window.history.pushState(null, '', href);
+  }
+  arrival = 'push';
   window.scrollTo(0, 0);
   emit();
+}
+
+let restoring = 0;
+/**
+ * After Back/Forward: scroll to where the shopper was once the page is tall enough (its content
+ * loads asynchronously), giving up after 3 s or when the shopper scrolls first.
+ */
+function restoreScroll(y: number): void {
+  const attempt = ++restoring;
+  const started = Date.now();
+  const step = () => {
+    if (attempt !== restoring) return;
+    const reachable = document.documentElement.scrollHeight - window.innerHeight;
+    if (reachable >= y || Date.now() - started > 3_000) {
+      window.scrollTo(0, Math.min(y, Math.max(0, reachable)));
+      return;
+    }
+    requestAnimationFrame(step);
+  };
+  requestAnimationFrame(step);
 }
 
 export function useLocation(): Location {
@@ -45,7 +86,20 @@ export function useLocation(): Location {
 
 /** Intercepts same-origin <a> clicks so links route without a reload. */
 export function startRouter(): void {
-  window.addEventListener('popstate', emit);
+  // the SPA restores scroll itself: the browser's restore runs before the content is back
+  window.history.scrollRestoration = 'manual';
+  window.addEventListener('popstate', (event) => {
+    arrival = 'pop';
+    emit();
+    const y = (event.state as { scrollY?: unknown } | null)?.scrollY;
+    if (typeof y === 'number' && y > 0) restoreScroll(y);
+  });
+  // a reload, or Back from another site, keeps the place too
+  window.addEventListener('pagehide', saveScroll);
+  const y = (window.history.state as { scrollY?: unknown } | null)?.scrollY;
+  if (typeof y === 'number' && y > 0) restoreScroll(y);
+  window.addEventListener('wheel', () => restoring++, { passive: true });
+  window.addEventListener('touchstart', () => restoring++, { passive: true });
   document.addEventListener('click', (event) => {
     if (event.defaultPrevented || event.button !== 0) return;
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;

@@ -1,65 +1,58 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Page, type ProductSummary, query } from '../api';
+import { categoryBlurbs } from '../category-blurbs';
 import { Empty, ErrorBox, ProductGrid, SkeletonGrid, Spinner, useTitle } from '../components';
 import { categories, categoryLabel } from '../format';
+import { recall, remember } from '../list-memory';
 import type { PageProps } from '../main';
 import { announce } from '../store';
 
 const PAGE_SIZE = 20;
+/** Category pages are search views (search.tsx); this is the shop's front page. */
+const MEMORY_KEY = '/';
 
-const blurbs: Record<string, string> = {
-  books: 'Fiction, science and cookbooks',
-  apparel: 'Hoodies, tees and jackets',
-  electronics: 'Audio, wearables and gadgets',
-  home: 'Lamps, linen and kitchen',
-  toys: 'Puzzles, kits and plush',
-  sports: 'Gear for every game',
-  beauty: 'Skin, hair and scent',
-  grocery: 'Pantry and treats',
-  garden: 'Tools, seeds and pots',
-};
-
-export default function Home({ params }: PageProps) {
-  const category = params.category;
-  const known = !category || (categories as readonly string[]).includes(category);
-  const [items, setItems] = useState<ProductSummary[]>([]);
-  const [token, setToken] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
+export default function Home(_: PageProps) {
+  // Back after "Load more": the same list, so the router can scroll back to the same card
+  const [kept] = useState(() => recall<ProductSummary>(MEMORY_KEY));
+  const [items, setItems] = useState<ProductSummary[]>(kept?.items ?? []);
+  const [token, setToken] = useState<string | null>(kept?.continuationToken ?? null);
+  const [loading, setLoading] = useState(!kept);
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [attempt, setAttempt] = useState(0);
-  useTitle(category ? categoryLabel(category) : '');
+  useTitle('');
 
   useEffect(() => {
-    if (!known) return;
+    if (kept && attempt === 0) return;
     const controller = new AbortController();
     setItems([]);
     setToken(null);
     setLoading(true);
     setError(null);
-    api<Page<ProductSummary>>(`/products${query({ category, limit: PAGE_SIZE })}`, {
-      signal: controller.signal,
-    })
+    api<Page<ProductSummary>>(`/products${query({ limit: PAGE_SIZE })}`, { signal: controller.signal })
       .then((page) => {
         setItems(page.items);
         setToken(page.continuationToken);
+        remember(MEMORY_KEY, page);
       })
       .catch((e: unknown) => {
         if ((e as Error).name !== 'AbortError') setError(e);
       })
       .finally(() => setLoading(false));
     return () => controller.abort();
-  }, [category, attempt]);
+  }, [attempt]);
 
   const loadMore = async () => {
     if (!token) return;
     setLoadingMore(true);
     try {
       const page = await api<Page<ProductSummary>>(
-        `/products${query({ category, limit: PAGE_SIZE, continuationToken: token })}`,
+        `/products${query({ limit: PAGE_SIZE, continuationToken: token })}`,
       );
-      setItems((current) => [...current, ...page.items]);
+      const all = [...items, ...page.items];
+      setItems(all);
       setToken(page.continuationToken);
+      remember(MEMORY_KEY, { items: all, continuationToken: page.continuationToken });
       announce(`${page.items.length} more products loaded.`);
       // keep keyboard users in place: focus the first new product
       setTimeout(() => {
@@ -73,52 +66,29 @@ export default function Home({ params }: PageProps) {
     }
   };
 
-  if (!known) {
-    return (
-      <section class="page">
-        <h1 tabIndex={-1}>Unknown category</h1>
-        <Empty title="We don't have that category">
-          <a href="/">See all products</a>
-        </Empty>
-      </section>
-    );
-  }
-
   return (
     <section class="page">
-      {category ? (
-        <div class="page-head">
-          <nav class="crumbs" aria-label="Breadcrumb">
-            <a href="/">Home</a> <span aria-hidden="true">/</span> <span>{categoryLabel(category)}</span>
-          </nav>
-          <h1 tabIndex={-1}>{categoryLabel(category)}</h1>
-          <p class="muted">{blurbs[category]}</p>
+      <div class="hero">
+        <div>
+          <h1 tabIndex={-1}>Good things, in stock right now.</h1>
+          <p>Live stock counts on every product, held for you while you check out.</p>
+          <a class="btn btn-accent" href="/search?sort=newest">
+            Shop new arrivals
+          </a>
         </div>
-      ) : (
-        <>
-          <div class="hero">
-            <div>
-              <h1 tabIndex={-1}>Good things, in stock right now.</h1>
-              <p>Live stock counts on every product, held for you while you check out.</p>
-              <a class="btn btn-accent" href="/search?sort=newest">
-                Shop new arrivals
-              </a>
-            </div>
-          </div>
-          <h2 class="section-title">Shop by category</h2>
-          <ul class="category-tiles">
-            {categories.map((c) => (
-              <li key={c}>
-                <a href={`/c/${c}`} class={`tile tile-${c}`}>
-                  <span class="tile-name">{categoryLabel(c)}</span>
-                  <span class="tile-blurb">{blurbs[c]}</span>
-                </a>
-              </li>
-            ))}
-          </ul>
-          <h2 class="section-title">All products</h2>
-        </>
-      )}
+      </div>
+      <h2 class="section-title">Shop by category</h2>
+      <ul class="category-tiles">
+        {categories.map((c) => (
+          <li key={c}>
+            <a href={`/c/${c}`} class={`tile tile-${c}`}>
+              <span class="tile-name">{categoryLabel(c)}</span>
+              <span class="tile-blurb">{categoryBlurbs[c]}</span>
+            </a>
+          </li>
+        ))}
+      </ul>
+      <h2 class="section-title">All products</h2>
       {loading ? (
         <>
           <Spinner label="Loading products…" />
@@ -128,14 +98,11 @@ export default function Home({ params }: PageProps) {
         <ErrorBox error={error} onRetry={() => setAttempt((a) => a + 1)} />
       ) : items.length === 0 ? (
         <Empty title="Nothing here yet">
-          <p>No products in this category. Try another one.</p>
+          <p>No products yet. Please come back soon.</p>
         </Empty>
       ) : (
         <>
-          <ProductGrid
-            products={items}
-            label={category ? `${categoryLabel(category)} products` : 'Products'}
-          />
+          <ProductGrid products={items} label="Products" />
           {error ? <ErrorBox error={error} /> : null}
           <div class="pager">
             <p class="muted" aria-live="polite">
