@@ -171,8 +171,12 @@ setTokenProvider(
   },
 );
 
+/** Roles the local sign-in page offers (the local issuer's token carries them; shared/identity/principal.ts). */
+export const localRoles = ['shopper', 'admin', 'warehouse', 'marketing', 'operations'] as const;
+export type LocalRole = (typeof localRoles)[number];
+
 /** Local issuer: a name becomes the subject; the token lives in localStorage (shared by the shop's tabs). */
-export async function signInLocal(name: string): Promise<Session> {
+export async function signInLocal(name: string, roles: readonly LocalRole[] = ['shopper']): Promise<Session> {
   const sub =
     name
       .trim()
@@ -181,7 +185,7 @@ export async function signInLocal(name: string): Promise<Session> {
       .replace(/^-|-$/g, '') || 'shopper';
   const issued = await api<{ access_token: string; expires_in: number }>('/dev/token', {
     method: 'POST',
-    body: { sub, name: name.trim(), email: `${sub}@example.test` },
+    body: { sub, name: name.trim(), email: `${sub}@example.test`, roles },
   });
   const next: Session = {
     token: issued.access_token,

@@ -4,7 +4,7 @@ import { ErrorBox, errorMessage, Spinner, useTitle } from '../components';
 import type { PageProps } from '../main';
 import { readPending, resumePending } from '../pending-action';
 import { navigate } from '../router';
-import { announce, session, signInEntra, signInLocal, useStore } from '../store';
+import { announce, type LocalRole, localRoles, session, signInEntra, signInLocal, useStore } from '../store';
 
 function safeNext(next: string | null): string {
   return next?.startsWith('/') && !next.startsWith('//') ? next : '/';
@@ -16,6 +16,8 @@ export default function SignIn({ location }: PageProps) {
   const [config, setConfig] = useState<ClientConfig | null>(null);
   const [configError, setConfigError] = useState<unknown>(null);
   const [name, setName] = useState('');
+  // Local issuer only: the role the token carries (staff pages check it on the server).
+  const [role, setRole] = useState<LocalRole>('shopper');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [pending] = useState(readPending);
@@ -51,7 +53,7 @@ export default function SignIn({ location }: PageProps) {
     setBusy(true);
     setError(null);
     try {
-      const s = await signInLocal(name);
+      const s = await signInLocal(name, role === 'shopper' ? ['shopper'] : ['shopper', role]);
       await done(s.name);
     } catch (e) {
       setError(errorMessage(e));
@@ -124,6 +126,21 @@ export default function SignIn({ location }: PageProps) {
                   {error}
                 </p>
               )}
+            </div>
+            <div class="field">
+              <label for="signin-role">Role (local shop only)</label>
+              <select
+                id="signin-role"
+                name="role"
+                value={role}
+                onChange={(e) => setRole(e.currentTarget.value as LocalRole)}
+              >
+                {localRoles.map((r) => (
+                  <option key={r} value={r}>
+                    {r}
+                  </option>
+                ))}
+              </select>
             </div>
             <button type="submit" class="btn btn-primary btn-large btn-block" disabled={busy}>
               {busy ? 'Signing in…' : 'Sign in'}
