@@ -149,6 +149,10 @@ export async function resumePending(): Promise<boolean> {
         left > 0
           ? `Sorry, only ${left} of ${label} ${left === 1 ? 'is' : 'are'} available, so nothing was added. Choose a smaller quantity.`
           : `Sorry, ${label} is now out of stock, so it was not added to your cart.`;
+    } else if (error instanceof ApiError && error.code === 'variant_required') {
+      text = `Choose an option (size or colour) for ${label}, then add it to your cart.`;
+    } else if (error instanceof ApiError && error.code === 'unknown_variant') {
+      text = `Sorry, that option of ${label} is no longer sold, so it was not added to your cart.`;
     } else if (error instanceof ApiError && error.status === 404) {
       text = `Sorry, ${label} is no longer sold, so it was not added to your cart.`;
     }
