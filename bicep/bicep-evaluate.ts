@@ -106,6 +106,9 @@ class FileEvaluator {
       result = this.evaluate(named(declaration)[1]!, this.rootScope());
     } else if (this.resources.has(name)) {
       result = this.resourceRef(name);
+    } else if (this.moduleSymbols.has(name)) {
+      // A module as a value (`dependsOn: [roles]`): only its name is known before deploying.
+      result = { kind: 'module', symbol: name };
     } else {
       throw new BicepEvaluationError(`${this.file}: unknown name '${name}'`);
     }

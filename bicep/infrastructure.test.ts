@@ -112,7 +112,8 @@ describe('Bicep syntax (tree-sitter-bicep; no Bicep CLI here)', () => {
   });
 
   it('every module main.bicep references exists, and every module file is used', () => {
-    const referenced = main.modules.map((module) => module.path).sort();
+    // A module may be called twice (the standby region's instances).
+    const referenced = [...new Set(main.modules.map((module) => module.path))].sort();
     const moduleFiles = [...files.keys()].filter((file) => file.startsWith('modules/')).sort();
     expect(referenced).toEqual(moduleFiles);
   });
@@ -247,8 +248,11 @@ describe('key properties', () => {
   });
 
   it('Azure SQL: Entra-only auth; read scale-out in prod on a tier that has a readable replica', () => {
-    const server = only('Microsoft.Sql/servers').body;
-    expect(get(server, 'properties', 'administrators', 'azureADOnlyAuthentication')).toBe(true);
+    // The primary and the standby region's partner server: both Entra-only.
+    const servers = resourcesOf('Microsoft.Sql/servers').filter((r) => !r.existing);
+    expect(servers.map((r) => r.symbol).sort()).toEqual(['partner', 'server']);
+    for (const server of servers)
+      expect(get(server.body, 'properties', 'administrators', 'azureADOnlyAuthentication')).toBe(true);
     const database = only('Microsoft.Sql/servers/databases').body;
     expect(text(get(database, 'properties', 'readScale'))).toBe("readScaleOut ? 'Enabled' : 'Disabled'");
     expect(params.prod.params.get('sqlReadScaleOut')).toBe(true);
@@ -760,9 +764,10 @@ describe('the relational engine: Azure SQL (default) or PostgreSQL, never both',
         principalName: settings.PG_USER,
       });
       expect(settings.PG_USER).toBe(deployment.vars.functionAppName);
-      // On the server the app connects to (PG_HOST is that server's FQDN).
+      // On the server the app connects to (PG_HOST is its writer name: the server's FQDN without a
+      // standby region, the virtual endpoint's writer name with one).
       expect(isResourceRef(appAdmin!.parent) && appAdmin!.parent.name).toBe('<postgresql.serverName>');
-      expect(settings.PG_HOST).toBe('<postgresql.serverFqdn>');
+      expect(settings.PG_HOST).toBe('<postgresql.writerFqdn>');
       // The operators' group administers it too (they migrate), by the same parameters as Azure SQL.
       const group = admins
         .flatMap((r) => r.bodies)
@@ -794,10 +799,11 @@ describe('the relational engine: Azure SQL (default) or PostgreSQL, never both',
     expect(files_.get('modules/postgresql.bicep')!.outputs.get('readServerFqdn')).toEqual({
       expr: "readReplica ? replica!.properties.fullyQualifiedDomainName : ''",
     });
-    // SQL prod keeps one HA replica (not zone-redundant): PostgreSQL keeps one standby, same zone.
+    // SQL prod keeps one zone-redundant HA replica: PostgreSQL keeps one standby, in another zone.
     expect(params.prod.params.get('sqlHighAvailabilityReplicaCount')).toBeGreaterThanOrEqual(1);
+    expect(params.prod.params.get('zoneRedundant')).toBe(true);
     expect((primary.properties as { highAvailability: unknown }).highAvailability).toEqual({
-      mode: 'SameZone',
+      mode: 'ZoneRedundant',
     });
     // Read replicas and HA need General Purpose or Memory Optimized.
     expect((primary.sku as { tier: string }).tier).not.toBe('Burstable');
@@ -896,5 +902,158 @@ describe('the sales calendar in Bicep', () => {
     const capacityPlan = readFileSync(path.join(bicepDir, '../shared/scaling/sales-calendar.ts'), 'utf8');
     expect(capacityPlan).toContain('ceilDiv(expectedPeakRps, policy.requestsPerSecondPerInstance)');
     expect(capacityPlan).toContain('alwaysReadyInstances * policy.burstFactor');
+  });
+});
+
+describe('zones, the standby region and the shop domain (issue #20)', () => {
+  const environment: Record<string, string> = {
+    SHOP_ALERT_EMAIL: 'oncall@example.com',
+    SHOP_SQL_ADMIN_GROUP_NAME: 'shop-db-admins',
+    SHOP_SQL_ADMIN_GROUP_ID: '0a0a0a0a-0000-4000-8000-000000000001',
+    SHOP_AUTH_ISSUER: 'https://login.microsoftonline.com/t/v2.0',
+    SHOP_AUTH_JWKS_URL: 'https://login.microsoftonline.com/t/discovery/v2.0/keys',
+    SHOP_AUTH_API_CLIENT_ID: 'a1b2c3d4-0000-4000-8000-0000000000a1',
+    SHOP_AUTH_SPA_CLIENT_ID: 'a1b2c3d4-0000-4000-8000-0000000000b2',
+    SHOP_AUTH_AUTHORITY: 'https://login.microsoftonline.com/t',
+    SHOP_STRIPE_PUBLISHABLE_KEY: 'pk_test_x',
+    SHOP_PAYPAL_CLIENT_ID: 'paypal',
+    SHOP_PAYPAL_WEBHOOK_ID: 'webhook',
+  };
+  const evaluate = (paramFile: string, extra: Record<string, string> = {}) =>
+    evaluateDeployment(
+      paramFile,
+      { ...environment, ...extra },
+      {
+        moduleOutput: (module, output) => {
+          // What the modules output without a read replica or a geo-redundant account.
+          if (['webSecondaryHost', 'readServerFqdn', 'replicaId'].includes(output)) return '';
+          return `<${module}.${output}>`;
+        },
+      },
+    );
+  const bodies = (deployment: ReturnType<typeof evaluate>, type: string) =>
+    deployment.resources.filter((r) => r.type === type && !r.existing).flatMap((r) => r.bodies);
+  // Evaluated resource bodies are untyped JSON; the assertions below say what each path holds.
+  const props = (body: Record<string, unknown> | undefined) =>
+    // biome-ignore lint/suspicious/noExplicitAny: untyped ARM JSON, read by path in assertions
+    (body?.properties ?? {}) as Record<string, any>;
+
+  it('dev stays one region without zones: one Cosmos region, no failover group, one Function App, LRS', () => {
+    const dev = evaluate('main.dev.bicepparam', { SHOP_SECONDARY_LOCATION: 'northeurope' });
+    expect(dev.params.secondaryLocation).toBe('');
+    expect(dev.params.zoneRedundant).toBe(false);
+    const [account] = bodies(dev, 'Microsoft.DocumentDB/databaseAccounts');
+    expect(props(account).locations).toEqual([
+      { locationName: 'westeurope', failoverPriority: 0, isZoneRedundant: false },
+    ]);
+    expect(props(account).enableAutomaticFailover).toBe(false);
+    expect(bodies(dev, 'Microsoft.Sql/servers/failoverGroups')).toEqual([]);
+    expect(bodies(dev, 'Microsoft.Sql/servers')).toHaveLength(1);
+    expect(bodies(dev, 'Microsoft.Web/sites')).toHaveLength(1);
+    expect(bodies(dev, 'Microsoft.Web/serverfarms').map((plan) => props(plan).zoneRedundant)).toEqual([
+      false,
+    ]);
+    expect(
+      bodies(dev, 'Microsoft.Storage/storageAccounts').map((a) => (a.sku as { name: string }).name),
+    ).toEqual(['Standard_LRS']);
+    expect(bodies(dev, 'Microsoft.Network/dnsZones')).toEqual([]);
+    expect(dev.vars.secondaryAppSettings).toEqual({});
+    expect((dev.vars.appSettings as Record<string, string>).COSMOS_PREFERRED_REGIONS).toBe('');
+  });
+
+  it('prod: zone redundancy wherever the tier has it, still one region until SHOP_SECONDARY_LOCATION names one', () => {
+    const prod = evaluate('main.prod.bicepparam');
+    const [account] = bodies(prod, 'Microsoft.DocumentDB/databaseAccounts');
+    expect(props(account).locations).toEqual([
+      { locationName: 'westeurope', failoverPriority: 0, isZoneRedundant: true },
+    ]);
+    const [database] = bodies(prod, 'Microsoft.Sql/servers/databases');
+    expect(props(database)).toMatchObject({ zoneRedundant: true, requestedBackupStorageRedundancy: 'Zone' });
+    expect(bodies(prod, 'Microsoft.Web/serverfarms').map((plan) => props(plan).zoneRedundant)).toEqual([
+      true,
+    ]);
+    expect(
+      bodies(prod, 'Microsoft.Storage/storageAccounts').map((a) => (a.sku as { name: string }).name),
+    ).toEqual(['Standard_RAGZRS']);
+    expect(props(bodies(prod, 'Microsoft.Search/searchServices')[0]).replicaCount).toBe(2);
+    expect(bodies(prod, 'Microsoft.Sql/servers/failoverGroups')).toEqual([]);
+    expect(bodies(prod, 'Microsoft.Web/sites')).toHaveLength(1);
+  });
+
+  it('prod with a standby region: Cosmos second region with service-managed failover; SQL failover group; the standby stack in that region; Front Door by priority', () => {
+    const prod = evaluate('main.prod.bicepparam', { SHOP_SECONDARY_LOCATION: 'northeurope' });
+    const [account] = bodies(prod, 'Microsoft.DocumentDB/databaseAccounts');
+    expect(props(account).enableAutomaticFailover).toBe(true);
+    expect(props(account).locations).toEqual([
+      { locationName: 'westeurope', failoverPriority: 0, isZoneRedundant: true },
+      { locationName: 'northeurope', failoverPriority: 1, isZoneRedundant: true },
+    ]);
+    const servers = bodies(prod, 'Microsoft.Sql/servers');
+    expect(servers.map((s) => s.location)).toEqual(['westeurope', 'northeurope']);
+    const [group] = bodies(prod, 'Microsoft.Sql/servers/failoverGroups');
+    expect(props(group).readWriteEndpoint).toEqual({
+      failoverPolicy: 'Automatic',
+      failoverWithDataLossGracePeriodMinutes: 60,
+    });
+    expect(props(bodies(prod, 'Microsoft.Sql/servers/databases')[0]).requestedBackupStorageRedundancy).toBe(
+      'GeoZone',
+    );
+    // The app reaches SQL through the group's listener.
+    expect((prod.vars.appSettings as Record<string, string>).SQL_SERVER).toBe('<sql.listenerFqdn>');
+    // The standby's regional stack, each in the standby region.
+    for (const type of [
+      'Microsoft.Web/sites',
+      'Microsoft.ServiceBus/namespaces',
+      'Microsoft.Cache/redis',
+      'Microsoft.Search/searchServices',
+      'Microsoft.SignalRService/webPubSub',
+      'Microsoft.Storage/storageAccounts',
+    ]) {
+      expect(
+        bodies(prod, type).map((body) => body.location),
+        type,
+      ).toEqual(['westeurope', 'northeurope']);
+    }
+    // Only the primary's account serves the SPA (one static-website script).
+    expect(bodies(prod, 'Microsoft.Resources/deploymentScripts')).toHaveLength(1);
+    const origins = bodies(prod, 'Microsoft.Cdn/profiles/originGroups/origins').map((o) => [
+      o.name,
+      props(o).priority,
+    ]);
+    expect(origins).toContainEqual(['function-app', 1]);
+    expect(origins).toContainEqual(['function-app-standby', 2]);
+  });
+
+  it('SHOP_DNS_ZONE: an Azure DNS zone, the shop host on Front Door with a managed certificate, validated through the zone', () => {
+    const prod = evaluate('main.prod.bicepparam', { SHOP_DNS_ZONE: 'shop.example.com' });
+    const [zone] = bodies(prod, 'Microsoft.Network/dnsZones');
+    expect(zone!.name).toBe('shop.example.com');
+    const [domain] = bodies(prod, 'Microsoft.Cdn/profiles/customDomains');
+    expect(props(domain).hostName).toBe('www.shop.example.com');
+    expect(props(domain).tlsSettings).toEqual({
+      certificateType: 'ManagedCertificate',
+      minimumTlsVersion: 'TLS12',
+    });
+    expect(isResourceRef(props(domain).azureDnsZone.id) || String(props(domain).azureDnsZone.id)).toContain(
+      'shop.example.com',
+    );
+    const [cname] = bodies(prod, 'Microsoft.Network/dnsZones/CNAME');
+    expect(cname!.name).toBe('www');
+    expect(String(props(cname).cnameRecord.cname)).toMatch(/endpoint\.properties\.hostName/);
+    const [txt] = bodies(prod, 'Microsoft.Network/dnsZones/TXT');
+    expect(txt!.name).toBe('_dnsauth.www');
+    expect(String(props(txt).txtRecords[0].value[0])).toMatch(/validationProperties\.validationToken/);
+    // Both routes and the WAF serve the domain.
+    for (const route of bodies(prod, 'Microsoft.Cdn/profiles/afdEndpoints/routes'))
+      expect(props(route).customDomains, String(route.name)).toHaveLength(1);
+    const [security] = bodies(prod, 'Microsoft.Cdn/profiles/securityPolicies');
+    expect(props(security).parameters.associations[0].domains).toHaveLength(2);
+    // dev never gets it.
+    expect(
+      bodies(
+        evaluate('main.dev.bicepparam', { SHOP_DNS_ZONE: 'shop.example.com' }),
+        'Microsoft.Network/dnsZones',
+      ),
+    ).toEqual([]);
   });
 });

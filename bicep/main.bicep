@@ -107,6 +107,26 @@ param paypalClientId string
 param paypalApiBase string
 param logLevel string = 'info'
 
+// ---- Zones and the standby region (docs/deploy.md, "Zones and the standby region") ------------
+@description('Zone redundancy where the chosen tier offers it: Cosmos DB, Azure SQL (Hyperscale), Storage (ZRS), Function App (Flex), AI Search (>= 2 replicas). Service Bus Standard is zone-redundant by itself; Redis Standard and Web PubSub Standard have no zone option.')
+param zoneRedundant bool = false
+@description('Flex Consumption zone redundancy on its own switch: it makes the platform keep two always-ready instances per function group (HTTP, and each timer and Service Bus function), the costliest zone choice here (docs/deploy.md).')
+param functionZoneRedundant bool = zoneRedundant
+@description('A standby region (e.g. the paired region, where geo-redundant storage copies to); blank = one region, nothing below is deployed.')
+param secondaryLocation string = ''
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_RAGZRS'
+])
+@description('The SPA and Functions host storage: LRS (dev), ZRS (zones), RA-GZRS (zones, and the SPA readable in the paired region).')
+param storageSkuName string = 'Standard_LRS'
+@description('AI Search replicas: two spread over zones (Basic and up) and give the read SLA.')
+param searchReplicaCount int = 1
+@description('The shop\'s DNS zone in Azure DNS (e.g. shop.example.com); blank = the Front Door endpoint name only.')
+param dnsZoneName string = ''
+param shopHostLabel string = 'www'
+
 var baseName = '${namePrefix}-${environmentName}'
 var tags = {
   app: 'storefront'
@@ -131,6 +151,10 @@ var baselineCosmosMaxThroughput = salesScalingEnabled ? salesPolicy.baseline.cos
 
 var functionAppName = 'func-${baseName}-${uniqueString(resourceGroup().id)}'
 var useAzureSql = relationalEngine == 'azuresql'
+var hasSecondary = !empty(secondaryLocation)
+// The standby region's resources: same modules, a distinct base name.
+var secondaryBaseName = '${baseName}-2'
+var secondaryFunctionAppName = 'func-${secondaryBaseName}-${uniqueString(resourceGroup().id)}'
 var usePostgres = relationalEngine == 'postgresql'
 
 // ---- Resources -------------------------------------------------------------------------
@@ -149,6 +173,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     baseName: baseName
     tags: tags
+    skuName: storageSkuName
   }
 }
 
@@ -159,6 +184,8 @@ module cosmos 'modules/cosmos.bicep' = {
     baseName: baseName
     tags: tags
     productsMaxThroughput: baselineCosmosMaxThroughput
+    secondaryLocation: secondaryLocation
+    zoneRedundant: zoneRedundant
   }
 }
 
@@ -175,6 +202,8 @@ module sql 'modules/sql.bicep' = if (useAzureSql) {
     highAvailabilityReplicaCount: sqlHighAvailabilityReplicaCount
     autoPauseDelay: sqlAutoPauseDelay
     operatorIpAddress: operatorIpAddress
+    secondaryLocation: secondaryLocation
+    zoneRedundant: zoneRedundant
   }
 }
 
@@ -192,6 +221,7 @@ module postgresql 'modules/postgresql.bicep' = if (usePostgres) {
     highAvailability: postgresHighAvailability
     readReplica: postgresReadReplica
     operatorIpAddress: operatorIpAddress
+    secondaryLocation: secondaryLocation
   }
 }
 
@@ -221,6 +251,7 @@ module search 'modules/search.bicep' = {
     baseName: baseName
     tags: tags
     sku: searchSku
+    replicaCount: searchReplicaCount
   }
 }
 
@@ -279,6 +310,10 @@ module frontDoor 'modules/front-door.bicep' = {
     spaHost: storage.outputs.webHost
     apiHost: functionApp.outputs.defaultHostName
     rateLimitPerMinute: wafRateLimitPerMinute
+    standbyApiHost: hasSecondary ? functionAppSecondary!.outputs.defaultHostName : ''
+    standbySpaHost: storage.outputs.webSecondaryHost
+    dnsZoneName: dnsZoneName
+    shopHostLabel: shopHostLabel
   }
 }
 
@@ -297,13 +332,16 @@ var appSettings = {
   COSMOS_ENDPOINT: cosmos.outputs.endpoint
   COSMOS_DATABASE: cosmos.outputs.databaseName
   COSMOS_PRODUCTS_CONTAINER: cosmos.outputs.containerName
+  // This region first; after a Cosmos failover the SDK follows the account's new write region.
+  COSMOS_PREFERRED_REGIONS: hasSecondary ? '${location},${secondaryLocation}' : ''
   // One engine's settings are set, the other's blank (shared/platform/config.ts refuses both).
-  SQL_SERVER: useAzureSql ? sql!.outputs.serverFqdn : ''
+  // The failover group's read-write listener when there is a standby region: no change on failover.
+  SQL_SERVER: useAzureSql ? sql!.outputs.listenerFqdn : ''
   SQL_DATABASE: useAzureSql ? sql!.outputs.databaseName : ''
   SQL_READ_SCALE_OUT: (useAzureSql && sqlReadScaleOut) ? 'true' : 'false'
   // PostgreSQL with Entra: user = the app's name (its Entra administrator's principalName,
   // modules/role-assignments.bicep), password = a token for its managed identity.
-  PG_HOST: usePostgres ? postgresql!.outputs.serverFqdn : ''
+  PG_HOST: usePostgres ? postgresql!.outputs.writerFqdn : ''
   PG_DATABASE: usePostgres ? postgresql!.outputs.databaseName : ''
   PG_USER: usePostgres ? functionAppName : ''
   PG_READ_HOST: usePostgres ? postgresql!.outputs.readServerFqdn : ''
@@ -348,6 +386,24 @@ var appSettings = {
   SALES_CALENDAR: loadTextContent('sales-calendar.json')
 }
 
+// The standby region's Function App: the same settings but for what is regional (its own host
+// storage, bus namespace, cache, search service and Web PubSub, its own name), and Cosmos DB
+// preferred in its own region. The same package is deployed to both (docs/deploy.md).
+var secondaryAppSettings = hasSecondary
+  ? union(appSettings, {
+      AzureWebJobsStorage__accountName: storageSecondary!.outputs.accountName
+      ServiceBusConnection__fullyQualifiedNamespace: serviceBusSecondary!.outputs.fullyQualifiedNamespace
+      SERVICEBUS_NAMESPACE: serviceBusSecondary!.outputs.fullyQualifiedNamespace
+      COSMOS_PREFERRED_REGIONS: '${secondaryLocation},${location}'
+      REDIS_URL: redisSecondary!.outputs.url
+      SEARCH_ENDPOINT: searchSecondary!.outputs.endpoint
+      WEBPUBSUB_ENDPOINT: webPubSubSecondary!.outputs.endpoint
+      WEBPUBSUB_HUB: webPubSubSecondary!.outputs.hubName
+      PG_USER: usePostgres ? secondaryFunctionAppName : ''
+      SCALE_FUNCTION_APP_NAME: salesScalingEnabled ? secondaryFunctionAppName : ''
+    })
+  : {}
+
 module functionApp 'modules/function-app.bicep' = {
   name: 'function-app'
   params: {
@@ -361,6 +417,7 @@ module functionApp 'modules/function-app.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     alwaysReadyHttpInstances: baselineAlwaysReady
     frontDoorId: frontDoorProfile.properties.frontDoorId
+    zoneRedundant: functionZoneRedundant
   }
 }
 
@@ -377,6 +434,107 @@ module roles 'modules/role-assignments.bicep' = {
     searchServiceName: search.outputs.name
     webPubSubName: webPubSub.outputs.name
     redisName: redis.outputs.name
+    communicationServiceName: email.outputs.name
+    appInsightsName: monitoring.outputs.appInsightsName
+    sqlServerName: useAzureSql ? sql!.outputs.serverName : ''
+    sqlDatabaseName: useAzureSql ? sql!.outputs.databaseName : ''
+    postgresServerName: usePostgres ? postgresql!.outputs.serverName : ''
+    salesScalingEnabled: salesScalingEnabled
+  }
+}
+
+// ---- The standby region -----------------------------------------------------------------------
+// Regional services get a second instance, rebuilt rather than replicated (docs/deploy.md,
+// "Recovery point and time per service"): the bus (Standard has no geo-disaster recovery; the
+// outbox re-publishes what it lost), the cache (refills from the stores), search (npm run reindex
+// from Cosmos DB) and Web PubSub (pages reconnect through negotiate). Same modules, same zone
+// choices as the primary.
+module storageSecondary 'modules/storage.bicep' = if (hasSecondary) {
+  name: 'storage-2'
+  params: {
+    location: secondaryLocation
+    baseName: secondaryBaseName
+    tags: tags
+    skuName: zoneRedundant ? 'Standard_ZRS' : 'Standard_LRS'
+    staticWebsite: false
+  }
+}
+
+module serviceBusSecondary 'modules/service-bus.bicep' = if (hasSecondary) {
+  name: 'service-bus-2'
+  params: {
+    location: secondaryLocation
+    baseName: secondaryBaseName
+    tags: tags
+  }
+}
+
+module redisSecondary 'modules/redis.bicep' = if (hasSecondary) {
+  name: 'redis-2'
+  params: {
+    location: secondaryLocation
+    baseName: secondaryBaseName
+    tags: tags
+    sku: redisSku
+  }
+}
+
+module searchSecondary 'modules/search.bicep' = if (hasSecondary) {
+  name: 'search-2'
+  params: {
+    location: secondaryLocation
+    baseName: secondaryBaseName
+    tags: tags
+    sku: searchSku
+    replicaCount: searchReplicaCount
+  }
+}
+
+module webPubSubSecondary 'modules/web-pubsub.bicep' = if (hasSecondary) {
+  name: 'web-pubsub-2'
+  params: {
+    location: secondaryLocation
+    baseName: secondaryBaseName
+    tags: tags
+    skuName: webPubSubSku
+  }
+}
+
+module functionAppSecondary 'modules/function-app.bicep' = if (hasSecondary) {
+  name: 'function-app-2'
+  params: {
+    location: secondaryLocation
+    baseName: secondaryBaseName
+    name: secondaryFunctionAppName
+    tags: tags
+    storageAccountName: storageSecondary!.outputs.accountName
+    deploymentContainerUrl: storageSecondary!.outputs.deploymentContainerUrl
+    appSettings: secondaryAppSettings
+    maximumInstanceCount: maximumInstanceCount
+    alwaysReadyHttpInstances: baselineAlwaysReady
+    frontDoorId: frontDoorProfile.properties.frontDoorId
+    zoneRedundant: functionZoneRedundant
+  }
+}
+
+// The same grants on its own regional resources and on the shared ones (Cosmos DB, Key Vault,
+// SQL, email, telemetry). After the primary's: both declare the email sender's custom role.
+module rolesSecondary 'modules/role-assignments.bicep' = if (hasSecondary) {
+  name: 'role-assignments-2'
+  dependsOn: [
+    roles
+  ]
+  params: {
+    principalId: functionAppSecondary!.outputs.principalId
+    functionAppName: functionAppSecondary!.outputs.name
+    storageAccountName: storageSecondary!.outputs.accountName
+    serviceBusNamespaceName: serviceBusSecondary!.outputs.namespaceName
+    serviceBusTopicName: serviceBusSecondary!.outputs.topicName
+    cosmosAccountName: cosmos.outputs.accountName
+    keyVaultName: keyVault.outputs.name
+    searchServiceName: searchSecondary!.outputs.name
+    webPubSubName: webPubSubSecondary!.outputs.name
+    redisName: redisSecondary!.outputs.name
     communicationServiceName: email.outputs.name
     appInsightsName: monitoring.outputs.appInsightsName
     sqlServerName: useAzureSql ? sql!.outputs.serverName : ''
@@ -406,10 +564,10 @@ output ServiceBusConnection__fullyQualifiedNamespace string = serviceBus.outputs
 output COSMOS_ENDPOINT string = cosmos.outputs.endpoint
 output COSMOS_DATABASE string = cosmos.outputs.databaseName
 output COSMOS_PRODUCTS_CONTAINER string = cosmos.outputs.containerName
-output SQL_SERVER string = useAzureSql ? sql!.outputs.serverFqdn : ''
+output SQL_SERVER string = useAzureSql ? sql!.outputs.listenerFqdn : ''
 output SQL_DATABASE string = useAzureSql ? sql!.outputs.databaseName : ''
 output SQL_READ_SCALE_OUT string = (useAzureSql && sqlReadScaleOut) ? 'true' : 'false'
-output PG_HOST string = usePostgres ? postgresql!.outputs.serverFqdn : ''
+output PG_HOST string = usePostgres ? postgresql!.outputs.writerFqdn : ''
 output PG_DATABASE string = usePostgres ? postgresql!.outputs.databaseName : ''
 output PG_USER string = usePostgres ? functionAppName : ''
 output PG_READ_HOST string = usePostgres ? postgresql!.outputs.readServerFqdn : ''
@@ -425,5 +583,14 @@ output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connect
 output FUNCTION_APP_NAME string = functionApp.outputs.name
 output WEB_STORAGE_ACCOUNT string = storage.outputs.accountName
 output KEY_VAULT_NAME string = keyVault.outputs.name
-output PUBLIC_URL string = 'https://${frontDoor.outputs.hostName}'
+output PUBLIC_URL string = 'https://${frontDoor.outputs.publicHostName}'
+// The standby region, for the runbook's drill (empty without one).
+output FUNCTION_APP_NAME_2 string = hasSecondary ? functionAppSecondary!.outputs.name : ''
+output WEB_STORAGE_ACCOUNT_2 string = hasSecondary ? storageSecondary!.outputs.accountName : ''
+output SERVICEBUS_NAMESPACE_2 string = hasSecondary ? serviceBusSecondary!.outputs.fullyQualifiedNamespace : ''
+output SEARCH_ENDPOINT_2 string = hasSecondary ? searchSecondary!.outputs.endpoint : ''
+output SQL_FAILOVER_GROUP string = useAzureSql ? sql!.outputs.failoverGroupName : ''
+output SQL_READ_ONLY_LISTENER string = useAzureSql ? sql!.outputs.readOnlyListenerFqdn : ''
+@description('Set these at the domain\'s registrar once (empty without dnsZoneName).')
+output DNS_NAME_SERVERS array = frontDoor.outputs.nameServers
 output SCALE_MAXIMUM_INSTANCE_COUNT int = maximumInstanceCount

@@ -14,12 +14,12 @@ param sqlAdminGroupObjectId = readEnvironmentVariable('SHOP_SQL_ADMIN_GROUP_ID')
 param sqlSkuName = 'HS_Gen5_2'
 param sqlReadScaleOut = true
 param sqlHighAvailabilityReplicaCount = 1
-// PostgreSQL, when chosen: General Purpose 2 vCores like Hyperscale's 2; a same-zone HA
-// standby like SQL's one HA replica (neither zone-redundant: set 'ZoneRedundant' for both
-// together), and a read replica for order history like SQL's read scale-out.
+// PostgreSQL, when chosen: General Purpose 2 vCores like Hyperscale's 2; a zone-redundant HA
+// standby like SQL's zone-redundant HA replica (same price as a same-zone standby), and a read
+// replica for order history like SQL's read scale-out.
 param postgresSkuName = 'Standard_D2ds_v5'
 param postgresSkuTier = 'GeneralPurpose'
-param postgresHighAvailability = 'SameZone'
+param postgresHighAvailability = 'ZoneRedundant'
 param postgresReadReplica = true
 param redisSku = {
   name: 'Standard'
@@ -27,6 +27,8 @@ param redisSku = {
   capacity: 1
 }
 param searchSku = 'basic'
+// Two replicas: spread over zones, and the read SLA (one replica has none).
+param searchReplicaCount = 2
 param webPubSubSku = 'Standard_S1'
 param frontDoorSku = 'Premium_AzureFrontDoor'
 param wafRateLimitPerMinute = 600
@@ -49,3 +51,11 @@ param paypalWebhookId = readEnvironmentVariable('SHOP_PAYPAL_WEBHOOK_ID')
 param operatorIpAddress = readEnvironmentVariable('SHOP_OPERATOR_IP', '')
 param paypalApiBase = 'https://api-m.paypal.com'
 param logLevel = 'info'
+// Zones and the standby region (docs/deploy.md, "Zones and the standby region"): zone
+// redundancy wherever the chosen tiers offer it; a standby region when the operator names one
+// (SHOP_SECONDARY_LOCATION, e.g. the primary's paired region, where RA-GZRS copies the SPA);
+// the shop's own domain when SHOP_DNS_ZONE names its Azure DNS zone.
+param zoneRedundant = true
+param storageSkuName = 'Standard_RAGZRS'
+param secondaryLocation = readEnvironmentVariable('SHOP_SECONDARY_LOCATION', '')
+param dnsZoneName = readEnvironmentVariable('SHOP_DNS_ZONE', '')

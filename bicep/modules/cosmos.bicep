@@ -7,6 +7,10 @@ param tags object
 @description('Autoscale ceiling of the products container at deploy time; the scale-scheduler raises it for sales.')
 @minValue(1000)
 param productsMaxThroughput int
+@description('A second region (read replica, write region after a failover); blank = one region.')
+param secondaryLocation string = ''
+@description('Spread each region\'s replicas over its availability zones.')
+param zoneRedundant bool = false
 param databaseName string = 'shop'
 param containerName string = 'products'
 
@@ -23,13 +27,29 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
     consistencyPolicy: {
       defaultConsistencyLevel: 'Session'
     }
-    locations: [
-      {
-        locationName: location
-        failoverPriority: 0
-        isZoneRedundant: false
-      }
-    ]
+    // Two regions: one write region, one read region; with service-managed failover Cosmos DB
+    // makes the read region the write region when the first region is lost
+    // (https://learn.microsoft.com/azure/reliability/reliability-cosmos-db). The app prefers its
+    // own region (COSMOS_PREFERRED_REGIONS in main.bicep).
+    enableAutomaticFailover: !empty(secondaryLocation)
+    locations: concat(
+      [
+        {
+          locationName: location
+          failoverPriority: 0
+          isZoneRedundant: zoneRedundant
+        }
+      ],
+      empty(secondaryLocation)
+        ? []
+        : [
+            {
+              locationName: secondaryLocation
+              failoverPriority: 1
+              isZoneRedundant: zoneRedundant
+            }
+          ]
+    )
   }
 }
 

@@ -21,6 +21,14 @@ param spaHost string
 param apiHost string
 @description('Requests per client IP per minute before the WAF blocks it.')
 param rateLimitPerMinute int
+@description('The standby region\'s function app (priority 2: used only while every priority-1 origin is unhealthy); blank = none.')
+param standbyApiHost string = ''
+@description('The SPA\'s copy in the paired region (read-access geo-redundant storage); blank = none.')
+param standbySpaHost string = ''
+@description('An Azure DNS zone for the shop\'s domain (e.g. shop.example.com), created here; blank = the endpoint\'s azurefd.net name only.')
+param dnsZoneName string = ''
+@description('The shop\'s host name in that zone (e.g. www -> www.shop.example.com).')
+param shopHostLabel string = 'www'
 
 var isPremium = sku == 'Premium_AzureFrontDoor'
 
@@ -68,6 +76,21 @@ resource spaOrigin 'Microsoft.Cdn/profiles/originGroups/origins@2024-02-01' = {
   }
 }
 
+// The SPA's copy in the paired region, read-only: Front Door uses it only when the primary
+// endpoint fails its probe.
+resource spaStandbyOrigin 'Microsoft.Cdn/profiles/originGroups/origins@2024-02-01' = if (!empty(standbySpaHost)) {
+  parent: spaOrigins
+  name: 'static-website-standby'
+  properties: {
+    hostName: standbySpaHost
+    originHostHeader: standbySpaHost
+    httpsPort: 443
+    priority: 2
+    weight: 1000
+    enforceCertificateNameCheck: true
+  }
+}
+
 resource apiOrigins 'Microsoft.Cdn/profiles/originGroups@2024-02-01' = {
   parent: profile
   name: 'api'
@@ -104,6 +127,84 @@ resource apiOrigin 'Microsoft.Cdn/profiles/originGroups/origins@2024-02-01' = {
   }
 }
 
+// Active-passive: Front Door sends every request to the lowest priority that has a healthy
+// origin (https://learn.microsoft.com/azure/frontdoor/routing-methods#priority), so the standby
+// region takes traffic only while the primary fails the probe above, and gets it back by itself.
+resource apiStandbyOrigin 'Microsoft.Cdn/profiles/originGroups/origins@2024-02-01' = if (!empty(standbyApiHost)) {
+  parent: apiOrigins
+  name: 'function-app-standby'
+  properties: {
+    hostName: standbyApiHost
+    originHostHeader: standbyApiHost
+    httpsPort: 443
+    priority: 2
+    weight: 1000
+    enforceCertificateNameCheck: true
+  }
+}
+
+// ---- The shop's domain on Azure DNS, with a Front Door managed certificate -----------------------
+// With the zone in Azure DNS, Front Door validates the domain and issues and renews the
+// certificate itself; the CNAME points the name at the endpoint and the TXT record _dnsauth.<name>
+// carries the validation token (https://learn.microsoft.com/azure/frontdoor/standard-premium/how-to-add-custom-domain).
+// The zone's name servers (output nameServers) are set at the domain's registrar once.
+var hasDomain = !empty(dnsZoneName)
+
+resource zone 'Microsoft.Network/dnsZones@2018-05-01' = if (hasDomain) {
+  name: hasDomain ? dnsZoneName : 'unused.invalid'
+  location: 'global'
+  tags: tags
+}
+
+resource shopDomain 'Microsoft.Cdn/profiles/customDomains@2024-02-01' = if (hasDomain) {
+  parent: profile
+  name: 'shop-domain'
+  properties: {
+    hostName: '${shopHostLabel}.${dnsZoneName}'
+    azureDnsZone: {
+      id: zone.id
+    }
+    tlsSettings: {
+      certificateType: 'ManagedCertificate'
+      minimumTlsVersion: 'TLS12'
+    }
+  }
+}
+
+resource shopCname 'Microsoft.Network/dnsZones/CNAME@2018-05-01' = if (hasDomain) {
+  parent: zone
+  name: shopHostLabel
+  properties: {
+    TTL: 3600
+    cnameRecord: {
+      cname: endpoint.properties.hostName
+    }
+  }
+}
+
+resource shopValidation 'Microsoft.Network/dnsZones/TXT@2018-05-01' = if (hasDomain) {
+  parent: zone
+  name: '_dnsauth.${shopHostLabel}'
+  properties: {
+    TTL: 3600
+    txtRecords: [
+      {
+        value: [
+          shopDomain.properties.validationProperties.validationToken
+        ]
+      }
+    ]
+  }
+}
+
+var customDomains = hasDomain
+  ? [
+      {
+        id: shopDomain.id
+      }
+    ]
+  : []
+
 resource apiRoute 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' = {
   parent: endpoint
   name: 'api'
@@ -114,6 +215,7 @@ resource apiRoute 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' = {
     originGroup: {
       id: apiOrigins.id
     }
+    customDomains: customDomains
     patternsToMatch: [
       '/api/*'
     ]
@@ -149,6 +251,7 @@ resource spaRoute 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' = {
     originGroup: {
       id: spaOrigins.id
     }
+    customDomains: customDomains
     patternsToMatch: [
       '/*'
     ]
@@ -244,11 +347,14 @@ resource security 'Microsoft.Cdn/profiles/securityPolicies@2024-02-01' = {
       }
       associations: [
         {
-          domains: [
-            {
-              id: endpoint.id
-            }
-          ]
+          domains: concat(
+            [
+              {
+                id: endpoint.id
+              }
+            ],
+            customDomains
+          )
           patternsToMatch: [
             '/*'
           ]
@@ -261,4 +367,7 @@ resource security 'Microsoft.Cdn/profiles/securityPolicies@2024-02-01' = {
 output profileName string = profile.name
 output frontDoorId string = profile.properties.frontDoorId
 output hostName string = endpoint.properties.hostName
+@description('The shop\'s own host name when a DNS zone is given, else the endpoint\'s.')
+output publicHostName string = hasDomain ? '${shopHostLabel}.${dnsZoneName}' : endpoint.properties.hostName
+output nameServers array = hasDomain ? zone.properties.nameServers : []
 output wafPolicyName string = waf.name

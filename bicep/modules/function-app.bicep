@@ -28,6 +28,8 @@ param alwaysReadyHttpInstances int
   4096
 ])
 param instanceMemoryMB int = 2048
+@description('Spread instances over availability zones: the platform then keeps at least two always-ready instances per function group, billed as always-ready (https://learn.microsoft.com/azure/reliability/reliability-functions).')
+param zoneRedundant bool = false
 @description('Front Door profile id (X-Azure-FDID); when set, only that Front Door may call the app.')
 param frontDoorId string = ''
 
@@ -42,6 +44,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
   properties: {
     reserved: true
+    zoneRedundant: zoneRedundant
   }
 }
 

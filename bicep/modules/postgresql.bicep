@@ -42,7 +42,11 @@ param readReplica bool
 @description('The operator\'s public IPv4 address, for npm run migrate/seed and psql from their machine; empty = no rule. Remove the rule when done (docs/deploy.md).')
 param operatorIpAddress string = ''
 
+@description('A geo replica in this region, promoted when the first region is lost; blank = one region.')
+param secondaryLocation string = ''
+
 var serverName = 'psql-${baseName}-${uniqueString(resourceGroup().id)}'
+var hasSecondary = !empty(secondaryLocation)
 
 resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' = {
   name: serverName
@@ -182,9 +186,62 @@ resource replicaOperatorAccess 'Microsoft.DBforPostgreSQL/flexibleServers/firewa
   ]
 }
 
+// ---- The standby region: a geo replica and a virtual endpoint ------------------------------------
+// Asynchronous replication to the other region; on an outage the operator promotes it (switchover
+// when the primary answers, forced otherwise). The virtual endpoint's writer name
+// (<name>.writer.postgres.database.azure.com) always points at the current primary, so the app
+// (PG_HOST) needs no setting change (https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-read-replicas-virtual-endpoints).
+resource geoReplica 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' = if (hasSecondary) {
+  name: '${serverName}-geo'
+  location: hasSecondary ? secondaryLocation : location
+  tags: tags
+  sku: {
+    name: skuName
+    tier: skuTier
+  }
+  properties: {
+    createMode: 'Replica'
+    sourceServerResourceId: server.id
+    storage: {
+      storageSizeGB: storageSizeGB
+      autoGrow: 'Enabled'
+    }
+    network: {
+      publicNetworkAccess: 'Enabled'
+    }
+  }
+  dependsOn: [
+    replica
+    allowAzure
+  ]
+}
+
+resource geoReplicaAllowAzure 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2025-08-01' = if (hasSecondary) {
+  parent: geoReplica
+  name: 'AllowAllAzureServicesAndResourcesWithinAzureIps'
+  properties: {
+    startIpAddress: '0.0.0.0'
+    endIpAddress: '0.0.0.0'
+  }
+}
+
+resource writerEndpoint 'Microsoft.DBforPostgreSQL/flexibleServers/virtualendpoints@2025-08-01' = if (hasSecondary) {
+  parent: server
+  name: '${serverName}-ve'
+  properties: {
+    endpointType: 'ReadWrite'
+    members: [
+      geoReplica.name
+    ]
+  }
+}
+
 output serverName string = server.name
 output serverId string = server.id
 output serverFqdn string = server.properties.fullyQualifiedDomainName
+@description('What the app connects to: the virtual endpoint\'s writer name, or the server without a standby region.')
+output writerFqdn string = hasSecondary ? '${serverName}-ve.writer.postgres.database.azure.com' : server.properties.fullyQualifiedDomainName
+output geoReplicaName string = hasSecondary ? geoReplica.name : ''
 output databaseName string = database.name
 output replicaId string = readReplica ? replica.id : ''
 output readServerFqdn string = readReplica ? replica!.properties.fullyQualifiedDomainName : ''

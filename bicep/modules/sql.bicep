@@ -19,7 +19,13 @@ param autoPauseDelay int = -1
 @description('The operator\'s public IPv4 address, for sqlcmd and npm run migrate/seed from their machine; empty = no rule. Remove the rule when done (docs/deploy.md).')
 param operatorIpAddress string = ''
 
+@description('A partner server in this region and an auto-failover group over both; blank = one region.')
+param secondaryLocation string = ''
+@description('Spread the database\'s replicas over availability zones (Hyperscale: needs >= 1 HA replica; set at creation).')
+param zoneRedundant bool = false
+
 var isServerless = contains(skuName, '_S_')
+var hasSecondary = !empty(secondaryLocation)
 var isHyperscale = startsWith(skuName, 'HS_')
 
 resource server 'Microsoft.Sql/servers@2023-08-01-preview' = {
@@ -77,12 +83,83 @@ resource database 'Microsoft.Sql/servers/databases@2023-08-01-preview' = {
     highAvailabilityReplicaCount: isHyperscale ? highAvailabilityReplicaCount : null
     autoPauseDelay: isServerless ? autoPauseDelay : null
     minCapacity: isServerless ? json('0.5') : null
-    zoneRedundant: false
-    requestedBackupStorageRedundancy: 'Local'
+    // Zone redundancy needs zone-redundant backup storage; with a standby region, geo-zone, so a
+    // geo-restore is possible even if the failover group were lost.
+    zoneRedundant: zoneRedundant
+    requestedBackupStorageRedundancy: zoneRedundant ? (hasSecondary ? 'GeoZone' : 'Zone') : 'Local'
+  }
+}
+
+// ---- The standby region: a partner server and an auto-failover group -------------------------
+// The group's listeners follow the primary: <group>.database.windows.net (read-write) and
+// <group>.secondary.database.windows.net (read-only, the geo-secondary), so the app connects to
+// the read-write listener and a failover needs no setting change
+// (https://learn.microsoft.com/azure/azure-sql/database/failover-group-sql-db). Order history
+// keeps ApplicationIntent=ReadOnly on that listener, which read scale-out sends to the current
+// primary's HA replica, in the app's region; the read-only listener would read the geo-secondary,
+// a region away (docs/deploy.md, "Standby region").
+var failoverGroupName = 'fog-${baseName}-${uniqueString(resourceGroup().id)}'
+
+resource partner 'Microsoft.Sql/servers@2023-08-01-preview' = if (hasSecondary) {
+  name: 'sql-${baseName}-2-${uniqueString(resourceGroup().id)}'
+  location: hasSecondary ? secondaryLocation : location
+  tags: tags
+  properties: {
+    minimalTlsVersion: '1.2'
+    publicNetworkAccess: 'Enabled'
+    administrators: {
+      administratorType: 'ActiveDirectory'
+      azureADOnlyAuthentication: true
+      login: adminGroupName
+      sid: adminGroupObjectId
+      principalType: 'Group'
+      tenantId: subscription().tenantId
+    }
+  }
+}
+
+resource partnerAllowAzure 'Microsoft.Sql/servers/firewallRules@2023-08-01-preview' = if (hasSecondary) {
+  parent: partner
+  name: 'AllowAllWindowsAzureIps'
+  properties: {
+    startIpAddress: '0.0.0.0'
+    endIpAddress: '0.0.0.0'
+  }
+}
+
+// The group seeds the geo-secondary database on the partner (same name and size) itself.
+// Automatic: Microsoft fails the group over after the grace period (60 min) of a region-wide
+// outage; the runbook's drill fails over by hand first (docs/runbook.md, "Region failover drill").
+resource failoverGroup 'Microsoft.Sql/servers/failoverGroups@2023-08-01-preview' = if (hasSecondary) {
+  parent: server
+  name: failoverGroupName
+  properties: {
+    partnerServers: [
+      {
+        id: partner.id
+      }
+    ]
+    readWriteEndpoint: {
+      failoverPolicy: 'Automatic'
+      failoverWithDataLossGracePeriodMinutes: 60
+    }
+    readOnlyEndpoint: {
+      failoverPolicy: 'Enabled'
+    }
+    databases: [
+      database.id
+    ]
   }
 }
 
 output serverName string = server.name
 output serverFqdn string = server.properties.fullyQualifiedDomainName
+@description('What the app connects to: the failover group\'s read-write listener, or the server without a standby region.')
+output listenerFqdn string = hasSecondary
+  ? '${failoverGroupName}${environment().suffixes.sqlServerHostname}'
+  : server.properties.fullyQualifiedDomainName
+output readOnlyListenerFqdn string = hasSecondary ? '${failoverGroupName}.secondary${environment().suffixes.sqlServerHostname}' : ''
+output partnerServerName string = hasSecondary ? partner.name : ''
+output failoverGroupName string = hasSecondary ? failoverGroup.name : ''
 output databaseName string = database.name
 output readScaleOut bool = readScaleOut

@@ -4,6 +4,10 @@
 param location string
 param baseName string
 param tags object
+@description('Standard_LRS (dev); Standard_ZRS keeps a zone outage from stopping the Functions host; Standard_RAGZRS also copies the SPA to the paired region, readable there.')
+param skuName string = 'Standard_LRS'
+@description('Serve the SPA from this account ($web). The standby region\'s account holds only its Function App\'s host state and package.')
+param staticWebsite bool = true
 
 var accountName = take('st${replace(baseName, '-', '')}${uniqueString(resourceGroup().id)}', 24)
 
@@ -13,7 +17,7 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   tags: tags
   kind: 'StorageV2'
   sku: {
-    name: 'Standard_LRS'
+    name: skuName
   }
   properties: {
     accessTier: 'Hot'
@@ -40,7 +44,7 @@ resource deployments 'Microsoft.Storage/storageAccounts/blobServices/containers@
 
 // Static website hosting is a data-plane setting ARM cannot set, so a deployment script
 // turns it on with its own identity (roles on this account only).
-resource scriptIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+resource scriptIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = if (staticWebsite) {
   name: 'id-${baseName}-static-site'
   location: location
   tags: tags
@@ -54,7 +58,7 @@ var scriptRoles = [
 ]
 
 resource scriptRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for role in scriptRoles: {
+  for role in (staticWebsite ? scriptRoles : []): {
     scope: account
     name: guid(account.id, scriptIdentity.id, role)
     properties: {
@@ -65,7 +69,7 @@ resource scriptRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   }
 ]
 
-resource enableStaticWebsite 'Microsoft.Resources/deploymentScripts@2023-08-01' = {
+resource enableStaticWebsite 'Microsoft.Resources/deploymentScripts@2023-08-01' = if (staticWebsite) {
   name: 'enable-static-website-${accountName}'
   location: location
   tags: tags
@@ -93,4 +97,9 @@ output accountId string = account.id
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output webEndpoint string = account.properties.primaryEndpoints.web
 output webHost string = replace(replace(account.properties.primaryEndpoints.web, 'https://', ''), '/', '')
+// Read-access geo-redundant accounts serve the static website from the paired region too
+// (<account>-secondary.<zone>.web.core.windows.net): Front Door's standby SPA origin.
+output webSecondaryHost string = startsWith(skuName, 'Standard_RAG')
+  ? replace(replace(account.properties.secondaryEndpoints.web, 'https://', ''), '/', '')
+  : ''
 output deploymentContainerUrl string = '${account.properties.primaryEndpoints.blob}${deployments.name}'
