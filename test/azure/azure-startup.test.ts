@@ -59,6 +59,10 @@ const tenantId = '7f2c1e4a-0000-4000-8000-00000000a11c';
 const apiClientId = 'a1b2c3d4-0000-4000-8000-0000000000a1';
 const spaClientId = 'a1b2c3d4-0000-4000-8000-0000000000b2';
 const functionPrincipalId = 'f00dcafe-0000-4000-8000-00000000f0f0';
+/** The standby region's Function App (SHOP_SECONDARY_LOCATION set): its own identity. */
+const standbyPrincipalId = 'f00dcafe-0000-4000-8000-00000000f0f2';
+const primaryLocation = 'westeurope';
+const secondaryLocation = 'northeurope';
 const issuer = `https://login.microsoftonline.com/${tenantId}/v2.0`;
 
 /** The one product the deployment's seed and reindex steps put in Cosmos and Search. */
@@ -77,13 +81,15 @@ const bootProduct = {
 
 /** Fixed deployed values for what only exists once Azure deployed it (not stand-ins). */
 const deployedNames: Record<string, Record<string, string>> = {
-  storage: { accountName: 'stshopboot', webHost: 'stshopboot.z6.web.core.windows.net' },
+  storage: { accountName: 'stshopboot', webHost: 'stshopboot.z6.web.core.windows.net', webSecondaryHost: '' },
   serviceBus: {
     fullyQualifiedNamespace: 'sb-shop-boot.servicebus.windows.net',
     namespaceName: 'sb-shop-boot',
   },
   sql: {
     serverFqdn: 'sql-shop-boot.database.windows.net',
+    // One region: the server itself (modules/sql.bicep's listenerFqdn).
+    listenerFqdn: 'sql-shop-boot.database.windows.net',
     databaseName: 'shop',
     serverName: 'sql-shop-boot',
   },
@@ -92,6 +98,8 @@ const deployedNames: Record<string, Record<string, string>> = {
     serverId:
       '/subscriptions/x/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/psql-shop-boot',
     serverFqdn: 'psql-shop-boot.postgres.database.azure.com',
+    // One region: the server itself (modules/postgresql.bicep's writerFqdn).
+    writerFqdn: 'psql-shop-boot.postgres.database.azure.com',
     databaseName: 'shop',
     replicaId:
       '/subscriptions/x/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/psql-shop-boot-read',
@@ -117,24 +125,87 @@ const deployedNames: Record<string, Record<string, string>> = {
   },
 };
 
+/**
+ * With a standby region (SHOP_SECONDARY_LOCATION): the failover group's and the virtual endpoint's
+ * names instead of the servers', and the standby region's own instances.
+ */
+const standbyNames: Record<string, Record<string, string>> = {
+  ...deployedNames,
+  storage: { ...deployedNames.storage!, webSecondaryHost: 'stshopboot-secondary.z6.web.core.windows.net' },
+  sql: {
+    ...deployedNames.sql!,
+    listenerFqdn: 'fog-shop-boot.database.windows.net',
+    readOnlyListenerFqdn: 'fog-shop-boot.secondary.database.windows.net',
+    failoverGroupName: 'fog-shop-boot',
+    partnerServerName: 'sql-shop-boot-2',
+  },
+  postgresql: {
+    ...deployedNames.postgresql!,
+    writerFqdn: 'psql-shop-boot-ve.writer.postgres.database.azure.com',
+    geoReplicaName: 'psql-shop-boot-geo',
+  },
+  storageSecondary: {
+    accountName: 'stshopboot2',
+    webHost: '',
+    webSecondaryHost: '',
+    deploymentContainerUrl: 'https://stshopboot2.blob.core.windows.net/deployments',
+  },
+  serviceBusSecondary: {
+    fullyQualifiedNamespace: 'sb-shop-boot-2.servicebus.windows.net',
+    namespaceName: 'sb-shop-boot-2',
+    topicName: 'orders',
+  },
+  redisSecondary: {
+    url: 'rediss://redis-shop-boot-2.redis.cache.windows.net:6380',
+    name: 'redis-shop-boot-2',
+  },
+  searchSecondary: { endpoint: 'https://srch-shop-boot-2.search.windows.net', name: 'srch-shop-boot-2' },
+  webPubSubSecondary: {
+    endpoint: 'https://wps-shop-boot-2.webpubsub.azure.com',
+    hubName: 'stock',
+    name: 'wps-shop-boot-2',
+  },
+  functionAppSecondary: {
+    principalId: standbyPrincipalId,
+    name: 'func-shop-boot-2',
+    id: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Web/sites/func-shop-boot-2',
+    defaultHostName: 'func-shop-boot-2-def456.northeurope-01.azurewebsites.net',
+  },
+};
+
+/** The settings that name a regional instance: the only ones the two regions' apps differ in. */
+const regionalSettings = [
+  'AzureWebJobsStorage__accountName',
+  'ServiceBusConnection__fullyQualifiedNamespace',
+  'SERVICEBUS_NAMESPACE',
+  'COSMOS_PREFERRED_REGIONS',
+  'REDIS_URL',
+  'SEARCH_ENDPOINT',
+  'WEBPUBSUB_ENDPOINT',
+  'WEBPUBSUB_HUB',
+  'PG_USER',
+  'SCALE_FUNCTION_APP_NAME',
+];
+
 /** Hosts the bundle may try and is refused: the two services that cannot run here, and probes Azure's SDKs make on their own. */
 const expectedUnreachable = [
   /^sql-shop-boot\.database\.windows\.net:/,
-  /^sb-shop-boot\.servicebus\.windows\.net:/,
+  /^fog-shop-boot\.database\.windows\.net:/, // the failover group's read-write listener
+  /^sb-shop-boot(-2)?\.servicebus\.windows\.net:/,
   /^wps-shop-boot\.webpubsub\.azure\.com:/,
   /^169\.254\.169\.254:/, // OpenTelemetry's Azure VM resource detector (answers only on VMs)
   /\.applicationinsights\.azure\.com:|\.monitor\.azure\.com:/, // Azure Monitor's own statsbeat
 ];
 
 interface Roles {
-  grants: { scopeType: string; role: RoleDefinition }[];
+  grants: { scopeType: string; scopeName: string; role: RoleDefinition }[];
   cosmosDataRoles: string[];
   redisPolicies: string[];
   /** PostgreSQL servers (by name) where the identity is an Entra administrator, and the role name it gets. */
   postgresAdministrators: { server: string; principalName: string; principalType: string }[];
 }
 
-function functionAppRoles(deployment: Deployment): Roles {
+function functionAppRoles(deployment: Deployment, principalId = functionPrincipalId): Roles {
   const byId = new Map(Object.values(azureRoles).map((role) => [role.id, role as RoleDefinition]));
   // Custom roles are what the deployment itself defines.
   for (const resource of deployment.resources.filter(
@@ -162,7 +233,7 @@ function functionAppRoles(deployment: Deployment): Roles {
     for (const body of resource.bodies) {
       const properties = (body.properties ?? {}) as Record<string, unknown>;
       if (resource.type === 'Microsoft.Authorization/roleAssignments') {
-        if (properties.principalId !== functionPrincipalId) continue;
+        if (properties.principalId !== principalId) continue;
         const roleId = String(properties.roleDefinitionId).split('/').at(-1)!;
         const role = byId.get(roleId);
         expect(
@@ -174,18 +245,21 @@ function functionAppRoles(deployment: Deployment): Roles {
           isResourceRef(scope),
           `${resource.file} ${resource.symbol} is not scoped to one resource`,
         ).toBe(true);
-        grants.push({ scopeType: isResourceRef(scope) ? scope.type : '', role: role! });
+        grants.push({
+          scopeType: isResourceRef(scope) ? scope.type : '',
+          scopeName: isResourceRef(scope) ? scope.name : '',
+          role: role!,
+        });
       }
       if (resource.type === 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments') {
-        if (properties.principalId === functionPrincipalId)
+        if (properties.principalId === principalId)
           cosmosDataRoles.push(String(properties.roleDefinitionId).split('/').at(-1)!);
       }
       if (resource.type === 'Microsoft.Cache/redis/accessPolicyAssignments') {
-        if (properties.objectId === functionPrincipalId)
-          redisPolicies.push(String(properties.accessPolicyName));
+        if (properties.objectId === principalId) redisPolicies.push(String(properties.accessPolicyName));
       }
       // An Entra administrator is named by the principal's object id.
-      if (resource.type === postgresEntraAccess.resourceType && body.name === functionPrincipalId) {
+      if (resource.type === postgresEntraAccess.resourceType && body.name === principalId) {
         postgresAdministrators.push({
           server: isResourceRef(body.parent) ? body.parent.name : String(body.parent),
           principalName: String(properties.principalName),
@@ -248,10 +322,12 @@ function evaluateFor(
   runtime: Record<string, Record<string, string>>,
 ): Deployment {
   let appName = '';
+  let standbyAppName = '';
   const evaluate = () =>
     evaluateDeployment(paramFile, env, {
       moduleOutput: (module, output) => {
         if (module === 'functionApp' && output === 'name' && appName) return appName;
+        if (module === 'functionAppSecondary' && output === 'name' && standbyAppName) return standbyAppName;
         const replica = env.SHOP_RELATIONAL_ENGINE === 'postgresql' && paramFile === 'main.prod.bicepparam';
         // modules/postgresql.bicep outputs blanks without a replica (dev).
         if (module === 'postgresql' && ['replicaId', 'readServerFqdn'].includes(output) && !replica)
@@ -259,7 +335,9 @@ function evaluateFor(
         return runtime[module]?.[output] ?? `<unresolved ${module}.outputs.${output}>`;
       },
     });
-  appName = String(evaluate().vars.functionAppName);
+  const first = evaluate();
+  appName = String(first.vars.functionAppName);
+  standbyAppName = String(first.vars.secondaryFunctionAppName);
   return evaluate();
 }
 
@@ -372,6 +450,159 @@ describe.each(engineChoices)(
       expect(declaredOperations.map((op) => op.operation)).not.toContain(
         'Microsoft.Search/searchServices/indexes/write',
       );
+    });
+  },
+);
+
+describe.each(['azuresql', 'postgresql'] as const)(
+  "the standby region's Function App (main.prod.bicepparam, SHOP_SECONDARY_LOCATION=northeurope, %s): same settings but its region's instances, and the same roles on them",
+  (engine) => {
+    const deployment = evaluateFor(
+      'main.prod.bicepparam',
+      {
+        ...operatorEnvironment('http://127.0.0.1:1/keys', { clientId: 'c', webhookId: 'w' }, engine),
+        SHOP_SECONDARY_LOCATION: secondaryLocation,
+      },
+      standbyNames,
+    );
+    const primary = deployment.vars.appSettings as Record<string, string>;
+    const standby = deployment.vars.secondaryAppSettings as Record<string, string>;
+    const roles = functionAppRoles(deployment, standbyPrincipalId);
+    const names = standbyNames;
+
+    it('sets the same settings as the primary, differing only in what names a regional instance', () => {
+      expect(Object.keys(standby).sort()).toEqual(Object.keys(primary).sort());
+      const differing = Object.keys(primary).filter((name) => primary[name] !== standby[name]);
+      for (const name of differing) expect(regionalSettings, `${name} differs`).toContain(name);
+      // Its own host storage, bus, cache, search and Web PubSub.
+      expect(standby.AzureWebJobsStorage__accountName).toBe(names.storageSecondary!.accountName);
+      expect(standby.SERVICEBUS_NAMESPACE).toBe(names.serviceBusSecondary!.fullyQualifiedNamespace);
+      expect(standby.ServiceBusConnection__fullyQualifiedNamespace).toBe(
+        names.serviceBusSecondary!.fullyQualifiedNamespace,
+      );
+      expect(standby.REDIS_URL).toBe(names.redisSecondary!.url);
+      expect(standby.SEARCH_ENDPOINT).toBe(names.searchSecondary!.endpoint);
+      expect(standby.WEBPUBSUB_ENDPOINT).toBe(names.webPubSubSecondary!.endpoint);
+      // The shared stores: one Cosmos account, each app preferring its own region.
+      expect(standby.COSMOS_ENDPOINT).toBe(primary.COSMOS_ENDPOINT);
+      expect(parseConfig(primary).cosmos.preferredRegions).toEqual([primaryLocation, secondaryLocation]);
+      expect(parseConfig(standby).cosmos.preferredRegions).toEqual([secondaryLocation, primaryLocation]);
+      expect(standby.SCALE_FUNCTION_APP_NAME).toBe(deployment.vars.secondaryFunctionAppName);
+      for (const name of regionalSettings)
+        expect(standby[name], `${name} has no deployed value`).not.toMatch(/<unresolved/);
+    });
+
+    it('both apps reach the relational store through a name that follows a failover (no setting changes)', () => {
+      const config = parseConfig(standby);
+      if (engine === 'azuresql') {
+        // The failover group's read-write listener, for both regions.
+        expect(config.sql).toMatchObject({ kind: 'mssql', server: names.sql!.listenerFqdn });
+        expect(primary.SQL_SERVER).toBe(names.sql!.listenerFqdn);
+        const groups = deployment.resources.filter((r) => r.type === 'Microsoft.Sql/servers/failoverGroups');
+        const [group] = groups.flatMap((r) => r.bodies);
+        const properties = group!.properties as {
+          partnerServers: { id: string }[];
+          readWriteEndpoint: { failoverPolicy: string };
+          readOnlyEndpoint: { failoverPolicy: string };
+          databases: string[];
+        };
+        expect(properties.partnerServers).toHaveLength(1);
+        expect(properties.partnerServers[0]!.id).toMatch(/Microsoft\.Sql\/servers\/sql-shop-prod-2-/);
+        expect(properties.readWriteEndpoint.failoverPolicy).toBe('Automatic');
+        expect(properties.readOnlyEndpoint.failoverPolicy).toBe('Enabled');
+        expect(properties.databases).toHaveLength(1);
+        return;
+      }
+      // PostgreSQL: the virtual endpoint's writer name; the standby signs in as its own name.
+      expect(config.sql).toMatchObject({
+        kind: 'postgres-entra',
+        host: names.postgresql!.writerFqdn,
+        user: deployment.vars.secondaryFunctionAppName,
+      });
+      expect(roles.postgresAdministrators).toEqual([
+        {
+          server: names.postgresql!.serverName,
+          principalName: standby.PG_USER,
+          principalType: postgresEntraAccess.principalType,
+        },
+      ]);
+      const servers = deployment.resources
+        .filter((r) => r.type === 'Microsoft.DBforPostgreSQL/flexibleServers' && !r.existing)
+        .flatMap((r) => r.bodies);
+      const geo = servers.find((body) => String(body.name).endsWith('-geo'));
+      expect(geo?.location).toBe(secondaryLocation);
+      expect(geo?.properties).toMatchObject({ createMode: 'Replica' });
+    });
+
+    it.each(declaredOperations.map((op) => [`${op.operation} (${op.when}: ${op.why})`, op] as const))(
+      '%s is granted to the standby identity at its resource',
+      (_name, op) => {
+        if (op.resourceType === 'Microsoft.DocumentDB/databaseAccounts') {
+          const dataRoles = roles.cosmosDataRoles.map(
+            (id) => Object.values(azureRoles).find((role) => role.id === id) as RoleDefinition,
+          );
+          expect(dataRoles.some((role) => role && roleAllows(role, op.operation, 'data'))).toBe(true);
+          return;
+        }
+        const holders = roles.grants.filter(
+          (grant) =>
+            grant.scopeType.toLowerCase() === op.resourceType.toLowerCase() &&
+            roleAllows(grant.role, op.operation),
+        );
+        expect(
+          holders.map((grant) => grant.role.name),
+          `${op.operation} on ${op.resourceType}`,
+        ).not.toEqual([]);
+      },
+    );
+
+    it("regional grants are on the standby region's own instances; Redis has its data policy there", () => {
+      const regional: Record<string, string> = {
+        'Microsoft.Storage/storageAccounts': names.storageSecondary!.accountName!,
+        'Microsoft.ServiceBus/namespaces/topics': 'orders',
+        'Microsoft.Search/searchServices': names.searchSecondary!.name!,
+        'Microsoft.SignalRService/webPubSub': names.webPubSubSecondary!.name!,
+      };
+      for (const grant of roles.grants) {
+        const expected = regional[grant.scopeType];
+        if (expected) expect(grant.scopeName, `${grant.role.name} on ${grant.scopeType}`).toBe(expected);
+        expect(['Owner', 'Contributor', 'User Access Administrator']).not.toContain(grant.role.name);
+      }
+      for (const type of Object.keys(regional))
+        expect(
+          roles.grants.some((grant) => grant.scopeType === type),
+          type,
+        ).toBe(true);
+      expect(roles.redisPolicies).toEqual([redisAccessPolicies.dataContributor.name]);
+      const redisAssignment = deployment.resources
+        .filter((r) => r.type === 'Microsoft.Cache/redis/accessPolicyAssignments')
+        .flatMap((r) => r.bodies)
+        .find((body) => (body.properties as { objectId?: string }).objectId === standbyPrincipalId);
+      expect(isResourceRef(redisAssignment?.parent) && redisAssignment.parent.name).toBe(
+        names.redisSecondary!.name,
+      );
+    });
+
+    it('Front Door: the primary app at priority 1, the standby at 2, one cheap probe for both', () => {
+      const origins = deployment.resources
+        .filter((r) => r.type === 'Microsoft.Cdn/profiles/originGroups/origins')
+        .flatMap((r) => r.bodies)
+        .filter((body) => String(body.name).startsWith('function-app'))
+        .map((body) => body.properties as { hostName: string; priority: number });
+      expect(
+        origins.map((o) => [o.hostName, o.priority]).sort((a, b) => Number(a[1]) - Number(b[1])),
+      ).toEqual([
+        [names.functionApp!.defaultHostName, 1],
+        [names.functionAppSecondary!.defaultHostName, 2],
+      ]);
+      const api = deployment.resources
+        .filter((r) => r.type === 'Microsoft.Cdn/profiles/originGroups')
+        .flatMap((r) => r.bodies)
+        .find((body) => body.name === 'api');
+      expect((api!.properties as { healthProbeSettings: unknown }).healthProbeSettings).toMatchObject({
+        probePath: '/api/health/live',
+        probeRequestType: 'HEAD',
+      });
     });
   },
 );
@@ -705,9 +936,17 @@ beforeAll(async () => {
   await fs.writeFile(path.join(core, 'index.js'), 'module.exports = globalThis.__recordingFunctionsCore;\n');
 }, 120_000);
 
-describe.each(paramFiles)(
-  'Azure-shaped start-up (%s): the built bundle with the settings Bicep writes, against loopback stand-ins; SQL Server and Service Bus are unreachable here (no fake), and start-up does not need them',
-  (paramFile) => {
+/** Each parameter file's app, and the standby region's app of prod (SHOP_SECONDARY_LOCATION set). */
+const bootCases = [
+  { paramFile: 'main.dev.bicepparam', region: 'primary' },
+  { paramFile: 'main.prod.bicepparam', region: 'primary' },
+  { paramFile: 'main.prod.bicepparam', region: 'standby' },
+] as const;
+
+describe.each(bootCases)(
+  'Azure-shaped start-up ($paramFile, $region region): the built bundle with the settings Bicep writes, against loopback stand-ins; SQL Server and Service Bus are unreachable here (no fake), and start-up does not need them',
+  ({ paramFile, region }) => {
+    const standby = region === 'standby';
     let standIns: StandIns;
     let driver: Driver;
     let settings: Record<string, string>;
@@ -717,16 +956,22 @@ describe.each(paramFiles)(
     beforeAll(async () => {
       const dir = await tempDir('azure-boot-run-');
       standIns = await startStandIns(dir);
-      const env = operatorEnvironment(standIns.jwksUrl, standIns.paypal);
+      const env = {
+        ...operatorEnvironment(standIns.jwksUrl, standIns.paypal),
+        ...(standby ? { SHOP_SECONDARY_LOCATION: secondaryLocation } : {}),
+      };
+      const redisStandIn = {
+        url: standIns.redisUrl ?? 'redis://127.0.0.1:1',
+        hostName: '127.0.0.1',
+      };
       const runtime: Record<string, Record<string, string>> = {
-        ...deployedNames,
+        ...(standby ? standbyNames : deployedNames),
         cosmos: { ...deployedNames.cosmos!, endpoint: `${standIns.cosmosEndpoint}/` },
         search: { endpoint: standIns.search.endpoint, name: 'srch-shop-boot' },
-        redis: {
-          url: standIns.redisUrl ?? 'redis://127.0.0.1:1',
-          name: 'redis-shop-boot',
-          hostName: '127.0.0.1',
-        },
+        redis: { ...redisStandIn, name: 'redis-shop-boot' },
+        // The standby region's own cache and search service are the same stand-ins here.
+        searchSecondary: { endpoint: standIns.search.endpoint, name: 'srch-shop-boot-2' },
+        redisSecondary: { ...redisStandIn, name: 'redis-shop-boot-2' },
         monitoring: {
           connectionString: `InstrumentationKey=${randomUUID()};IngestionEndpoint=${standIns.ingestion.url};LiveEndpoint=${standIns.ingestion.url}`,
           appInsightsName: 'appi-shop-boot',
@@ -736,7 +981,10 @@ describe.each(paramFiles)(
         moduleOutput: (module, output) =>
           runtime[module]?.[output] ?? `<unresolved ${module}.outputs.${output}>`,
       });
-      const appSettings = deployment.vars.appSettings as Record<string, unknown>;
+      const appSettings = deployment.vars[standby ? 'secondaryAppSettings' : 'appSettings'] as Record<
+        string,
+        unknown
+      >;
       const asStrings = Object.fromEntries(Object.entries(appSettings).map(([k, v]) => [k, String(v)]));
       // External APIs the settings name are answered by their loopback fakes.
       const redirects: Record<string, string> = {
@@ -762,7 +1010,9 @@ describe.each(paramFiles)(
           // What the platform adds on every Flex Consumption instance.
           IDENTITY_ENDPOINT: standIns.msiUrl,
           IDENTITY_HEADER: standIns.msiSecret,
-          WEBSITE_SITE_NAME: deployedNames.functionApp!.name!,
+          WEBSITE_SITE_NAME: standby
+            ? standbyNames.functionAppSecondary!.name!
+            : deployedNames.functionApp!.name!,
           // The Search fake's self-signed certificate; Azure's is publicly trusted.
           NODE_EXTRA_CA_CERTS: standIns.searchCaFile,
         },
@@ -808,6 +1058,12 @@ describe.each(paramFiles)(
       expect(config.payments.paypalApiBase).not.toBe('');
       expect(config.payments.paypalWebhookId, 'PayPal webhook signatures need the webhook id').not.toBe('');
       expect(config.appInsightsConnectionString).not.toBe('');
+      // The standby region's app: its own bus namespace, and Cosmos DB read in its own region first.
+      if (standby) {
+        expect(config.serviceBusNamespace).toBe(standbyNames.serviceBusSecondary!.fullyQualifiedNamespace);
+        expect(config.cosmos.preferredRegions).toEqual([secondaryLocation, primaryLocation]);
+        expect(config.sql).toMatchObject({ kind: 'mssql', server: standbyNames.sql!.listenerFqdn });
+      }
     });
 
     it('every environment variable the parameter file reads and every Key Vault secret is in docs/deploy.md', () => {
@@ -1020,7 +1276,12 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(
       const env = operatorEnvironment(standIns.jwksUrl, standIns.paypal, 'postgresql');
       const deployment = evaluateFor(paramFile, env, {
         ...deployedNames,
-        postgresql: { ...deployedNames.postgresql!, serverFqdn: primary.host, readServerFqdn: replica.host },
+        postgresql: {
+          ...deployedNames.postgresql!,
+          serverFqdn: primary.host,
+          writerFqdn: primary.host,
+          readServerFqdn: replica.host,
+        },
         cosmos: { ...deployedNames.cosmos!, endpoint: `${standIns.cosmosEndpoint}/` },
         search: { endpoint: standIns.search.endpoint, name: 'srch-shop-boot' },
         redis: {
