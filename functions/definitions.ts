@@ -1,7 +1,13 @@
 import type { FunctionDefinition } from '../shared/platform/function-definition';
 import { putInventoryFunction } from './admin/admin-inventory';
 import { deleteProductFunction, putProductFunction } from './admin/admin-products';
-import { listDeadLettersFunction, replayDeadLetterFunction } from './admin/dead-letters';
+import {
+  listDeadLettersFunction,
+  purgeAllDeadLettersFunction,
+  purgeDeadLetterFunction,
+  replayAllDeadLettersFunction,
+  replayDeadLetterFunction,
+} from './admin/dead-letters';
 import { deleteCartItemFunction, getCartFunction, putCartItemFunction } from './cart/cart';
 import { releaseExpiredHoldsFunction } from './cart/release-expired-holds';
 import { getAvailabilityFunction } from './catalogue/get-availability';
@@ -26,6 +32,7 @@ import {
   listSalesWindowsFunction,
   updateSalesWindowFunction,
 } from './marketing/sales-windows';
+import { operationsOverviewFunction } from './operations/overview';
 import { heartbeatFunction } from './ops/heartbeat.function';
 import { scaleSchedulerFunction } from './ops/scale-scheduler.function';
 import { getOrderFunction, listOrdersFunction } from './orders/orders';
@@ -57,6 +64,10 @@ export const allFunctions: FunctionDefinition[] = [
   markShippedFunction,
   listDeadLettersFunction,
   replayDeadLetterFunction,
+  replayAllDeadLettersFunction,
+  purgeDeadLetterFunction,
+  purgeAllDeadLettersFunction,
+  operationsOverviewFunction,
   receiptsConsumerFunction,
   inventoryConsumerFunction,
   fulfilmentConsumerFunction,
