@@ -2,11 +2,11 @@ import path from 'node:path';
 import { allFunctions } from '../functions/definitions';
 import { pingBlobStorage, startLocalAzurite } from '../shared/adapters/storage/local-azurite';
 import { rebuildSearchIndex } from '../shared/catalogue/catalogue-admin.service';
-import { ensureDemoData } from '../shared/catalogue/demo-seed';
+import { hasCatalogueSnapshot, loadCatalogue, readOrGenerateCatalogue } from '../shared/catalogue/demo-seed';
 import { parseConfig } from '../shared/platform/config';
 import { startLocalHost } from '../shared/platform/local-host/local-host';
 import { environmentWithLocalSettings } from '../shared/platform/local-host/local-settings';
-import { createLogger } from '../shared/platform/logging';
+import { chooseLogFormat, createLogger, createProgress, type Logger } from '../shared/platform/logging';
 import { createServices, useServices } from '../shared/platform/services';
 import { ensureWebBuilt } from './web-build';
 
@@ -14,27 +14,27 @@ import { ensureWebBuilt } from './web-build';
 async function main(): Promise<void> {
   const started = performance.now();
   const config = parseConfig(environmentWithLocalSettings());
-  const logger = createLogger(config.logLevel);
-  const services = await createServices(config);
-  useServices(services);
+  const format = chooseLogFormat();
+  const logger = createLogger(config.logLevel, { format });
+  const firstStart = !hasCatalogueSnapshot(config.dataDir);
+  // A first start takes seconds (a new PGlite database, a generated catalogue): show it moving.
+  const steps = firstStart
+    ? createProgress('first start', 6, { format, minimum: config.logLevel })
+    : undefined;
+  steps?.update(0, 'creating the local database and generating the catalogue');
 
-  let azurite: { close(): Promise<void> } | undefined;
-  if (config.storageConnection === 'UseDevelopmentStorage=true') {
-    try {
-      azurite = await startLocalAzurite({ blobPort: 10000 });
-    } catch (error) {
-      // Another shop (or Azurite) has the well-known port. Nothing `npm start` runs stores blobs
-      // (only Core Tools' `func start` needs AzureWebJobsStorage), so this shop goes without,
-      // and its health does not report someone else's storage as its own.
-      logger(
-        'warn',
-        'Azurite blob port 10000 is taken (another shop?): this shop runs without blob storage',
-        {
-          error: String(error),
-        },
-      );
-    }
-  }
+  // Independent parts start together: PGlite compiles its WebAssembly off the main thread while
+  // the catalogue is read (or generated) and Azurite loads.
+  const servicesStarting = createServices(config);
+  const azuriteStarting =
+    config.storageConnection === 'UseDevelopmentStorage=true' ? startAzurite(logger) : undefined;
+  const catalogue = await readOrGenerateCatalogue(config.dataDir);
+  steps?.update(1, 'creating the local database');
+  const services = await servicesStarting;
+  useServices(services);
+  steps?.update(2, 'loading the catalogue');
+
+  const azurite = await azuriteStarting;
   if (azurite) {
     services.extraHealthChecks = {
       storage: {
@@ -47,14 +47,12 @@ async function main(): Promise<void> {
     };
   }
 
-  const seeded = await ensureDemoData(services, {
-    onProgress: (stage, done, total) => {
-      if (stage === 'products' && (done === total || done % 1000 === 0))
-        logger('info', `loading catalogue ${done}/${total}`);
-    },
-  });
+  await loadCatalogue(services, catalogue.products);
+  steps?.update(3, 'building the search index');
   if (services.search.kind === 'embedded') await rebuildSearchIndex(services);
+  steps?.update(4, 'checking the storefront build');
   const staticDir = await ensureWebBuilt(logger);
+  steps?.update(5, 'opening the HTTP port');
   const host = await startLocalHost({
     definitions: allFunctions,
     services,
@@ -70,6 +68,9 @@ async function main(): Promise<void> {
     await azurite?.close();
     process.exit(1);
   });
+  steps?.update(6);
+  steps?.finish('first start done');
+  const seeded = { products: catalogue.products.length, generated: catalogue.generated };
 
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(
@@ -94,6 +95,23 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/**
+ * Azurite's blob service on the port `UseDevelopmentStorage=true` names. When another shop (or
+ * Azurite) has that port, this shop goes without: nothing `npm start` runs stores blobs (only
+ * Core Tools' `func start` needs AzureWebJobsStorage), and its health does not report someone
+ * else's storage as its own.
+ */
+async function startAzurite(logger: Logger): Promise<{ close(): Promise<void> } | undefined> {
+  try {
+    return await startLocalAzurite({ blobPort: 10000 });
+  } catch (error) {
+    logger('warn', 'Azurite blob port 10000 is taken (another shop?): this shop runs without blob storage', {
+      error: String(error),
+    });
+    return undefined;
+  }
 }
 
 main().catch((error) => {
