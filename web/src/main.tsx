@@ -25,6 +25,7 @@ const routes: Array<{ pattern: string; load: () => Promise<PageModule> }> = [
   { pattern: '/orders/:id', load: () => import('./pages/order') },
   { pattern: '/signin', load: () => import('./pages/signin') },
   { pattern: '/marketing', load: () => import('./pages/marketing') }, // role-gated: marketing, admin
+  { pattern: '/operations', load: () => import('./pages/operations') }, // role-gated: operations, admin
 ];
 
 function resolve(path: string) {
