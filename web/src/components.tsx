@@ -125,11 +125,8 @@ export function FlashNotice({ path }: { path: string }) {
   }, [path]);
   if (!message || message.path !== path) return null;
   return (
-    <div
-      class={`notice notice-${message.tone} flash`}
-      data-testid="flash"
-      role={message.tone === 'error' ? 'alert' : 'status'}
-    >
+    // not a live region itself: showFlash already announces the text once (store.ts)
+    <div class={`notice notice-${message.tone} flash`} data-testid="flash">
       <p>
         {message.text} {message.tone === 'success' && <a href="/cart">View cart</a>}
       </p>

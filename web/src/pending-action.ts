@@ -75,9 +75,14 @@ function usable(current: Session | null): current is Session {
 }
 
 // The add being sent right now: if the API answers 401 (expired or revoked token) it is kept.
+// It is over once the cart changes (the add landed) or after 15 s, so a later 401 on some other
+// request cannot replay an add that already happened.
 let inFlight: { add: AddRequest; returnTo: string; at: number } | null = null;
+cart.subscribe(() => {
+  inFlight = null;
+});
 setBeforeSignInRedirect(() => {
-  if (inFlight && inFlight.at > Date.now() - 60_000) savePending(inFlight.add, inFlight.returnTo);
+  if (inFlight && inFlight.at > Date.now() - 15_000) savePending(inFlight.add, inFlight.returnTo);
   inFlight = null;
 });
 
