@@ -1,5 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import type { Db } from '../adapters/sql/schema';
+import { isAppError } from '../platform/errors';
 import {
   changedResources,
   planCapacity,
@@ -18,16 +20,38 @@ import {
   type SaleWindow,
   type SaleWindowInput,
 } from './sales-calendar';
+import {
+  createSalesWindow,
+  deleteSalesWindow,
+  loadSaleWindows,
+  planningCalendar,
+  toInput,
+} from './sales-windows.service';
 import { describeActive, describeCapacity } from './scale-scheduler';
 import { describeInstant, isIanaTimeZone, localTimeToInstant } from './time-zones';
 
-/** `npm run sales -- list|add|validate|plan`: marketing's tool for bicep/sales-calendar.json. */
+/**
+ * `npm run sales -- list|add|remove|validate|plan`: marketing's tool. It works on the database's
+ * sale windows (the store the page, the API and the scale-scheduler use), seeded from
+ * bicep/sales-calendar.json, whose policy it always takes; with `--file-only` (or no store) on
+ * the file alone, as before the store existed.
+ */
+
+/** The sale windows' database, opened only for a command that needs it. */
+export interface CliStore {
+  db: Db;
+  /** Who is making changes, for the audit (e.g. `cli:<os user>`). */
+  by: string;
+  close(): Promise<void>;
+}
 
 export interface CliIo {
   calendarPath: string;
   now: Date;
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Opens the database; absent: the file is the store (tests of the file, `--file-only`). */
+  openStore?: () => Promise<CliStore>;
 }
 
 export const usage = `Usage: npm run sales -- <command> [options]
@@ -36,13 +60,19 @@ export const usage = `Usage: npm run sales -- <command> [options]
   validate                   check the calendar (overlaps, dates, time zones, capacity bounds); notes ended windows
   add --name <text> --start <YYYY-MM-DDTHH:mm> --end <YYYY-MM-DDTHH:mm> --tz <IANA zone> --peak <req/s>
                              book a sale window (times are local to --tz)
+  remove --name <text>       delete a sale window (the database keeps its history)
   plan [--at <time>] [--tz <IANA zone>]
                              capacity in force at --at (default now), when each resource (Functions,
                              Cosmos, SQL) is raised and lowered for the coming windows, and the
                              upcoming changes; --at is an ISO instant (2026-11-27T05:00Z) or local
                              time with --tz
 
-Options: --file <path>  calendar file (default bicep/sales-calendar.json)`;
+Options: --file <path>  calendar file: the policy, and the windows that seed the database
+                        (default bicep/sales-calendar.json)
+         --file-only    work on the file alone (no database), e.g. to check it before a deploy
+
+The windows live in the database the settings name (local.settings.json: PGlite under .data/
+or DATABASE_URL); the scale-scheduler reads them at every tick, so no deploy is needed.`;
 
 async function loadFile(path: string): Promise<unknown> {
   let text: string;
@@ -242,6 +272,95 @@ function plan(io: CliIo, calendar: SalesCalendar, at: Date): number {
   return 0;
 }
 
+const REMOVE_HINT = 'Example: npm run sales -- remove --name "Black Friday 2026"';
+
+/** `add` on the database: the same checks as the page and the API (shared/scaling/sales-windows.service.ts). */
+async function addToStore(
+  io: CliIo,
+  store: CliStore,
+  file: SalesCalendarFile,
+  values: Record<string, string | undefined>,
+): Promise<number> {
+  const missing = ADD_FLAGS.filter((flag) => !values[flag]);
+  if (missing.length > 0) {
+    io.err(`add needs ${missing.map((flag) => `--${flag}`).join(', ')}.`);
+    return 2;
+  }
+  const body = {
+    name: values.name!.trim(),
+    start: values.start!,
+    end: values.end!,
+    timeZone: values.tz!,
+    expectedPeakRps: Number(values.peak),
+  };
+  try {
+    await createSalesWindow({ db: store.db, file, now: io.now, by: store.by }, body);
+  } catch (error) {
+    if (!isAppError(error) || error.status !== 422) throw error;
+    const errors = (error.extra.errors ?? {}) as Record<string, string[]>;
+    const issues: CalendarIssue[] = Object.entries(errors).flatMap(([field, messages]) =>
+      messages.map((message) => ({ window: body.name, field, message })),
+    );
+    printIssues(io, issues);
+    io.err('Nothing was written.');
+    return 1;
+  }
+  const stored = await loadSaleWindows(store.db, file, io.now);
+  const { calendar } = planningCalendar(file.policy, stored.map(toInput));
+  const added = calendar.windows.find((candidate) => candidate.name === body.name)!;
+  io.out(
+    `Added '${added.name}': ${describeInstant(added.startMs, added.timeZone)} to ${describeInstant(added.endMs, added.timeZone)}`,
+  );
+  io.out(`  capacity: ${describeCapacity(added.capacity)}`);
+  for (const line of scheduleLines(calendar, added)) io.out(line);
+  for (const schedule of windowSchedule(calendar, added)) {
+    if (schedule.raiseAt.getTime() < io.now.getTime()) {
+      io.out(
+        `  note: ${resourceLabels[schedule.resource]} should have been raised already (${describeLead(schedule)}); ` +
+          'it is raised at the next scheduler tick.',
+      );
+    }
+  }
+  io.out(
+    'Saved in the database: the scale-scheduler plans it at its next tick (within 5 minutes), no deploy needed.',
+  );
+  return 0;
+}
+
+async function removeFromStore(
+  io: CliIo,
+  store: CliStore,
+  file: SalesCalendarFile,
+  name: string,
+): Promise<number> {
+  const stored = await loadSaleWindows(store.db, file, io.now);
+  const window = stored.find((candidate) => candidate.name.toLowerCase() === name.trim().toLowerCase());
+  if (!window) {
+    io.err(
+      `No sale window is called '${name}'. Windows: ${stored.map((w) => `'${w.name}'`).join(', ') || 'none'}.`,
+    );
+    return 1;
+  }
+  await deleteSalesWindow({ db: store.db, file, now: io.now, by: store.by }, window.id);
+  io.out(
+    `Removed '${window.name}'. The scale-scheduler stops planning for it at its next tick; its history is kept.`,
+  );
+  return 0;
+}
+
+async function removeFromFile(io: CliIo, input: unknown, name: string): Promise<number> {
+  const file = input as SalesCalendarFile;
+  const windows = Array.isArray(file?.windows) ? file.windows : [];
+  const kept = windows.filter((window) => window.name.toLowerCase() !== name.trim().toLowerCase());
+  if (kept.length === windows.length) {
+    io.err(`No sale window is called '${name}' in ${io.calendarPath}.`);
+    return 1;
+  }
+  await writeFile(io.calendarPath, `${JSON.stringify({ ...file, windows: kept }, null, 2)}\n`);
+  io.out(`Removed '${name}' from ${io.calendarPath}.`);
+  return 0;
+}
+
 export async function runSalesCli(argv: string[], io: CliIo): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -250,6 +369,7 @@ export async function runSalesCli(argv: string[], io: CliIo): Promise<number> {
       allowPositionals: true,
       options: {
         file: { type: 'string' },
+        'file-only': { type: 'boolean' },
         name: { type: 'string' },
         start: { type: 'string' },
         end: { type: 'string' },
@@ -270,32 +390,62 @@ export async function runSalesCli(argv: string[], io: CliIo): Promise<number> {
     io.out(usage);
     return command || parsed.values.help ? 0 : 2;
   }
-  const cli: CliIo = { ...io, calendarPath: values.file ?? io.calendarPath };
-  const input = await loadFile(cli.calendarPath);
-  switch (command) {
-    case 'validate':
-      return validate(cli, input);
-    case 'add':
-      return add(cli, input, values);
-    case 'list':
-    case 'plan': {
-      // Listing and planning work on calendars with ended windows; validate flags those.
-      const result = readCalendar(input);
-      if (!result.ok) {
-        printIssues(cli, result.issues);
-        return 1;
-      }
-      if (command === 'list') return list(cli, result.calendar);
-      const at = parseAt(cli, values.at, values.tz);
-      if (typeof at === 'string') {
-        cli.err(at);
-        return 2;
-      }
-      return plan(cli, result.calendar, at);
-    }
-    default:
-      cli.err(`Unknown command '${command}'.`);
-      cli.err(usage);
-      return 2;
+  if (!['validate', 'add', 'remove', 'list', 'plan'].includes(command)) {
+    io.err(`Unknown command '${command}'.`);
+    io.err(usage);
+    return 2;
   }
+  if (command === 'remove' && !values.name) {
+    io.err('remove needs --name.');
+    io.err(REMOVE_HINT);
+    return 2;
+  }
+  const cli: CliIo = { ...io, calendarPath: values.file ?? io.calendarPath };
+  let input = await loadFile(cli.calendarPath);
+  const useStore = cli.openStore !== undefined && parsed.values['file-only'] !== true;
+  if (!useStore) {
+    if (command === 'add') return add(cli, input, values);
+    if (command === 'remove') return removeFromFile(cli, input, values.name!);
+    return readOnly(cli, command, input, values);
+  }
+  // The policy must be sound before the database is touched (it sizes every window).
+  const policyOnly = readCalendar({ ...(input as object), windows: [] });
+  if (!policyOnly.ok) {
+    printIssues(cli, policyOnly.issues);
+    return 1;
+  }
+  const file = input as SalesCalendarFile;
+  const store = await cli.openStore!();
+  try {
+    if (command === 'add') return await addToStore(cli, store, file, values);
+    if (command === 'remove') return await removeFromStore(cli, store, file, values.name!);
+    const stored = await loadSaleWindows(store.db, file, cli.now);
+    input = { ...file, windows: stored.map(toInput) };
+    return readOnly(cli, command, input, values);
+  } finally {
+    await store.close();
+  }
+}
+
+/** validate, list and plan: the same on the file's windows or the database's. */
+function readOnly(
+  cli: CliIo,
+  command: string,
+  input: unknown,
+  values: Record<string, string | undefined>,
+): number {
+  if (command === 'validate') return validate(cli, input);
+  // Listing and planning work on calendars with ended windows; validate flags those.
+  const result = readCalendar(input);
+  if (!result.ok) {
+    printIssues(cli, result.issues);
+    return 1;
+  }
+  if (command === 'list') return list(cli, result.calendar);
+  const at = parseAt(cli, values.at, values.tz);
+  if (typeof at === 'string') {
+    cli.err(at);
+    return 2;
+  }
+  return plan(cli, result.calendar, at);
 }
