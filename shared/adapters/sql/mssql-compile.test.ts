@@ -32,7 +32,7 @@ import {
   sellHeldStock,
   setOnHand,
 } from '../../inventory/inventory.repository';
-import { addToOutbox, newEvent, relayOutbox } from '../../messaging/outbox';
+import { addToOutbox, newEvent, relayOutbox, republishOutbox } from '../../messaging/outbox';
 import {
   findOrder,
   findOrderForMessage,
@@ -121,6 +121,11 @@ async function runEveryStoreQuery(db: ReturnType<typeof mssqlRecorder>['db']) {
   );
   await findOrderForMessage(db, 'o-1', { consumer: 'receipts', messageId: 'm-1' });
   await relayOutbox(db, { publish: async () => {}, close: async () => {} });
+  await republishOutbox(
+    db,
+    { publish: async () => {}, close: async () => {} },
+    { since: new Date(0), until: new Date() },
+  );
   // the cache's durable invalidation log (update, then insert: the recorder updates no row)
   const invalidations = new SqlInvalidationLog(db);
   await invalidations.record(['product:p-1', 'availability:p-1']);
