@@ -6,10 +6,20 @@
  *   npx tsx bench/search-inprocess.ts            (add --expose-gc for exact heap numbers:
  *   NODE_OPTIONS=--expose-gc npx tsx bench/search-inprocess.ts)
  */
+import { AzureKeyCredential } from '@azure/search-documents';
+import { AzureSearchIndex } from '../shared/adapters/search/azure-search-index';
 import { EmbeddedSearchIndex } from '../shared/adapters/search/embedded-search-index';
+import {
+  startFakeAzureSearchService,
+  trustFakeCertificate,
+} from '../shared/adapters/search/testing/fake-azure-search-service';
 import { generateCatalogue } from '../shared/catalogue/demo-catalogue';
+import { demoCatalogueSize } from '../shared/catalogue/demo-seed';
 import type { Product } from '../shared/catalogue/product';
 import { searchProducts } from '../shared/search/search.service';
+import type { SearchIndex } from '../shared/search/search-index.port';
+import { judgedQueries } from '../shared/search/testing/judged-queries';
+import { type RelevanceReport, scoreJudgedQueries } from '../shared/search/testing/relevance';
 
 export interface SearchBenchSize {
   products: number;
@@ -61,6 +71,94 @@ export function queryMix(products: Product[]): Record<string, string>[] {
     mix.push({ q: `${typo(word)} ${product.brand}`.trim(), facets: 'category,brand' });
   }
   return mix;
+}
+
+export type RelevanceSummary = Omit<RelevanceReport, 'scores'>;
+
+/**
+ * The same judged set on the engine before issue #17 (commit bfd8b3a's embedded engine and
+ * tokenizer, run by hand against this set over generateCatalogue(2400) on 2026-12-02). Kept
+ * as a recorded figure: the old engine is gone from the tree.
+ */
+export const relevanceBeforeIssue17 = {
+  engine: 'embedded, before issue #17 (bfd8b3a)',
+  queries: 93,
+  meanPrecisionAt10: 0.731,
+  meanNdcgAt10: 0.731,
+  byKindNdcgAt10: {
+    exact: 1,
+    plural: 0.923,
+    compound: 0.273,
+    synonym: 0,
+    typo: 1,
+    brand: 1,
+    attribute: 0.857,
+    category: 0.667,
+    sort: 0.5,
+    nonsense: 0.857,
+  },
+  examples: [
+    '"jacket" sort=price_desc: nDCG 0 (tennis rackets first)',
+    '"boots": 267 results, all books',
+    '"smart watch", "tee", "watches", "dollhouse": 0 results',
+  ],
+};
+
+/**
+ * Precision@10 and nDCG@10 of the judged query set (shared/search/testing/judged-queries.ts)
+ * on the demo catalogue: the embedded engine, and the Azure adapter's requests answered by
+ * the fake service (which runs the analyzers, token filters and synonym map from the index
+ * definition the adapter sent; its ranking is cruder than Azure's BM25).
+ */
+export async function runSearchRelevance(): Promise<{
+  catalogueProducts: number;
+  embedded: RelevanceSummary;
+  azureThroughFake: RelevanceSummary;
+  before: typeof relevanceBeforeIssue17;
+}> {
+  const products = generateCatalogue(demoCatalogueSize);
+  const summary = async (index: SearchIndex): Promise<RelevanceSummary> => {
+    const { scores: _scores, ...rest } = await scoreJudgedQueries(products, judgedQueries, (params) =>
+      searchProducts(index, params),
+    );
+    return rest;
+  };
+  const embedded = new EmbeddedSearchIndex();
+  await embedded.upsert(products);
+  const service = await startFakeAzureSearchService();
+  try {
+    const azure = new AzureSearchIndex({
+      endpoint: service.endpoint,
+      indexName: 'products',
+      credential: new AzureKeyCredential('bench-fake-key'),
+      clientOptions: trustFakeCertificate(service.certificate),
+    });
+    await azure.ensureIndex();
+    await azure.upsert(products);
+    return {
+      catalogueProducts: products.length,
+      embedded: await summary(embedded),
+      azureThroughFake: await summary(azure),
+      before: relevanceBeforeIssue17,
+    };
+  } finally {
+    await service.close();
+  }
+}
+
+export function printRelevance(relevance: Awaited<ReturnType<typeof runSearchRelevance>>): void {
+  const line = (name: string, report: { queries: number; meanPrecisionAt10: number; meanNdcgAt10: number }) =>
+    console.log(
+      `relevance, ${name}: ${report.queries} judged queries, precision@10 ${report.meanPrecisionAt10}, nDCG@10 ${report.meanNdcgAt10}`,
+    );
+  line(relevance.before.engine, relevance.before);
+  line('embedded', relevance.embedded);
+  line('Azure query shape through the fake service', relevance.azureThroughFake);
+  for (const worst of relevance.embedded.worst.filter((score) => score.ndcgAt10 < 1)) {
+    console.log(
+      `  worst (embedded): ${worst.query} nDCG@10 ${worst.ndcgAt10}, ${worst.relevantInTop10} relevant in top 10 of ${worst.returned}`,
+    );
+  }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -132,9 +230,11 @@ function printResult(result: SearchBenchResult): void {
 
 if (require.main === module) {
   runSearchInProcessBench()
-    .then((result) => {
+    .then(async (result) => {
       printResult(result);
-      console.log(JSON.stringify(result));
+      const relevance = await runSearchRelevance();
+      printRelevance(relevance);
+      console.log(JSON.stringify({ ...result, relevance }));
     })
     .catch((error: unknown) => {
       console.error(error);

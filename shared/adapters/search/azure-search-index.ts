@@ -32,8 +32,9 @@ import {
 
 const documents = 'Microsoft.Search/searchServices/indexes/documents';
 /**
- * Documents only: the app never creates or changes the index (indexes/write would need Search
- * Service Contributor); `npm run reindex` does that at deploy time with the operator's role.
+ * Documents only: the app never creates or changes the index or its synonym map (indexes/write,
+ * synonymmaps/write would need Search Service Contributor); `npm run reindex` does that at deploy
+ * time with the operator's role.
  */
 export const searchOperations: AzureOperation[] = [
   {
