@@ -2,8 +2,9 @@ import { checkout } from '../../shared/checkout/checkout.service';
 import { applyAftermath, checkoutDeps } from '../../shared/checkout/checkout-deps';
 import { signedIn } from '../../shared/identity/require-principal';
 import { httpFunction } from '../../shared/platform/function-definition';
-import { json, problemContentType, readJson } from '../../shared/platform/http';
+import { readJson } from '../../shared/platform/http';
 import { services } from '../../shared/platform/services';
+import { checkoutResponse, requireKey } from './checkout-response';
 
 /** `POST /api/checkout` (Pay Now), with a required Idempotency-Key. */
 export const checkoutFunction = httpFunction({
@@ -16,10 +17,9 @@ export const checkoutFunction = httpFunction({
     // a cart's lines, and a cart line exists only for a user who has one.
     const shopper = await signedIn(request, s);
     const body = await readJson(request);
-    const result = await checkout(checkoutDeps(s), shopper, request.headers.get('idempotency-key'), body);
+    const key = requireKey(request.headers.get('idempotency-key'));
+    const result = await checkout(checkoutDeps(s), shopper, key, body);
     await applyAftermath(s, result.aftermath, (m) => context.warn(m));
-    const headers: Record<string, string> = { 'cache-control': 'no-store' };
-    if (result.status >= 400) headers['content-type'] = problemContentType;
-    return json(result.status, result.body, headers);
+    return checkoutResponse(result.outcome);
   },
 });

@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
 import { type Attributes, type MeterProvider, metrics as otelMetrics } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { checkout } from '../../shared/checkout/checkout.service';
 import { checkoutDeps } from '../../shared/checkout/checkout-deps';
 import { startBusDelivery } from '../../shared/platform/local-host/bus-delivery';
 import { createLogger } from '../../shared/platform/logging';
-import { address, visa } from '../../test/support/pay-now';
+import { address, payNow, visa } from '../../test/support/pay-now';
 import { writePaths } from '../../test/support/postgres';
 import { putLapsedLine, signUpShopper } from '../../test/support/shoppers';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
@@ -54,7 +53,7 @@ describe.each(writePaths)('order consumers ($path, PGlite)', ({ SQL_PORTABLE_WRI
     const product = shop.products[0]!;
     await signUpShopper(db, 'metric');
     await putLapsedLine(db, 'metric', product);
-    const result = await checkout(
+    const result = await payNow(
       checkoutDeps(shop.services),
       { userId: 'metric', email: 'metric@example.test', name: 'M', roles: ['shopper'] },
       'metric-key-0001',

@@ -5,11 +5,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakePaypalServer } from '../../shared/adapters/payments/paypal/fake-paypal-server';
 import { PaypalPaymentGateway } from '../../shared/adapters/payments/paypal/paypal-payment-gateway';
 import { FakeStripeServer } from '../../shared/adapters/payments/stripe/fake-stripe-server';
-import { checkout } from '../../shared/checkout/checkout.service';
 import { checkoutDeps } from '../../shared/checkout/checkout-deps';
 import { recoverStuckPayments } from '../../shared/checkout/payment-recovery';
 import { metrics } from '../../shared/platform/telemetry';
-import { address } from '../../test/support/pay-now';
+import { address, payNow } from '../../test/support/pay-now';
 import { type DatabaseTarget, pgliteAndPostgres, writePaths } from '../../test/support/postgres';
 import { putLapsedLine, signUpShopper } from '../../test/support/shoppers';
 import { httpRequest, responseJson, startTestShop, type TestShop } from '../../test/support/test-shop';
@@ -41,7 +40,7 @@ async function orderAwaitingAuthentication(name: string) {
   const principal = await signUpShopper(db(), userId);
   const product = shop.products[1]!;
   await putLapsedLine(db(), userId, product);
-  const result = await checkout(checkoutDeps(shop.services), principal, randomUUID(), {
+  const result = await payNow(checkoutDeps(shop.services), principal, randomUUID(), {
     shippingAddress: address,
     payment: { provider: 'stripe', paymentMethodId: 'pm_card_authenticationRequired' },
   });

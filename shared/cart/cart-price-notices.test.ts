@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogueAdminDeps } from '../../functions/admin/admin-products';
-import { address, visa } from '../../test/support/pay-now';
+import { address, payNow, visa } from '../../test/support/pay-now';
 import { type DatabaseTarget, pgliteAndPostgres } from '../../test/support/postgres';
 import { signUpShopper } from '../../test/support/shoppers';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 import { deleteProduct, putProduct } from '../catalogue/catalogue-admin.service';
 import type { Product } from '../catalogue/product';
-import { checkout } from '../checkout/checkout.service';
 import { checkoutDeps } from '../checkout/checkout-deps';
 import { getCart, removeLine, setLineQuantity } from './cart.service';
 import { cartDeps } from './cart-deps';
@@ -61,7 +60,7 @@ function cartNotices({ name, env, skipReason }: DatabaseTarget) {
         expect(after.lines[0]).toMatchObject({ unitPriceMinor: newPrice });
         expect(after.lines[0]).not.toHaveProperty('currentPrice');
 
-        const paid = await checkout(checkoutDeps(shop.services), ada, randomUUID(), {
+        const paid = await payNow(checkoutDeps(shop.services), ada, randomUUID(), {
           shippingAddress: address,
           payment: visa,
         });
@@ -82,7 +81,7 @@ function cartNotices({ name, env, skipReason }: DatabaseTarget) {
         expect(byId.get(kept.id)).not.toHaveProperty('currentPrice');
 
         const pay = () =>
-          checkout(checkoutDeps(shop.services), bo, randomUUID(), {
+          payNow(checkoutDeps(shop.services), bo, randomUUID(), {
             shippingAddress: address,
             payment: visa,
           });

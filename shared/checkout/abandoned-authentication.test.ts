@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devAuthenticateFunction } from '../../functions/dev/dev-payments';
-import { address } from '../../test/support/pay-now';
+import { address, payNow } from '../../test/support/pay-now';
 import { putLapsedLine, signUpShopper, stockOf } from '../../test/support/shoppers';
 import { httpRequest, responseJson, startTestShop, type TestShop } from '../../test/support/test-shop';
 import { FakeStripeServer } from '../adapters/payments/stripe/fake-stripe-server';
-import { checkout } from './checkout.service';
 import { checkoutDeps } from './checkout-deps';
 import { recoverStuckPayments } from './payment-recovery';
 
@@ -26,7 +25,7 @@ async function awaitingAuthentication(shop: TestShop, productIndex: number, quan
   const product = shop.products[productIndex]!;
   await db.updateTable('inventory').set({ on_hand: 50, held: 0 }).where('sku', '=', product.sku).execute();
   await putLapsedLine(db, userId, product, quantity);
-  const result = await checkout(checkoutDeps(shop.services), principal, randomUUID(), {
+  const result = await payNow(checkoutDeps(shop.services), principal, randomUUID(), {
     shippingAddress: address,
     payment: { provider: 'stripe', paymentMethodId: 'pm_card_authenticationRequired' },
   });

@@ -152,8 +152,8 @@ describe('consumers under duplicate delivery and failure', () => {
         const db = shop.services.sql.db;
         const product = shop.products[1]!;
         await shopperWithLapsedLine(db, 'dup', product, product.priceMinor);
-        const { checkout } = await import('./checkout.service');
-        const result = await checkout(
+        const { payNow } = await import('../../test/support/pay-now');
+        const result = await payNow(
           checkoutDeps(shop.services),
           { userId: 'dup', email: 'dup@example.test', name: 'Dup', roles: ['shopper'] },
           'dup-key-0001',

@@ -3,21 +3,25 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../adapters/sql/schema';
 import { isUniqueViolation } from '../adapters/sql/transient-errors';
 import { findOrder, orderView } from '../orders/orders.repository';
-import { AppError } from '../platform/errors';
+import { type CheckoutOutcome, isFinal, type KeptOutcome, orderOutcome } from './checkout-outcome';
 import type { CheckoutRequest } from './checkout-request';
-import { type CheckoutResponse, responseForOrder } from './checkout-response';
 
 /*
  * Pay Now's Idempotency-Key (the `idempotency_keys` table, written only here and by the
  * reservation, which claims the key with the order it writes): the same key replays the first
- * answer; a key used for another request is refused.
+ * outcome; a key used for another request is refused.
+ *
+ * A key keeps its final outcome as JSON in `response_body` (`response_status` stays null); the
+ * trigger words it as HTTP, first time and replay alike. A row with `response_status` set was
+ * kept by the code before typed outcomes and holds the HTTP answer itself: it is replayed as it is.
  */
 
-/** Pay Now's answer, kept under the shopper's Idempotency-Key. */
+/** Pay Now's final outcome, kept under the shopper's Idempotency-Key. */
 export interface KeptAnswer {
   userId: string;
   key: string;
-  response: CheckoutResponse;
+  /** Pay Now's response, as its typed outcome (the trigger words it as HTTP). */
+  response: KeptOutcome;
 }
 
 /** The key a Pay Now claims: who sent it, the key, and the hash of the request it came with. */
@@ -27,24 +31,22 @@ export interface KeyClaim {
   requestHash: string;
 }
 
-/** Refuses a missing (428) or malformed (400) Idempotency-Key. */
-export function requireKey(idempotencyKey: string | null): string {
-  if (!idempotencyKey)
-    throw new AppError(
-      428,
-      'idempotency_key_required',
-      'Send an Idempotency-Key header (a new UUID per attempt).',
-    );
-  if (!/^[\w-]{8,100}$/.test(idempotencyKey)) {
-    throw new AppError(400, 'validation_failed', 'Idempotency-Key must be 8-100 letters, digits, _ or -.', {
-      errors: { 'Idempotency-Key': ['must be 8-100 letters, digits, _ or -'] },
-    });
-  }
-  return idempotencyKey;
-}
-
 export function requestHash(request: CheckoutRequest): string {
   return createHash('sha256').update(JSON.stringify(request)).digest('hex');
+}
+
+/** The kept outcome as stored in `response_body`. */
+function serializeOutcome(outcome: KeptOutcome): string {
+  return JSON.stringify(outcome);
+}
+
+/** A kept outcome read back; JSON has no dates, so the one a refusal carries is revived. */
+function parseOutcome(text: string): KeptOutcome {
+  const kept = JSON.parse(text) as KeptOutcome;
+  if (kept.kind === 'refused' && kept.refusal.outcome === 'payment_pending') {
+    return { ...kept, refusal: { ...kept.refusal, retryAfter: new Date(kept.refusal.retryAfter) } };
+  }
+  return kept;
 }
 
 /** Claims the key for an order in the caller's transaction; a used key is a unique violation. */
@@ -63,13 +65,13 @@ export async function claimKey(db: Db, claim: KeyClaim, orderId: string, now: Da
     .execute();
 }
 
-/** The answer kept under the key, or the answer for its order's state; undefined when neither yet. */
+/** The outcome kept under the key, or the one for its order's state; undefined when neither yet. */
 export async function replayed(
   db: Db,
   userId: string,
   key: string,
   hash: string,
-): Promise<CheckoutResponse | undefined> {
+): Promise<CheckoutOutcome | undefined> {
   const row = await db
     .selectFrom('idempotency_keys')
     .selectAll()
@@ -77,65 +79,54 @@ export async function replayed(
     .where('idempotency_key', '=', key)
     .executeTakeFirst();
   if (!row) return undefined;
-  if (row.request_hash !== hash) {
-    throw new AppError(
-      409,
-      'idempotency_conflict',
-      'This Idempotency-Key was used for a different request; use a new key.',
-    );
+  if (row.request_hash !== hash) return { kind: 'idempotency_conflict' };
+  if (row.response_body !== null) {
+    if (row.response_status !== null) {
+      return { kind: 'kept_http_answer', status: row.response_status, body: JSON.parse(row.response_body) };
+    }
+    return parseOutcome(row.response_body);
   }
-  if (row.response_status !== null && row.response_body !== null)
-    return { status: row.response_status, body: JSON.parse(row.response_body) };
   if (row.order_id) {
     const found = await findOrder(db, row.order_id);
-    if (found) return responseForOrder(orderView(found.order, found.lines));
+    if (found) return orderOutcome(orderView(found.order, found.lines));
   }
   return undefined;
 }
 
-/** The answer of the request that holds the key (a 202 may mean it is still charging: wait a little). */
-export async function waitForAnswer(
+/** The outcome of the request that holds the key (one not final may still be charging: wait a little). */
+export async function waitForOutcome(
   db: Db,
   userId: string,
   key: string,
   hash: string,
-): Promise<CheckoutResponse> {
+): Promise<CheckoutOutcome> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const answer = await replayed(db, userId, key, hash);
-    if (answer && answer.status !== 202) return answer;
-    if (answer && attempt > 20) return answer;
+    const outcome = await replayed(db, userId, key, hash);
+    if (outcome && isFinal(outcome)) return outcome;
+    if (outcome && attempt > 20) return outcome;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new AppError(
-    409,
-    'request_in_progress',
-    'A request with this Idempotency-Key is still being processed.',
-  );
+  return { kind: 'request_in_progress' };
 }
 
-/** Keeps the final answer under the key (in the caller's transaction when given one). */
-export async function keepAnswer(
-  db: Db,
-  userId: string,
-  key: string,
-  answer: CheckoutResponse,
-): Promise<void> {
+/** Keeps the final outcome under the key (in the caller's transaction when given one). */
+export async function keepAnswer(db: Db, userId: string, key: string, outcome: KeptOutcome): Promise<void> {
   await db
     .updateTable('idempotency_keys')
-    .set({ response_status: answer.status, response_body: JSON.stringify(answer.body) })
+    .set({ response_body: serializeOutcome(outcome) })
     .where('user_id', '=', userId)
     .where('idempotency_key', '=', key)
     .execute();
 }
 
-/** Stores a refusal as the key's answer (or returns the answer a concurrent request stored). */
-export async function storeAnswer(
+/** Keeps a refusal as the key's outcome (or returns the outcome a concurrent request kept). */
+export async function keepRefusal(
   db: Db,
   userId: string,
   key: string,
   hash: string,
-  response: CheckoutResponse,
-): Promise<CheckoutResponse> {
+  outcome: Extract<KeptOutcome, { kind: 'refused' }>,
+): Promise<CheckoutOutcome> {
   try {
     await db
       .insertInto('idempotency_keys')
@@ -144,15 +135,15 @@ export async function storeAnswer(
         idempotency_key: key,
         request_hash: hash,
         order_id: null,
-        response_status: response.status,
-        response_body: JSON.stringify(response.body),
+        response_status: null,
+        response_body: serializeOutcome(outcome),
         created_at: new Date(),
       })
       .execute();
-    return response;
+    return outcome;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
-    return waitForAnswer(db, userId, key, hash);
+    return waitForOutcome(db, userId, key, hash);
   }
 }
 
@@ -173,8 +164,7 @@ export function claimKeyStatement(
 /** PostgreSQL: keepAnswer as the body of a CTE, when `when` has a row (nothing kept for none). */
 export function keepAnswerStatement(kept: KeptAnswer | undefined, when: string): RawBuilder<unknown> {
   return sql`update idempotency_keys
-    set response_status = ${kept?.response.status ?? null}::int,
-        response_body = ${kept ? JSON.stringify(kept.response.body) : null}::text
+    set response_body = ${kept ? serializeOutcome(kept.response) : null}::text
     where user_id = ${kept?.userId ?? null}::varchar and idempotency_key = ${kept?.key ?? null}::varchar
       and exists (select 1 from ${sql.raw(when)})`;
 }

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { address, visa } from '../../test/support/pay-now';
+import { address, payNow as answerTo, visa } from '../../test/support/pay-now';
 import { createTestDatabase, postgresSkipReason, writePaths } from '../../test/support/postgres';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 import { releaseExpiredHolds, removeLine, setLineQuantity } from '../cart/cart.service';
 import { cartDeps } from '../cart/cart-deps';
 import { ensureUser } from '../identity/users.repository';
 import { isAppError } from '../platform/errors';
-import { checkout } from './checkout.service';
 import { checkoutDeps } from './checkout-deps';
 
 /**
@@ -85,7 +84,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL).each(writePaths)(
         attempt(() => removeLine(cart, userId, productId));
       const payNow = (s: (typeof shoppers)[number], card: typeof visa) =>
         attempt(async () => {
-          const answer = await checkout(pay, s, randomUUID(), { shippingAddress: address, payment: card });
+          const answer = await answerTo(pay, s, randomUUID(), { shippingAddress: address, payment: card });
           answers.set(answer.status, (answers.get(answer.status) ?? 0) + 1);
           if (answer.status >= 500) unexpected.push(answer);
         });

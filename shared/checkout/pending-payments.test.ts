@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { address } from '../../test/support/pay-now';
+import { address, payNow } from '../../test/support/pay-now';
 import { type DatabaseTarget, pgliteAndPostgres, writePaths } from '../../test/support/postgres';
 import { putLapsedLine, signUpShopper, stockOf } from '../../test/support/shoppers';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
-import { checkout } from './checkout.service';
 import { checkoutDeps } from './checkout-deps';
 import { recoverStuckPayments } from './payment-recovery';
 
@@ -50,7 +49,7 @@ function pendingPayments({ name, env, skipReason }: DatabaseTarget) {
         const deps = checkoutDeps(shop.services);
 
         await tenInCart(mallory.userId);
-        const first = await checkout(deps, mallory, randomUUID(), {
+        const first = await payNow(deps, mallory, randomUUID(), {
           shippingAddress: address,
           payment: authenticationRequired,
         });
@@ -61,7 +60,7 @@ function pendingPayments({ name, env, skipReason }: DatabaseTarget) {
         for (const attempt of [2, 3]) {
           await db().deleteFrom('cart_lines').where('user_id', '=', mallory.userId).execute();
           await tenInCart(mallory.userId);
-          const refused = await checkout(deps, mallory, randomUUID(), {
+          const refused = await payNow(deps, mallory, randomUUID(), {
             shippingAddress: address,
             payment: authenticationRequired,
           });
@@ -105,7 +104,7 @@ function pendingPayments({ name, env, skipReason }: DatabaseTarget) {
         expect(await stock(product.sku)).toEqual({ on_hand: 30, held: 10 });
 
         // With nothing pending, the shopper may pay again.
-        const again = await checkout(deps, mallory, randomUUID(), {
+        const again = await payNow(deps, mallory, randomUUID(), {
           shippingAddress: address,
           payment: { provider: 'stripe', paymentMethodId: 'pm_card_visa' },
         });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { address, visa } from '../../test/support/pay-now';
+import { address, payNow, visa } from '../../test/support/pay-now';
 import { type DatabaseTarget, pgliteAndPostgres, writePaths } from '../../test/support/postgres';
 import { putLapsedLine, signUpShopper, stockOf } from '../../test/support/shoppers';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
@@ -8,7 +8,6 @@ import { getCart, setLineQuantity } from '../cart/cart.service';
 import { cartDeps } from '../cart/cart-deps';
 import { getProduct } from '../catalogue/catalogue.service';
 import type { Principal } from '../identity/principal';
-import { checkout } from './checkout.service';
 import { checkoutDeps } from './checkout-deps';
 
 /**
@@ -38,7 +37,7 @@ function priceRule({ name, env, skipReason }: DatabaseTarget) {
         db().selectFrom('orders').select(['id', 'total_minor']).where('user_id', '=', userId).execute();
       const shopper = (userId: string) => signUpShopper(db(), `${userId}-${SQL_PORTABLE_WRITES}`);
       const pay = (who: Principal) =>
-        checkout(checkoutDeps(shop.services), who, randomUUID(), { shippingAddress: address, payment: visa });
+        payNow(checkoutDeps(shop.services), who, randomUUID(), { shippingAddress: address, payment: visa });
 
       it('an admin raises a price tenfold while the cache still shows the old one: 409 price_changed with the new total, the cart shows it, the next Pay Now charges it', async () => {
         const product = shop.products[1]!;

@@ -6,7 +6,7 @@ import { findOrder, type OrderLineRow, type OrderRow, transitionOrder } from '..
 import type { ChargeOutcome, LookupOutcome } from '../payments/payment-gateway.port';
 import { checkSettlement, type SettlementRefusal, type SettlementTarget } from '../payments/settlement-check';
 import { metrics } from '../platform/telemetry';
-import type { CheckoutResponse } from './checkout-response';
+import { isFinal, type KeptOutcome } from './checkout-outcome';
 import { type KeptAnswer, keepAnswer } from './idempotency';
 import type { Reservation } from './reservation';
 import { reserveStep, withCompensationRetry } from './reserve.step';
@@ -42,13 +42,13 @@ export interface SettleOptions {
   requireAmount?: boolean;
   /** The order and its lines when the caller has them (checkout just wrote them): no read. */
   known?: { order: OrderRow; lines: OrderLineRow[] };
-  /** Pay Now's Idempotency-Key: the answer for the order as this call settles it is kept with the change. */
-  answerTo?: { userId: string; key: string; answerFor(order: OrderRow): CheckoutResponse };
+  /** Pay Now's Idempotency-Key: the outcome for the order as this call settles it is kept with the change. */
+  answerTo?: { userId: string; key: string; answerFor(order: OrderRow): KeptOutcome };
 }
 
 /** What settling did; `answer` when this call moved the order and was asked for one. */
 export interface Settled extends Aftermath {
-  answer?: CheckoutResponse;
+  answer?: KeptOutcome;
   /** Set when the outcome was not this order's payment: nothing was changed. */
   refused?: RefusedSettlement;
 }
@@ -76,11 +76,11 @@ export async function settlePayment(
   const refusal = checkSettlement(order, outcome, { requireAmount: options.requireAmount });
   if (refusal) return { ...none, refused: refuseSettlement(order, outcome, refusal) };
   const answerTo = options.answerTo;
-  // The answer for the order as this call leaves it, and what to keep of it (not a 202).
+  // The outcome for the order as this call leaves it, and whether to keep it (only when final).
   const answering = (after: OrderRow) => {
     const answer = answerTo?.answerFor(after);
     const kept: KeptAnswer | undefined =
-      answerTo && answer && answer.status !== 202
+      answerTo && answer && isFinal(answer)
         ? { userId: answerTo.userId, key: answerTo.key, response: answer }
         : undefined;
     return { answer, kept };
