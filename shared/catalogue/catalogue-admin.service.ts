@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { CacheAside } from '../adapters/cache/cache-aside';
 import type { Db } from '../adapters/sql/schema';
-import { insertMissingInventory } from '../inventory/inventory.repository';
+import { findSkusOfOtherProducts, insertMissingInventory } from '../inventory/inventory.repository';
 import { AppError, notFound } from '../platform/errors';
 import { parseWith } from '../platform/http';
 import type { SearchIndex } from '../search/search-index.port';
@@ -9,6 +9,7 @@ import { bumpCatalogueVersion, invalidateProduct } from './catalogue.service';
 import { readCatalogueSnapshot, writeCatalogueSnapshot } from './demo-seed';
 import { categories, type Product } from './product';
 import type { ProductStore } from './product-store.port';
+import { sortVariants, stockSkus } from './variants';
 
 export interface CatalogueAdminDeps {
   products: ProductStore;
@@ -26,17 +27,31 @@ const attributeValue = z.union([
   z.array(z.string().max(200)).max(20, 'a list attribute may hold at most 20 values'),
 ]);
 
+const skuSchema = z
+  .string()
+  .regex(/^[A-Z0-9][A-Z0-9-]{0,63}$/, 'sku must be 1-64 upper-case letters, digits or dashes');
+
+const priceSchema = z
+  .number({ message: 'priceMinor must be a number of minor units' })
+  .int('priceMinor must be a whole number of minor units')
+  .min(0, 'priceMinor must be 0 or more')
+  .max(100_000_000);
+
+const optionText = z.string().trim().min(1).max(40);
+
+const variantSchema = z.object({
+  sku: skuSchema,
+  options: z.object({ size: optionText, colour: optionText.optional() }).strict(),
+  priceMinor: priceSchema.optional(),
+});
+
 export const productInputSchema = z.object({
-  sku: z.string().regex(/^[A-Z0-9][A-Z0-9-]{0,63}$/, 'sku must be 1-64 upper-case letters, digits or dashes'),
+  sku: skuSchema,
   category: z.enum(categories, { message: `category must be one of ${categories.join(', ')}` }),
   name: z.string().trim().min(1, 'name is required').max(200),
   brand: z.string().trim().min(1, 'brand is required').max(100),
   description: z.string().max(5000).default(''),
-  priceMinor: z
-    .number({ message: 'priceMinor must be a number of minor units' })
-    .int('priceMinor must be a whole number of minor units')
-    .min(0, 'priceMinor must be 0 or more')
-    .max(100_000_000),
+  priceMinor: priceSchema,
   currency: z.string().regex(/^[A-Z]{3}$/, 'currency must be an ISO 4217 code like USD'),
   attributes: z
     .record(
@@ -45,6 +60,24 @@ export const productInputSchema = z.object({
     )
     .refine((value) => Object.keys(value).length <= 40, 'at most 40 attributes')
     .default({}),
+  /** Each size/colour combination as its own SKU; absent or empty: the product is one SKU. */
+  variants: z
+    .array(variantSchema)
+    .max(100, 'at most 100 variants')
+    .optional()
+    .superRefine((variants, ctx) => {
+      const skus = new Set<string>();
+      const combinations = new Set<string>();
+      for (const [i, v] of (variants ?? []).entries()) {
+        const combination = `${v.options.size}\u0000${v.options.colour ?? ''}`;
+        if (skus.has(v.sku))
+          ctx.addIssue({ code: 'custom', path: [i, 'sku'], message: 'variant SKUs must differ' });
+        if (combinations.has(combination))
+          ctx.addIssue({ code: 'custom', path: [i, 'options'], message: 'variant options must differ' });
+        skus.add(v.sku);
+        combinations.add(combination);
+      }
+    }),
   imageUrl: z.string().max(500).optional(),
 });
 
@@ -70,20 +103,36 @@ export async function putProduct(
   id: string,
   body: unknown,
 ): Promise<{ product: Product; created: boolean }> {
-  const input = parseWith(productInputSchema, body);
+  const { variants: variantInput, ...input } = parseWith(productInputSchema, body);
   const existing = await deps.products.get(id);
   if (existing && existing.sku !== input.sku) {
     throw new AppError(409, 'sku_immutable', `Product '${id}' has SKU ${existing.sku}; a SKU cannot change.`);
+  }
+  const variants = variantInput?.length ? sortVariants(variantInput) : undefined;
+  if (variants?.some((v) => v.sku === input.sku)) {
+    throw new AppError(400, 'validation_failed', "A variant's SKU must differ from the product's.");
   }
   const now = new Date().toISOString();
   const product: Product = {
     id,
     ...input,
+    ...(variants && { variants }),
     imageUrl: input.imageUrl ?? `/api/products/${id}/image`,
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
   };
-  if (!existing) await insertMissingInventory(deps.db, [{ sku: product.sku, productId: id, onHand: 0 }]);
+  // Every SKU that sells gets a stock row (0 on hand: stock comes through PUT /admin/inventory).
+  const skus = stockSkus(product);
+  const taken = await findSkusOfOtherProducts(deps.db, skus, id);
+  if (taken.length > 0) {
+    throw new AppError(409, 'sku_taken', `SKU ${taken.join(', ')} belongs to another product.`, {
+      skus: taken,
+    });
+  }
+  await insertMissingInventory(
+    deps.db,
+    skus.map((sku) => ({ sku, productId: id, onHand: 0 })),
+  );
   await deps.products.upsert(product);
   await deps.search.upsert([product]);
   await invalidateProduct(deps, id);

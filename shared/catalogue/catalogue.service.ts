@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { CacheAside } from '../adapters/cache/cache-aside';
 import type { Db } from '../adapters/sql/schema';
-import { findAvailabilityOfProduct } from '../inventory/inventory.repository';
+import { findAvailabilityOfProductSkus, sumAvailability } from '../inventory/inventory.repository';
 import { AppError, notFound } from '../platform/errors';
 import { etagOf } from '../platform/etag';
 import { parseWith } from '../platform/http';
 import { decodePageToken, encodePageToken } from '../platform/page-token';
-import { categories, type Product } from './product';
+import { categories, type Product, type VariantView } from './product';
 import type { ProductStore } from './product-store.port';
 
 export interface CatalogueDeps {
@@ -42,26 +42,47 @@ export async function getProduct(deps: CatalogueDeps, id: string): Promise<Produ
 interface AvailabilityView {
   available: number;
   availableUpdatedAt: string;
+  /** For a product with variants: each with its own count (the product's is their sum). */
+  variants?: VariantView[];
 }
 
-/** Keyed by product id so the hot path never has to parse the product to find its SKU. */
+/**
+ * Keyed by product id so the hot path never has to parse the product to find its SKUs. For a
+ * product with variants it carries the variants themselves with their counts (the product JSON
+ * it is spliced into leaves them out), so one cached entry moves with every variant's stock.
+ */
 async function availabilityJson(deps: CatalogueDeps, productId: string): Promise<string> {
   return deps.cache.getOrLoad(availabilityKey(productId), async () => {
-    const row = await findAvailabilityOfProduct(deps.db, productId);
-    const view: AvailabilityView = row
-      ? { available: row.available, availableUpdatedAt: row.updatedAt.toISOString() }
+    const [rows, json] = await Promise.all([
+      findAvailabilityOfProductSkus(deps.db, productId),
+      productJson(deps, productId),
+    ]);
+    const product = json === 'null' ? undefined : (JSON.parse(json) as Product);
+    const variants = product?.variants?.length ? product.variants : undefined;
+    const bySku = new Map(rows.map((row) => [row.sku, row]));
+    // With variants only theirs count (a SKU the product had before them does not).
+    const counted = variants ? variants.flatMap((v) => bySku.get(v.sku) ?? []) : rows;
+    const total = sumAvailability(counted);
+    const view: AvailabilityView = total
+      ? { available: total.available, availableUpdatedAt: total.updatedAt.toISOString() }
       : { available: 0, availableUpdatedAt: new Date(0).toISOString() };
+    if (variants)
+      view.variants = variants.map((v) => ({ ...v, available: bySku.get(v.sku)?.available ?? 0 }));
     return JSON.stringify(view);
   });
 }
 
 /**
- * The product's JSON prefixed with its hash (`hash|json`), cached together so the hot path
- * neither parses nor hashes the document.
+ * The product's JSON without its variants (they come with the availability), prefixed with its
+ * hash (`hash|json`), cached together so the hot path neither parses nor hashes the document.
  */
 async function hashedProductJson(deps: CatalogueDeps, id: string): Promise<string> {
   return deps.cache.getOrLoad(`${productKey(id)}:hashed`, async () => {
-    const json = await productJson(deps, id);
+    let json = await productJson(deps, id);
+    if (json.includes('"variants":')) {
+      const { variants: _, ...rest } = JSON.parse(json) as Product;
+      json = JSON.stringify(rest);
+    }
     return `${createHash('sha1').update(json).digest('base64url').slice(0, 16)}|${json}`;
   });
 }
@@ -93,6 +114,9 @@ export async function availabilityView(deps: CatalogueDeps, id: string): Promise
     productId: id,
     available: availability.available,
     updatedAt: availability.availableUpdatedAt,
+    ...(availability.variants && {
+      variants: availability.variants.map(({ sku, available }) => ({ sku, available })),
+    }),
   });
   return { body, etag: etagOf(body) };
 }
@@ -171,7 +195,8 @@ export async function bumpCatalogueVersion(cache: CacheAside): Promise<void> {
 
 /** Forgets cached copies of a product and every cached list and search (after an admin change). */
 export async function invalidateProduct(deps: Pick<CatalogueDeps, 'cache'>, id: string): Promise<void> {
-  await deps.cache.invalidate([productKey(id), `${productKey(id)}:hashed`]);
+  // The availability entry carries the variants' definitions: it goes too.
+  await deps.cache.invalidate([productKey(id), `${productKey(id)}:hashed`, availabilityKey(id)]);
   await bumpCatalogueVersion(deps.cache);
 }
 

@@ -1,4 +1,5 @@
-import { type AttributeValue, type Category, categories, type Product } from './product';
+import { type AttributeValue, type Category, categories, type Product, type Variant } from './product';
+import { sortVariants } from './variants';
 
 /** Mulberry32: a tiny deterministic PRNG, so the same seed always gives the same shop. */
 function random(seed: number) {
@@ -345,9 +346,16 @@ export function demoProductId(serial: number): string {
 /**
  * Generates `count` realistic products, spread over every category, deterministically
  * (the same count and seed always give the same catalogue). Images are generated SVG
- * served by the image function; nothing is downloaded.
+ * served by the image function; nothing is downloaded. Products that list sizes (apparel,
+ * sports goods) are sold by size (`variants`) unless `options.variants` is false, which gives
+ * the catalogue as it was before variants (every product one SKU).
  */
-export function generateCatalogue(count: number, seed = 20261122): Product[] {
+export function generateCatalogue(
+  count: number,
+  seed = 20261122,
+  options: { variants?: boolean } = {},
+): Product[] {
+  const withVariants = options.variants ?? true;
   const rng = random(seed);
   const epoch = Date.UTC(2026, 0, 1);
   const products: Product[] = [];
@@ -370,12 +378,48 @@ export function generateCatalogue(count: number, seed = 20261122): Product[] {
       priceMinor: price,
       currency: 'USD',
       attributes,
+      ...(withVariants ? sizedVariants(serial, name, attributes, price) : {}),
       imageUrl: `/api/products/${id}/image`,
       createdAt,
       updatedAt: createdAt,
     });
   }
   return products;
+}
+
+const shoeSizes = ['5', '6', '7', '8', '9', '10', '11', '12', '13'];
+
+/**
+ * A product that lists sizes is sold by size: one variant per size (its SKU the product's plus
+ * the size), in the product's one colour. Running shoes take shoe sizes instead of letters; the
+ * largest letter sizes cost 2.00 more. Drawn from a generator of their own (seeded by the
+ * serial), so adding variants left every other generated value as it was.
+ */
+function sizedVariants(
+  serial: number,
+  name: string,
+  attributes: Record<string, AttributeValue>,
+  price: number,
+): { variants?: Variant[] } {
+  const sizes = attributes.size;
+  if (!Array.isArray(sizes) || sizes.length === 0) return {};
+  const rng = random(0x5eed + serial);
+  if (name.endsWith('Running Shoes')) {
+    const first = rng.int(0, 3);
+    attributes.size = shoeSizes.slice(first, first + rng.int(4, 6));
+  }
+  const colour = typeof attributes.colour === 'string' ? attributes.colour : undefined;
+  const variants = (attributes.size as string[]).map((size): Variant => {
+    const variant: Variant = {
+      sku: `SKU-${String(serial).padStart(6, '0')}-${size}`,
+      options: colour ? { size, colour } : { size },
+    };
+    if (size === 'XL' || size === 'XXL') variant.priceMinor = price + 200;
+    return variant;
+  });
+  const sorted = sortVariants(variants);
+  attributes.size = sorted.map((v) => v.options.size);
+  return { variants: sorted };
 }
 
 /** Starting stock for a demo product: mostly plenty, some scarce, a few sold out. */
@@ -385,4 +429,22 @@ export function demoStartingStock(product: Product, seed = 7): number {
   if (roll < 0.03) return 0;
   if (roll < 0.15) return rng.int(1, 5);
   return rng.int(20, 500);
+}
+
+/**
+ * The starting inventory rows of a demo product: one for its SKU, or one per variant (each
+ * with its own count: about one in eight sold out, some scarce), deterministically.
+ */
+export function demoStartingInventory(
+  product: Product,
+): Array<{ sku: string; productId: string; onHand: number }> {
+  if (!product.variants?.length) {
+    return [{ sku: product.sku, productId: product.id, onHand: demoStartingStock(product) }];
+  }
+  const rng = random(11 + Number(product.id.slice(2)));
+  return product.variants.map((variant) => {
+    const roll = rng.next();
+    const onHand = roll < 0.12 ? 0 : roll < 0.3 ? rng.int(1, 5) : rng.int(10, 120);
+    return { sku: variant.sku, productId: product.id, onHand };
+  });
 }

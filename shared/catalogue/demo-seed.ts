@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { insertMissingInventory, replaceInventory } from '../inventory/inventory.repository';
 import type { Services } from '../platform/services';
-import { demoStartingStock, generateCatalogue } from './demo-catalogue';
+import { demoStartingInventory, generateCatalogue } from './demo-catalogue';
 import type { Product } from './product';
 
 export const demoCatalogueSize = 2400;
@@ -40,11 +40,7 @@ export async function writeCatalogueSnapshot(dataDir: string, products: Product[
 }
 
 function startingStock(products: Product[]) {
-  return products.map((product) => ({
-    sku: product.sku,
-    productId: product.id,
-    onHand: demoStartingStock(product),
-  }));
+  return products.flatMap(demoStartingInventory);
 }
 
 /**

@@ -29,7 +29,8 @@ export interface ProductStore {
   /** Records the availability shown with the product (set by the inventory consumer). */
   setDisplayedAvailability(
     id: string,
-    displayed: { available: number; lowStock: boolean; updatedAt: string },
+    /** `available` is the product's (the sum over its variants); `variants` each variant's, by SKU. */
+    displayed: { available: number; lowStock: boolean; updatedAt: string; variants?: Record<string, number> },
   ): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -7,6 +7,9 @@ import { readStockLevel, type StockLevel } from './inventory.repository';
 export interface AvailabilityMessage {
   type: 'availability';
   productId: string;
+  /** The SKU that changed: the product's own, or one of its variants. */
+  sku: string;
+  /** The SKU's count: for a product with variants, that variant's (the page sums them). */
   available: number;
   /** Increases with every change of the SKU: a client keeps the highest it has seen. */
   version: number;
@@ -61,6 +64,7 @@ async function announceOne(deps: NotifierDeps, sku: string): Promise<void> {
     const message: AvailabilityMessage = {
       type: 'availability',
       productId: level.productId,
+      sku: level.sku,
       available: level.available,
       version: level.version,
       updatedAt: level.updatedAt.toISOString(),
@@ -104,6 +108,7 @@ export async function announceStockLevels(deps: NotifierDeps, levels: StockLevel
         const message: AvailabilityMessage = {
           type: 'availability',
           productId: newest.productId,
+          sku: newest.sku,
           available: newest.available,
           version: newest.version,
           updatedAt: newest.updatedAt.toISOString(),

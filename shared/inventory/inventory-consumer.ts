@@ -4,7 +4,7 @@ import type { ProductStore } from '../catalogue/product-store.port';
 import type { ConsumerWrites, InboxClaims } from '../messaging/inbox-claims';
 import type { OrderPaid } from '../messaging/integration-events';
 import { announceStockLevels, type NotifierDeps } from './availability-notifier';
-import { readStockLevelsTogether, type StockLevel } from './inventory.repository';
+import { readProductTotals, readStockLevelsTogether, type StockLevel } from './inventory.repository';
 
 export interface InventoryConsumerDeps extends NotifierDeps {
   products: ProductStore;
@@ -31,7 +31,7 @@ export async function refreshInventoryAfterSale(
     deps.db,
     event.lines.map((l) => l.sku),
   );
-  for (const level of levels) await showAvailability(deps, level.productId, level);
+  await showAvailability(deps, levels);
   const low = levels.filter((l) => isLow(deps, l)).map((l) => ({ sku: l.sku, available: l.available }));
   const outcome = await deps.inbox.claim(lowStockFlags, {
     messageId,
@@ -47,13 +47,26 @@ function isLow(deps: InventoryConsumerDeps, level: StockLevel): boolean {
   return level.available <= deps.lowStockThreshold;
 }
 
-async function showAvailability(deps: InventoryConsumerDeps, productId: string, level: StockLevel) {
-  await deps.products.setDisplayedAvailability(productId, {
-    available: level.available,
-    lowStock: isLow(deps, level),
-    updatedAt: level.updatedAt.toISOString(),
-  });
-  await invalidateProduct(deps, productId);
+/**
+ * Shows each product's count in Cosmos: its SKU's, or for a product with variants the sum of
+ * its SKUs' with each variant's own (`variants`, by SKU), read together in one query.
+ */
+async function showAvailability(deps: InventoryConsumerDeps, levels: StockLevel[]) {
+  const lowProducts = new Set(levels.filter((l) => isLow(deps, l)).map((l) => l.productId));
+  const totals = await readProductTotals(
+    deps.db,
+    levels.map((l) => l.productId),
+  );
+  for (const [productId, total] of totals) {
+    const skus = Object.keys(total.skus);
+    await deps.products.setDisplayedAvailability(productId, {
+      available: total.available,
+      lowStock: lowProducts.has(productId),
+      updatedAt: total.updatedAt.toISOString(),
+      ...(skus.length > 1 && { variants: total.skus }),
+    });
+    await invalidateProduct(deps, productId);
+  }
 }
 
 function afterClaim(deps: InventoryConsumerDeps, levels: StockLevel[]): Promise<void> {

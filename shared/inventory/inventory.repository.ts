@@ -11,15 +11,11 @@ export interface Availability {
   updatedAt: Date;
 }
 
-async function availabilityBy(
-  db: Db,
-  column: 'sku' | 'product_id',
-  value: string,
-): Promise<Availability | undefined> {
+export async function findAvailability(db: Db, sku: string): Promise<Availability | undefined> {
   const row = await db
     .selectFrom('inventory')
     .select(['sku', 'on_hand', 'held', 'updated_at'])
-    .where(column, '=', value)
+    .where('sku', '=', sku)
     .executeTakeFirst();
   if (!row) return undefined;
   return {
@@ -31,12 +27,64 @@ async function availabilityBy(
   };
 }
 
-export function findAvailability(db: Db, sku: string): Promise<Availability | undefined> {
-  return availabilityBy(db, 'sku', sku);
+/** A product's stock over all its SKUs (the sum), or undefined when it has none. */
+export async function findAvailabilityOfProduct(
+  db: Db,
+  productId: string,
+): Promise<Availability | undefined> {
+  return sumAvailability(await findAvailabilityOfProductSkus(db, productId));
 }
 
-export function findAvailabilityOfProduct(db: Db, productId: string): Promise<Availability | undefined> {
-  return availabilityBy(db, 'product_id', productId);
+/** Several SKUs' stock as one (a product with variants): the sums, the latest change. */
+export function sumAvailability(rows: readonly Availability[]): Availability | undefined {
+  if (rows.length === 0) return undefined;
+  if (rows.length === 1) return rows[0];
+  return {
+    sku: rows[0]!.sku,
+    onHand: rows.reduce((sum, r) => sum + r.onHand, 0),
+    held: rows.reduce((sum, r) => sum + r.held, 0),
+    available: rows.reduce((sum, r) => sum + r.available, 0),
+    updatedAt: new Date(Math.max(...rows.map((r) => r.updatedAt.getTime()))),
+  };
+}
+
+/** Each product's stock over all its SKUs, and each SKU's, in one query (the inventory consumer). */
+export async function readProductTotals(
+  db: Db,
+  productIds: readonly string[],
+): Promise<Map<string, { available: number; skus: Record<string, number>; updatedAt: Date }>> {
+  const totals = new Map<string, { available: number; skus: Record<string, number>; updatedAt: Date }>();
+  if (productIds.length === 0) return totals;
+  const rows = await db
+    .selectFrom('inventory')
+    .select(['sku', 'product_id', 'on_hand', 'held', 'updated_at'])
+    .where('product_id', 'in', [...new Set(productIds)])
+    .execute();
+  for (const row of rows) {
+    const total = totals.get(row.product_id) ?? { available: 0, skus: {}, updatedAt: row.updated_at };
+    total.available += row.on_hand - row.held;
+    total.skus[row.sku] = row.on_hand - row.held;
+    if (row.updated_at > total.updatedAt) total.updatedAt = row.updated_at;
+    totals.set(row.product_id, total);
+  }
+  return totals;
+}
+
+/** Every SKU of a product (one, or one per variant) with its stock, in SKU order. */
+export async function findAvailabilityOfProductSkus(db: Db, productId: string): Promise<Availability[]> {
+  const rows = await db
+    .selectFrom('inventory')
+    .select(['sku', 'on_hand', 'held', 'updated_at'])
+    .where('product_id', '=', productId)
+    .orderBy('sku')
+    .execute();
+  return rows.map((row) => ({
+    sku: row.sku,
+    onHand: row.on_hand,
+    held: row.held,
+    available: row.on_hand - row.held,
+    updatedAt: row.updated_at,
+  }));
 }
 
 export async function countInventory(db: Db): Promise<number> {
@@ -45,6 +93,22 @@ export async function countInventory(db: Db): Promise<number> {
     .select((eb) => eb.fn.countAll<string | number>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** Those of `skus` whose stock row belongs to a product other than `productId`. */
+export async function findSkusOfOtherProducts(
+  db: Db,
+  skus: readonly string[],
+  productId: string,
+): Promise<string[]> {
+  if (skus.length === 0) return [];
+  const rows = await db
+    .selectFrom('inventory')
+    .select('sku')
+    .where('sku', 'in', [...skus])
+    .where('product_id', '<>', productId)
+    .execute();
+  return rows.map((row) => row.sku);
 }
 
 /** Inserts starting stock for SKUs that have none yet (idempotent; never lowers existing stock). */

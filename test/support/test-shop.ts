@@ -4,7 +4,7 @@ import path from 'node:path';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { allFunctions } from '../../functions/definitions';
 import type { BusClock } from '../../shared/adapters/bus/local-bus';
-import { demoStartingStock, generateCatalogue } from '../../shared/catalogue/demo-catalogue';
+import { demoStartingInventory, generateCatalogue } from '../../shared/catalogue/demo-catalogue';
 import type { Product } from '../../shared/catalogue/product';
 import type { Role } from '../../shared/identity/principal';
 import { insertMissingInventory } from '../../shared/inventory/inventory.repository';
@@ -19,6 +19,8 @@ export interface TestShopOptions {
   env?: Record<string, string>;
   /** Products to generate (0 for none). */
   products?: number;
+  /** Sell sized products by size, as the demo catalogue does (default: every product one SKU). */
+  variants?: boolean;
   host?: boolean;
   definitions?: FunctionDefinition[];
   topology?: Topology;
@@ -74,13 +76,12 @@ export async function startTestShop(options: TestShopOptions = {}): Promise<Test
     busClock: options.busClock,
   });
   useServices(services);
-  const products = generateCatalogue(options.products ?? 60);
+  const products = generateCatalogue(options.products ?? 60, undefined, {
+    variants: options.variants ?? false,
+  });
   if (products.length > 0) {
     await services.products.bulkUpsert(products);
-    await insertMissingInventory(
-      services.sql.db,
-      products.map((p) => ({ sku: p.sku, productId: p.id, onHand: demoStartingStock(p) })),
-    );
+    await insertMissingInventory(services.sql.db, products.flatMap(demoStartingInventory));
     await services.search.upsert(products);
   }
   let host: LocalHost | undefined;
