@@ -1022,6 +1022,11 @@ describe('zones, the standby region and the shop domain (issue #20)', () => {
     ]);
     expect(origins).toContainEqual(['function-app', 1]);
     expect(origins).toContainEqual(['function-app-standby', 2]);
+    // Dead letters page on-call in either region's namespace.
+    const deadLetterScopes = bodies(prod, 'Microsoft.Insights/metricAlerts')
+      .filter((alert) => String(alert.name).includes('dead-letters'))
+      .map((alert) => props(alert).scopes);
+    expect(deadLetterScopes).toEqual([['<serviceBus.namespaceId>'], ['<serviceBusSecondary.namespaceId>']]);
   });
 
   it('SHOP_DNS_ZONE: an Azure DNS zone, the shop host on Front Door with a managed certificate, validated through the zone', () => {

@@ -553,6 +553,7 @@ module alerts 'modules/alerts.bicep' = {
     alertEmail: alertEmail
     appInsightsId: monitoring.outputs.appInsightsId
     serviceBusNamespaceId: serviceBus.outputs.namespaceId
+    standbyServiceBusNamespaceId: hasSecondary ? serviceBusSecondary!.outputs.namespaceId : ''
     postgresServerId: usePostgres ? postgresql!.outputs.serverId : ''
     postgresReplicaId: usePostgres ? postgresql!.outputs.replicaId : ''
   }

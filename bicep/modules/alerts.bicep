@@ -8,6 +8,8 @@ param tags object
 param alertEmail string
 param appInsightsId string
 param serviceBusNamespaceId string
+@description('The standby region\'s Service Bus namespace (its app consumes there after a failover); empty = none.')
+param standbyServiceBusNamespaceId string = ''
 @description('PostgreSQL flexible server and its read replica (relationalEngine postgresql); empty = Azure SQL, no PostgreSQL alerts.')
 param postgresServerId string = ''
 param postgresReplicaId string = ''
@@ -45,6 +47,52 @@ resource deadLetters 'Microsoft.Insights/metricAlerts@2018-03-01' = {
     enabled: true
     scopes: [
       serviceBusNamespaceId
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    criteria: {
+      'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+      allOf: [
+        {
+          name: 'DeadletteredMessages'
+          criterionType: 'StaticThresholdCriterion'
+          metricNamespace: 'Microsoft.ServiceBus/namespaces'
+          metricName: 'DeadletteredMessages'
+          dimensions: [
+            {
+              name: 'EntityName'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: 0
+          timeAggregation: 'Maximum'
+        }
+      ]
+    }
+    actions: [
+      {
+        actionGroupId: actionGroup.id
+      }
+    ]
+  }
+}
+
+// The same for the standby region's namespace: after a failover its subscriptions are the ones
+// consuming. A metric alert watches resources of one region, hence a second alert.
+resource deadLettersStandby 'Microsoft.Insights/metricAlerts@2018-03-01' = if (!empty(standbyServiceBusNamespaceId)) {
+  name: 'alert-${baseName}-dead-letters-2'
+  location: 'global'
+  tags: tags
+  properties: {
+    description: 'Dead-lettered messages in a Service Bus subscription of the standby region (runbook: Dead letters).'
+    severity: 1
+    enabled: true
+    scopes: [
+      standbyServiceBusNamespaceId
     ]
     evaluationFrequency: 'PT5M'
     windowSize: 'PT5M'
