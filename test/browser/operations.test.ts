@@ -12,7 +12,7 @@ import type { EmailSender } from '../../shared/notifications/email-sender.port';
 import { address, visa } from '../support/pay-now';
 import { putLapsedLine, signUpShopper } from '../support/shoppers';
 import { startTestShop, type TestShop } from '../support/test-shop';
-import { ensureWebBuilt, hasChromium, launchChromium, newShopper, skipReason } from './support';
+import { ensureWebBuilt, hasChromium, launchChromium, newShopper, screenshot, skipReason } from './support';
 
 async function signInAs(page: Page, name: string, role: string, next: string): Promise<void> {
   await page.goto(`/signin?next=${encodeURIComponent(next)}`);
@@ -104,6 +104,7 @@ describe.skipIf(!hasChromium)(
         expect(await firstRow.locator('td').nth(1).textContent()).toBe(String(first!.deliveryCount));
         await firstRow.getByText('Message body').click();
         expect(await firstRow.locator('pre').textContent()).toContain(first!.messageId);
+        await screenshot(page, 'operations-dead-letters');
 
         // Replay the first: it leaves the list and its receipt is handled.
         await firstRow.getByRole('button', { name: /^Replay / }).click();
