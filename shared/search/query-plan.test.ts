@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { luceneText, planQuery } from './query-plan';
-import { parseSynonymRules, synonymRulesAreSingleWords, synonymsOf } from './synonyms';
+import { parseSynonymRules, synonymRulesAreSingleWords, synonymRulesListStems, synonymsOf } from './synonyms';
 import { analyze, analyzeName, pluralRules, stem } from './text-tokens';
 
 describe('shared text rules', () => {
@@ -38,6 +38,8 @@ describe('shared text rules', () => {
     expect(synonymsOf('y', rules)).toEqual(['z', 'x']);
     expect(synonymsOf('q', rules)).toEqual(['q']);
     expect(synonymRulesAreSingleWords()).toBe(true);
+    expect(synonymRulesListStems()).toBe(true);
+    expect(synonymRulesListStems(['pants => chino'])).toBe(false);
   });
 });
 

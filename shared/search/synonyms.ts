@@ -1,4 +1,4 @@
-import { tokenize } from './text-tokens';
+import { stem, tokenize } from './text-tokens';
 
 /**
  * The shop's synonyms, in the Solr format Azure AI Search synonym maps take (the only format
@@ -10,7 +10,9 @@ import { tokenize } from './text-tokens';
  * same rules (`synonymsOf`).
  *
  * Rules hold single words only, matched against the query word as typed (lower-cased, before
- * stemming, as Azure's query parser looks words up), so plural forms are listed too. Joined
+ * stemming, as Azure's query parser looks words up). Every word's stem is listed beside it too
+ * (`synonymRulesListStems`), so a rule matches the same whether words are looked up before or
+ * after the plural rules. Joined
  * forms (`tshirt`, `runningshoe`) reach the name field's joined pairs (text-tokens analyzeName).
  * Synonyms never apply to typo-expanded (fuzzy) words, on Azure or here.
  */
@@ -24,7 +26,7 @@ export const synonymRules: readonly string[] = [
   'bicycle, bicycles, bike, bikes',
   'fragrance, fragrances, scent, scents => fragrance, perfume',
   'coat, coats => coat, parka, jacket',
-  'trousers, pants => trousers, chino, jeans',
+  'trousers, trouser, pants, pant => trousers, chino, jeans',
   'notebook, notebooks => notebook, laptop',
   'couch, couches, sofa, sofas',
 ];
@@ -73,4 +75,12 @@ export function synonymRulesAreSingleWords(rules: readonly string[] = synonymRul
       .map((word) => word.trim())
       .every((word) => tokenize(word).length === 1 && tokenize(word)[0] === word.toLowerCase()),
   );
+}
+
+/** True when each rule's left side lists the stem of every word it lists. */
+export function synonymRulesListStems(rules: readonly string[] = synonymRules): boolean {
+  return rules.every((line) => {
+    const left = (line.split('=>')[0] ?? '').split(',').map((word) => word.trim().toLowerCase());
+    return left.every((word) => left.includes(stem(word)));
+  });
 }
