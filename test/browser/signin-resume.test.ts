@@ -149,9 +149,10 @@ describe.skipIf(!hasChromium)(
     it('a token the API refuses as expired signs out cleanly, keeps the add, and asks to sign in again', async () => {
       const product = takeProduct();
       const { context, page, errors } = await newShopper(browser, shop.url);
-      // a real token that the server stops accepting in 10 s, while the tab believes it has an hour
+      // a real token that the server stops accepting in 20 s (a loaded machine can take seconds to
+      // load the page), while the tab believes it has an hour
       const issued = Date.now();
-      const token = await shop.token('exp-ed', ['shopper'], 10);
+      const token = await shop.token('exp-ed', ['shopper'], 20);
       const session = {
         token,
         name: 'Ed Expired',
@@ -171,7 +172,7 @@ describe.skipIf(!hasChromium)(
       await page.goto(`/p/${product.id}`);
       await page.getByTestId('available').waitFor();
       await account(page).getByText('Hi, Ed Expired').waitFor();
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, issued + 11_000 - Date.now())));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, issued + 21_000 - Date.now())));
 
       await page.getByRole('button', { name: 'Add to cart' }).click();
       await page.waitForURL('**/signin?*reason=expired*');
@@ -197,11 +198,16 @@ describe.skipIf(!hasChromium)(
         name: 'Short Sue',
         sub: 'short-sue',
         mode: 'local',
-        expiresAt: Date.now() + 8_000,
+        expiresAt: 0,
       };
       await page.goto('/');
+      // 20 s from now by the page's clock (a loaded machine can take seconds to reload)
       await page.evaluate(
-        ([key, value]) => localStorage.setItem(key as string, value as string),
+        ([key, value]) =>
+          localStorage.setItem(
+            key as string,
+            JSON.stringify({ ...JSON.parse(value as string), expiresAt: Date.now() + 20_000 }),
+          ),
         [SESSION_KEY, JSON.stringify(session)],
       );
       await page.reload();
@@ -210,7 +216,7 @@ describe.skipIf(!hasChromium)(
       await page
         .getByTestId('flash')
         .getByText('Your sign-in has expired. Sign in again to continue.')
-        .waitFor({ timeout: 15_000 });
+        .waitFor({ timeout: 40_000 });
       await account(page).getByRole('link', { name: 'Sign in' }).waitFor();
 
       // already expired when a tab opens: signed out, told so, no broken page
