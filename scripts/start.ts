@@ -1,6 +1,10 @@
 import path from 'node:path';
 import { allFunctions } from '../functions/definitions';
-import { pingBlobStorage, startLocalAzurite } from '../shared/adapters/storage/local-azurite';
+import {
+  type LazyAzurite,
+  pingBlobStorage,
+  startLazyLocalAzurite,
+} from '../shared/adapters/storage/local-azurite';
 import { rebuildSearchIndex } from '../shared/catalogue/catalogue-admin.service';
 import { hasCatalogueSnapshot, loadCatalogue, readOrGenerateCatalogue } from '../shared/catalogue/demo-seed';
 import { parseConfig } from '../shared/platform/config';
@@ -24,7 +28,7 @@ async function main(): Promise<void> {
   steps?.update(0, 'creating the local database and generating the catalogue');
 
   // Independent parts start together: PGlite compiles its WebAssembly off the main thread while
-  // the catalogue is read (or generated) and Azurite loads.
+  // the catalogue is read (or generated); Azurite's port is taken now, Azurite loads on first use.
   const servicesStarting = createServices(config);
   const azuriteStarting =
     config.storageConnection === 'UseDevelopmentStorage=true' ? startAzurite(logger) : undefined;
@@ -40,6 +44,8 @@ async function main(): Promise<void> {
       storage: {
         critical: false,
         check: async () => {
+          // A health check is no reason to load Azurite: until something used it, the port is held.
+          if (!azurite.started()) return 'Azurite blob (starts on first use)';
           await pingBlobStorage(config.storageConnection);
           return 'Azurite blob';
         },
@@ -103,9 +109,9 @@ async function main(): Promise<void> {
  * Core Tools' `func start` needs AzureWebJobsStorage), and its health does not report someone
  * else's storage as its own.
  */
-async function startAzurite(logger: Logger): Promise<{ close(): Promise<void> } | undefined> {
+async function startAzurite(logger: Logger): Promise<LazyAzurite | undefined> {
   try {
-    return await startLocalAzurite({ blobPort: 10000 });
+    return await startLazyLocalAzurite({ blobPort: 10000 });
   } catch (error) {
     logger('warn', 'Azurite blob port 10000 is taken (another shop?): this shop runs without blob storage', {
       error: String(error),

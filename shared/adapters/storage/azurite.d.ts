@@ -6,6 +6,11 @@ declare module 'azurite/dist/src/blob/BlobConfiguration.js' {
 declare module 'azurite/dist/src/blob/BlobServer.js' {
   const BlobServer: new (
     configuration: object,
-  ) => { start(): Promise<void>; close(): Promise<void>; clean(): Promise<void> };
+  ) => {
+    start(): Promise<void>;
+    close(): Promise<void>;
+    clean(): Promise<void>;
+    getHttpServerAddress(): string;
+  };
   export default BlobServer;
 }
