@@ -59,7 +59,13 @@ async function connect(config: SqlConfig, options: RelationalStoreOptions): Prom
       const { PGlite } = await import('@electric-sql/pglite');
       const { PGliteDialect } = await import('./pglite-dialect');
       await fs.mkdir(config.dataDir, { recursive: true });
-      const pglite = await PGlite.create(config.dataDir);
+      // shared_buffers 16MB instead of Postgres's 128MB: PGlite's buffers live in its WebAssembly
+      // memory, which never shrinks; measured 338 -> 216 MB RSS after opening a database (issue #19).
+      // A local shop's working set (catalogue stock, carts, orders) is a few MB.
+      const pglite = await PGlite.create({
+        dataDir: config.dataDir,
+        startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'],
+      });
       const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
       return {
         db,
