@@ -1,11 +1,15 @@
+import fs from 'node:fs/promises';
 import { InvocationContext, type Timer } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgliteAndPostgres } from '../../test/support/postgres';
-import { startTestShop, type TestShop } from '../../test/support/test-shop';
+import { startTestShop, type TestShop, tempDir } from '../../test/support/test-shop';
+import { recordAsAzureSql, recordedStatements, tsqlProblems } from '../../test/support/tsql-recorder';
+import { openRelationalStore, type RelationalStore } from '../adapters/sql/database';
 import type { Db } from '../adapters/sql/schema';
 import { timerFunction } from '../platform/function-definition';
 import { useServices } from '../platform/services';
 import { listHeartbeats, recordHeartbeat } from './heartbeats.repository';
+import { operationsOverview } from './operations.service';
 
 const timer: Timer = {
   isPastDue: false,
@@ -85,6 +89,32 @@ for (const { name, env, skipReason } of pgliteAndPostgres()) {
         expect(beats[0]!.lastBeatAt.getTime()).toBeGreaterThanOrEqual(before - 5);
       });
 
+      it('the overview marks a timer late after two missed runs and a minute, and one that never ran', async () => {
+        const now = new Date('2026-01-01T12:00:00.000Z');
+        await recordHeartbeat(db, 'every-minute-on-time', new Date(now.getTime() - 179_000));
+        await recordHeartbeat(db, 'every-minute-late', new Date(now.getTime() - 181_000));
+        await recordHeartbeat(db, 'every-5-min', new Date(now.getTime() - 600_000));
+        const overview = await operationsOverview({
+          db,
+          deadLetters: { list: async () => [], replay: async () => false, purge: async () => false },
+          checkHealth: async () => ({ status: 'healthy', checkedAt: now.toISOString(), dependencies: {} }),
+          timers: [
+            { name: 'every-minute-on-time', schedule: '0 * * * * *' },
+            { name: 'every-minute-late', schedule: '0 * * * * *' },
+            { name: 'every-5-min', schedule: '15 */5 * * * *' },
+            { name: 'never-ran', schedule: '30 * * * * *' },
+          ],
+          now,
+        });
+        const byName = Object.fromEntries(overview.heartbeats.map((h) => [h.component, h]));
+        expect(byName['every-minute-on-time']).toMatchObject({ everySeconds: 60, late: false });
+        expect(byName['every-minute-late']).toMatchObject({ everySeconds: 60, late: true });
+        expect(byName['every-5-min']).toMatchObject({ everySeconds: 300, late: false });
+        expect(byName['never-ran']).toMatchObject({ everySeconds: 60, late: true, lastBeatAt: null });
+        // Rows no timer declares (from the earlier tests) are listed, never late.
+        expect(byName.zeta).toMatchObject({ everySeconds: null, late: false });
+      });
+
       it('a heartbeat that cannot be written is logged, and the run still succeeds', async () => {
         const lines: string[] = [];
         // 65 characters: longer than the component column (varchar(64)), so the insert fails.
@@ -95,3 +125,37 @@ for (const { name, env, skipReason } of pgliteAndPostgres()) {
     },
   );
 }
+
+describe('heartbeats and the overview on the Azure SQL path (compiled to T-SQL, run on PGlite)', () => {
+  let store: RelationalStore;
+  let dir: string;
+  beforeAll(async () => {
+    // In the hook (longer timeout): a fresh PGlite takes a while on a loaded machine.
+    dir = await tempDir('ops-tsql-');
+    store = recordAsAzureSql(await openRelationalStore({ kind: 'pglite', dataDir: dir }));
+  }, 180_000);
+  afterAll(async () => {
+    await store?.close();
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('issue only valid T-SQL: heartbeat insert and update, the listing, outbox and consumer lag', async () => {
+    const now = new Date();
+    await recordHeartbeat(store.db, 'tsql-timer', new Date(now.getTime() - 1000));
+    await recordHeartbeat(store.db, 'tsql-timer', now);
+    const overview = await operationsOverview({
+      db: store.db,
+      deadLetters: { list: async () => [], replay: async () => false, purge: async () => false },
+      checkHealth: async () => ({ status: 'healthy', checkedAt: now.toISOString(), dependencies: {} }),
+      timers: [{ name: 'tsql-timer', schedule: '0 * * * * *' }],
+      now,
+    });
+    expect(overview.heartbeats).toEqual([expect.objectContaining({ component: 'tsql-timer', late: false })]);
+    expect(overview.outbox).toEqual({ unpublished: 0, oldestUnpublishedAt: null, lagSeconds: 0 });
+    const texts = recordedStatements().map((r) => r.sql);
+    expect(texts).toContainEqual(expect.stringMatching(/^insert into "component_heartbeats"/));
+    expect(texts).toContainEqual(expect.stringMatching(/^update "component_heartbeats" set/));
+    expect(texts).toContainEqual(expect.stringMatching(/not exists \(select 1 as "one" from "inbox"/));
+    expect(tsqlProblems().map((p) => `${p.problem}: ${p.sql}`)).toEqual([]);
+  });
+});
