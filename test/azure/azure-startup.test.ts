@@ -153,6 +153,8 @@ const standbyNames: Record<string, Record<string, string>> = {
   serviceBusSecondary: {
     fullyQualifiedNamespace: 'sb-shop-boot-2.servicebus.windows.net',
     namespaceName: 'sb-shop-boot-2',
+    namespaceId:
+      '/subscriptions/x/resourceGroups/rg/providers/Microsoft.ServiceBus/namespaces/sb-shop-boot-2',
     topicName: 'orders',
   },
   redisSecondary: {
