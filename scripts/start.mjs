@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entry = path.join(root, 'scripts/start.ts');
-// STOREFRONT_START_CACHE: another folder (the start-up bench's first run starts without a bundle).
+// STOREFRONT_START_CACHE: another folder (the start-up bench's first run starts without a bundle);
+// it must be inside the project, for the bundle's require() to find node_modules.
 const cacheDir = process.env.STOREFRONT_START_CACHE
   ? path.resolve(process.env.STOREFRONT_START_CACHE)
   : path.join(root, 'node_modules/.cache/storefront-start');

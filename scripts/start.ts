@@ -28,8 +28,11 @@ async function main(): Promise<void> {
   steps?.update(0, 'creating the local database and generating the catalogue');
 
   // Independent parts start together: PGlite compiles its WebAssembly off the main thread while
-  // the catalogue is read (or generated); Azurite's port is taken now, Azurite loads on first use.
+  // the catalogue is read (or generated) and the storefront is built if its sources changed;
+  // Azurite's port is taken now, Azurite loads on first use.
   const servicesStarting = createServices(config);
+  const webBuilding = ensureWebBuilt(logger);
+  webBuilding.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
   const azuriteStarting =
     config.storageConnection === 'UseDevelopmentStorage=true' ? startAzurite(logger) : undefined;
   const catalogue = await readOrGenerateCatalogue(config.dataDir);
@@ -57,7 +60,7 @@ async function main(): Promise<void> {
   steps?.update(3, 'building the search index');
   if (services.search.kind === 'embedded') await rebuildSearchIndex(services);
   steps?.update(4, 'checking the storefront build');
-  const staticDir = await ensureWebBuilt(logger);
+  const staticDir = await webBuilding;
   steps?.update(5, 'opening the HTTP port');
   const host = await startLocalHost({
     definitions: allFunctions,

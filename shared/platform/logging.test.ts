@@ -61,7 +61,11 @@ describe('progress', () => {
     expect(text).toContain('\r  loading catalogue [');
     expect(text).toContain('1200/2400');
     expect(text).toMatch(/\[#{15}\.{15}\] 1200\/2400/);
-    expect(text).toMatch(/\r\x1b\[K12:00:05 info {2}catalogue loaded {2}done=2400 total=2400 seconds=[\d.]+\n$/);
+    const last = text.slice(text.lastIndexOf('\r'));
+    expect(last.startsWith('\r\x1b[K')).toBe(true); // the bar is wiped before the summary
+    expect(last.slice(4)).toMatch(
+      /^12:00:05 info {2}catalogue loaded {2}done=2400 total=2400 seconds=[\d.]+\n$/,
+    );
   });
 
   it('writes JSON lines at each quarter and at the end when output is not a terminal', () => {
@@ -77,6 +81,35 @@ describe('progress', () => {
       ['loading catalogue', 1800],
       ['catalogue loaded', 2400],
     ]);
+  });
+
+  it('names the step under way, in the bar on a terminal and as a field in JSON', () => {
+    const tty = recorder(true);
+    const bar = createProgress('first start', 7, { format: 'text', out: tty, now: noon });
+    bar.update(1, 'creating the local database');
+    expect(tty.text()).toBe(
+      '\r  first start [####..........................] 1/7 creating the local database\x1b[K',
+    );
+    const piped = recorder(false);
+    const lines = createProgress('first start', 7, { format: 'json', out: piped, now: noon });
+    lines.update(1, 'creating the local database');
+    lines.update(1, 'creating the local database');
+    expect(piped.lines().map((line) => JSON.parse(line))).toEqual([
+      {
+        time: '2026-12-02T12:00:05.000Z',
+        level: 'info',
+        message: 'first start',
+        done: 1,
+        total: 7,
+        step: 'creating the local database',
+      },
+    ]);
+  });
+
+  it('takes 80 columns when the terminal reports none (a pseudo-terminal without a size)', () => {
+    const out = { ...recorder(true), columns: 0 };
+    createProgress('first start', 7, { format: 'text', out }).update(7, 'opening the HTTP port');
+    expect(out.text()).toContain('7/7 opening the HTTP port\x1b[K');
   });
 
   it('draws no bar when text goes to a pipe (LOG_FORMAT=text, captured)', () => {

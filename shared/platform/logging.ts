@@ -72,15 +72,16 @@ function textLine(time: Date, level: string, message: string, fields: Record<str
 }
 
 export interface Progress {
-  /** `done` of `total` finished so far. */
-  update(done: number): void;
+  /** `done` of `total` finished so far; `note` says what is under way. */
+  update(done: number, note?: string): void;
   /** Ends the display with one summary line. */
   finish(summary?: string): void;
 }
 
 /**
  * Progress of a long step. On a terminal (text format): one bar redrawn in place. Otherwise:
- * JSON (or text) lines at each quarter, so a log shows the step moving without flooding.
+ * JSON (or text) lines at each quarter and at each new note, so a log shows the step moving
+ * without flooding.
  */
 export function createProgress(
   label: string,
@@ -93,17 +94,28 @@ export function createProgress(
   const live = format === 'text' && out.isTTY === true && (rank[options.minimum ?? 'info'] ?? 2) <= 2;
   const started = Date.now();
   let shown = -1;
+  let shownNote: string | undefined;
   let finished = false;
   return {
-    update(done) {
+    update(done, note) {
       if (finished) return;
       const percent = total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : 100;
       if (live) {
-        if (percent === shown) return;
+        if (percent === shown && note === shownNote) return;
         shown = percent;
-        const width = Math.max(10, Math.min(30, (out.columns ?? 80) - label.length - 24));
+        shownNote = note;
+        // A pseudo-terminal without a size reports 0 columns.
+        const columns = out.columns || 80;
+        const width = Math.max(10, Math.min(30, columns - label.length - 24));
         const filled = Math.round((percent / 100) * width);
-        out.write(`\r  ${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}\x1b[K`);
+        const line = `  ${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${note ? ` ${note}` : ''}`;
+        // Cut to the terminal's width: a wrapped line could not be redrawn in place.
+        out.write(`\r${line.slice(0, columns - 1)}\x1b[K`);
+        return;
+      }
+      if (note !== undefined && note !== shownNote) {
+        shownNote = note;
+        log('info', label, { done, total, step: note });
         return;
       }
       const quarter = Math.floor(percent / 25);
