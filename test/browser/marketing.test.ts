@@ -13,7 +13,7 @@ import { MemoryCapacityTarget } from '../../shared/scaling/memory-capacity-targe
 import type { SalesCalendarFile } from '../../shared/scaling/sales-calendar';
 import { forgetLastReadWindows, useCapacityTarget } from '../../shared/scaling/scale-scheduler';
 import { startTestShop, type TestShop } from '../support/test-shop';
-import { ensureWebBuilt, hasChromium, launchChromium, newShopper, skipReason } from './support';
+import { ensureWebBuilt, hasChromium, launchChromium, newShopper, screenshot, skipReason } from './support';
 
 const DAY = 86_400_000;
 const file = bundledCalendar as SalesCalendarFile;
@@ -103,6 +103,20 @@ describe.skipIf(!hasChromium)(
           /planned from 1 to 10 instances.*deployed now 1 instances/,
         );
         expect(await page.getByTestId('deployed-alwaysReadyInstances').count()).toBe(1);
+        await screenshot(page, 'marketing-booked');
+        // The form is empty for the next booking, its first field focused.
+        expect(await page.getByLabel('Name').inputValue()).toBe('');
+        expect(await page.evaluate(() => document.activeElement?.id)).toBe('window-name');
+
+        // Edit by keyboard: the row's Edit button, a higher peak, Enter saves (PUT with the version read).
+        await row.getByRole('button', { name: 'Edit Winter Sale' }).focus();
+        await page.keyboard.press('Enter');
+        await page.getByRole('heading', { name: "Edit 'Winter Sale'" }).waitFor();
+        expect(await page.evaluate(() => document.activeElement?.id)).toBe('window-name');
+        await page.getByLabel('Expected peak (requests per second)').fill('600');
+        await page.keyboard.press('Enter');
+        await expect.poll(() => row.textContent()).toContain('600 req/s');
+        expect(await row.textContent()).toContain('12 always-ready, 3000 RU/s, 6 vCores');
         expect(errors).toEqual([]);
 
         // The scheduler's next tick, once the window is on: the timer function as Azure runs it.
@@ -124,7 +138,7 @@ describe.skipIf(!hasChromium)(
         );
         vi.useRealTimers();
         expect(fake.applied).toEqual([
-          { alwaysReadyInstances: 10, maximumInstanceCount: 40, cosmosMaxThroughput: 3000, sqlVCores: 6 },
+          { alwaysReadyInstances: 12, maximumInstanceCount: 40, cosmosMaxThroughput: 3000, sqlVCores: 6 },
         ]);
         expect(lines.join('\n')).toMatch(/for Winter Sale \(sale\)/);
 
@@ -132,7 +146,7 @@ describe.skipIf(!hasChromium)(
         await page.reload();
         await page.getByRole('table', { name: 'Planned capacity, step by step' }).waitFor();
         expect(await page.locator('svg[data-series="alwaysReadyInstances"] desc').textContent()).toMatch(
-          /deployed now 10 instances/,
+          /deployed now 12 instances/,
         );
         expect(errors).toEqual([]);
       } finally {

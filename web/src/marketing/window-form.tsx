@@ -27,13 +27,15 @@ interface Props {
   editing?: SalesWindowView;
   onSave(input: SalesWindowInput): Promise<unknown>;
   onCancel(): void;
+  /** Focus the first field on mount (editing, or the next booking); not on the page's first load. */
+  autoFocus?: boolean;
 }
 
 /**
  * Add or edit a window. Errors come from the server (422 per field) and are shown next to
  * their field, listed in a summary, and focus moves to the first field in error.
  */
-export function WindowForm({ editing, onSave, onCancel }: Props) {
+export function WindowForm({ editing, onSave, onCancel, autoFocus = false }: Props) {
   const [values, setValues] = useState({
     name: editing?.name ?? '',
     start: editing?.start ?? '',
@@ -47,7 +49,7 @@ export function WindowForm({ editing, onSave, onCancel }: Props) {
   const firstField = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
-    firstField.current?.focus();
+    if (autoFocus) firstField.current?.focus();
   }, [editing?.id]);
 
   const set = (field: Field) => (event: Event) =>

@@ -108,6 +108,8 @@ export default function Marketing({ location }: PageProps) {
   const [error, setError] = useState<unknown>(null);
   const [editing, setEditing] = useState<SalesWindowView | undefined>(undefined);
   const [attempt, setAttempt] = useState(0);
+  // A new key after each booking gives an empty form for the next one.
+  const [formKey, setFormKey] = useState(0);
   useTitle('Sales calendar');
 
   const load = async () => {
@@ -151,6 +153,7 @@ export default function Marketing({ location }: PageProps) {
       `${editing ? 'Saved' : 'Booked'} '${saved.name}'. The scale-scheduler plans it at its next tick.`,
     );
     setEditing(undefined);
+    setFormKey((k) => k + 1);
     await load();
   };
 
@@ -183,10 +186,11 @@ export default function Marketing({ location }: PageProps) {
         <ErrorBox error={new Error(errorMessage(error))} onRetry={() => setAttempt((a) => a + 1)} />
       )}
       <WindowForm
-        key={editing?.id ?? 'new'}
+        key={editing?.id ?? `new-${formKey}`}
         editing={editing}
         onSave={save}
         onCancel={() => setEditing(undefined)}
+        autoFocus={editing !== undefined || formKey > 0}
       />
       {!listing ? (
         <Spinner />
