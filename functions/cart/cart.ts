@@ -52,7 +52,12 @@ export const deleteCartItemFunction = httpFunction({
     const shopper = await signedInShopper(request, s);
     return respond(
       s,
-      await removeLine(cartDeps(s), shopper.userId, assertProductId(request.params.productId)),
+      await removeLine(
+        cartDeps(s),
+        shopper.userId,
+        assertProductId(request.params.productId),
+        request.query.get('sku') ?? undefined,
+      ),
       context,
     );
   },

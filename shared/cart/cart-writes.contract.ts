@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseTarget } from '../../test/support/postgres';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 import type { Db } from '../adapters/sql/schema';
+import type { Product, Variant } from '../catalogue/product';
 import { ensureUser } from '../identity/users.repository';
+import { insertMissingInventory } from '../inventory/inventory.repository';
 import { setLineInOneStatement, setLinesInOneStatement } from './cart.repository';
 import { type CartDeps, getCart, releaseExpiredHolds, removeLine, setLineQuantity } from './cart.service';
 import { cartDeps as cartDepsOf } from './cart-deps';
@@ -355,6 +357,106 @@ export function cartWritesContract(
         // A lapsed line that is touched again re-acquires its stock.
         const cart = await setLineQuantity(deps, 'u100', product.id, { quantity: 2 });
         expect(cart.cart.lines.find((l) => l.productId === product.id)?.holdStatus).toBe('held');
+        await assertInvariant(shop);
+      }, 120_000);
+
+      it('sells a product with variants per SKU: a line per size, each holding its own stock and price', async () => {
+        const db = shop.services.sql.db;
+        const base = shop.products[23]!;
+        const product: Product = {
+          ...base,
+          id: `${base.id}-v-${writes.kind}`,
+          sku: `${base.sku}-V-${writes.kind.toUpperCase()}`,
+          variants: [
+            { sku: `${base.sku}-V-${writes.kind.toUpperCase()}-S`, options: { size: 'S', colour: 'navy' } },
+            {
+              sku: `${base.sku}-V-${writes.kind.toUpperCase()}-XL`,
+              options: { size: 'XL', colour: 'navy' },
+              priceMinor: base.priceMinor + 200,
+            },
+          ],
+        };
+        const [small, large] = product.variants! as [Variant, Variant];
+        await shop.services.products.upsert(product);
+        await insertMissingInventory(db, [
+          { sku: small.sku, productId: product.id, onHand: 3 },
+          { sku: large.sku, productId: product.id, onHand: 1 },
+        ]);
+        for (const userId of ['vs1', 'vs2', 'vs3'])
+          await ensureUser(db, { userId, email: `${userId}@example.test`, name: userId, roles: [] });
+        const deps = cartDeps(shop.services);
+        const code = (promise: Promise<unknown>) =>
+          promise.then(
+            () => 'ok',
+            (error: { code?: string }) => error.code,
+          );
+        expect(await code(setLineQuantity(deps, 'vs1', product.id, { quantity: 1 }))).toBe(
+          'variant_required',
+        );
+        expect(await code(setLineQuantity(deps, 'vs1', product.id, { quantity: 1, sku: base.sku }))).toBe(
+          'unknown_variant',
+        );
+
+        await setLineQuantity(deps, 'vs1', product.id, { quantity: 2, sku: small.sku });
+        const both = await setLineQuantity(deps, 'vs1', product.id, { quantity: 1, sku: large.sku });
+        expect(
+          both.cart.lines.map(({ sku, variantLabel, unitPriceMinor, quantity }) => ({
+            sku,
+            variantLabel,
+            unitPriceMinor,
+            quantity,
+          })),
+        ).toEqual([
+          { sku: small.sku, variantLabel: 'Size S, navy', unitPriceMinor: base.priceMinor, quantity: 2 },
+          {
+            sku: large.sku,
+            variantLabel: 'Size XL, navy',
+            unitPriceMinor: base.priceMinor + 200,
+            quantity: 1,
+          },
+        ]);
+        expect(both.levels.map((l) => [l.sku, l.available])).toEqual([[large.sku, 0]]);
+        // The other size's stock is its own: XL is sold out, S is not.
+        const short = await setLineQuantity(deps, 'vs2', product.id, { quantity: 1, sku: large.sku }).catch(
+          (error: { code?: string; extra?: unknown }) => error,
+        );
+        expect(short).toMatchObject({ code: 'out_of_stock' });
+        await setLineQuantity(deps, 'vs2', product.id, { quantity: 1, sku: small.sku });
+        const stock = async () =>
+          Object.fromEntries(
+            (
+              await db
+                .selectFrom('inventory')
+                .select(['sku', 'held'])
+                .where('product_id', '=', product.id)
+                .execute()
+            ).map((r) => [r.sku, r.held]),
+          );
+        expect(await stock()).toEqual({ [small.sku]: 3, [large.sku]: 1 });
+        await assertInvariant(shop);
+
+        // DELETE with ?sku= drops that size; without it, every line of the product.
+        const removed = await removeLine(deps, 'vs1', product.id, small.sku);
+        expect(removed.cart.lines.map((l) => l.sku)).toEqual([large.sku]);
+        expect(await stock()).toEqual({ [small.sku]: 1, [large.sku]: 1 });
+        await setLineQuantity(deps, 'vs1', product.id, { quantity: 1, sku: small.sku });
+        expect((await removeLine(deps, 'vs1', product.id)).cart.lines).toEqual([]);
+        expect(await stock()).toEqual({ [small.sku]: 1, [large.sku]: 0 });
+        await assertInvariant(shop);
+
+        // A variant's own price change shows as that line's current price, the other size's not.
+        await setLineQuantity(deps, 'vs3', product.id, { quantity: 1, sku: large.sku });
+        await shop.services.products.upsert({
+          ...product,
+          variants: [small, { ...large, priceMinor: base.priceMinor + 500 }],
+        });
+        await shop.services.cache.invalidate([`product:${product.id}`]);
+        await setLineQuantity(deps, 'vs3', product.id, { quantity: 1, sku: small.sku });
+        const cart = await getCart(deps, 'vs3');
+        expect(cart.lines.map((l) => [l.sku, l.unitPriceMinor, l.currentPrice?.unitPriceMinor])).toEqual([
+          [large.sku, base.priceMinor + 200, base.priceMinor + 500],
+          [small.sku, base.priceMinor, undefined],
+        ]);
         await assertInvariant(shop);
       }, 120_000);
     },

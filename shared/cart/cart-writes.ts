@@ -1,6 +1,6 @@
 import type { Db } from '../adapters/sql/schema';
 import { compareKeys, isUniqueViolation, withTransientRetry } from '../adapters/sql/transient-errors';
-import type { Product } from '../catalogue/product';
+import type { Product, Variant } from '../catalogue/product';
 import { holdStock, readStockLevel, releaseStock, type StockLevel } from '../inventory/inventory.repository';
 import { type Batched, batcherFor } from '../platform/batcher';
 import {
@@ -28,14 +28,16 @@ export interface CartWrites {
   readonly kind: 'portable' | 'postgres';
   /** Sets the line to `request.quantity`, taking or giving back the difference; lost races run again. */
   setLine(request: LineRequest): Promise<LineSet>;
-  /** Drops the line and gives its held units back; the SKUs whose stock moved. */
-  removeLine(userId: string, productId: string): Promise<string[]>;
+  /** Drops the SKU's line and gives its held units back; the SKUs whose stock moved. */
+  removeLine(userId: string, sku: string): Promise<string[]>;
 }
 
-/** Setting one product's line in a shopper's cart. */
+/** Setting one SKU's line (a product's, or one of its variants') in a shopper's cart. */
 export interface LineRequest {
   userId: string;
   product: Product;
+  /** The variant being bought, for a product with variants (its SKU and price win). */
+  variant?: Variant;
   quantity: number;
   now: Date;
   holdExpiresAt: Date;
@@ -74,7 +76,17 @@ export function portableCartWrites(db: Db): CartWrites {
   return {
     kind: 'portable',
     setLine: (request) => withRetries(() => setLineInTransaction(db, request)),
-    removeLine: (userId, productId) => removeLineInTransaction(db, userId, productId),
+    removeLine: (userId, sku) => removeLineInTransaction(db, userId, sku),
+  };
+}
+
+/** The SKU, price and options a request's line carries: its variant's, else its product's. */
+function lineIdentity(request: LineRequest) {
+  const { product, variant } = request;
+  return {
+    sku: variant?.sku ?? product.sku,
+    unitPriceMinor: variant?.priceMinor ?? product.priceMinor,
+    variantOptions: variant?.options ?? null,
   };
 }
 
@@ -86,7 +98,7 @@ export function postgresCartWrites(db: Db): CartWrites {
   return {
     kind: 'postgres',
     setLine: (request) => withRetries(() => setLineInOneRoundTrip(db, request)),
-    removeLine: (userId, productId) => removeLineInTransaction(db, userId, productId),
+    removeLine: (userId, sku) => removeLineInTransaction(db, userId, sku),
   };
 }
 
@@ -112,9 +124,8 @@ export function lineWriteRequest(request: LineRequest): LineWriteRequest {
     line: {
       userId,
       productId: product.id,
-      sku: product.sku,
+      ...lineIdentity(request),
       name: product.name,
-      unitPriceMinor: product.priceMinor,
       currency: product.currency,
       quantity,
       holdExpiresAt,
@@ -144,14 +155,14 @@ async function setLineInOneRoundTrip(db: Db, request: LineRequest): Promise<Line
 /** The same change as portable Kysely statements in one transaction (the Azure SQL path). */
 function setLineInTransaction(db: Db, request: LineRequest): Promise<LineSet> {
   const { userId, product, quantity, now, holdExpiresAt, maxLines } = request;
-  const productId = product.id;
+  const { sku, unitPriceMinor, variantOptions } = lineIdentity(request);
   return db
     .transaction()
     .execute(async (trx): Promise<LineSet> => {
       let level: StockLevel | undefined;
       // One read gives this line, the line count and everything the response shows.
       const lines = await listCartLines(trx, userId);
-      const line = lines.find((l) => l.productId === productId);
+      const line = lines.find((l) => l.sku === sku);
       const currentlyHeld = line?.heldQuantity ?? 0;
       const delta = quantity - currentlyHeld;
       if (!line && lines.length >= maxLines) return { outcome: 'cart_full' };
@@ -159,48 +170,53 @@ function setLineInTransaction(db: Db, request: LineRequest): Promise<LineSet> {
         quantity,
         heldQuantity: quantity,
         holdExpiresAt,
-        unitPriceMinor: product.priceMinor,
+        unitPriceMinor,
         name: product.name,
       };
       const updated: CartLineRow = line
         ? { ...line, ...change }
-        : { userId, productId, sku: product.sku, currency: product.currency, addedAt: now, ...change };
+        : {
+            userId,
+            productId: product.id,
+            sku,
+            variantOptions,
+            currency: product.currency,
+            addedAt: now,
+            ...change,
+          };
       const refreshBefore = refreshHoldsBefore(request);
       const isStale = (l: CartLineRow) => l.heldQuantity > 0 && l.holdExpiresAt < refreshBefore;
-      const others = lines.filter((l) => l.productId !== productId);
+      const others = lines.filter((l) => l.sku !== sku);
       // Lock order (transient-errors.ts): this cart's existing lines in key order (the stale holds
       // before this line, this line, the stale holds after it), then the inventory row, then a new
       // line (whose foreign key reads the inventory row this transaction has just locked).
       if (line) {
-        const staleBefore = others.some((l) => isStale(l) && compareKeys(l.productId, productId) < 0);
-        const staleAfter = others.some((l) => isStale(l) && compareKeys(l.productId, productId) > 0);
-        if (staleBefore) await refreshHolds(trx, userId, holdExpiresAt, refreshBefore, { below: productId });
-        if (!(await updateCartLineIfHeld(trx, userId, productId, currentlyHeld, change)))
-          throw new LostRace();
-        if (staleAfter) await refreshHolds(trx, userId, holdExpiresAt, refreshBefore, { above: productId });
+        const staleBefore = others.some((l) => isStale(l) && compareKeys(l.sku, sku) < 0);
+        const staleAfter = others.some((l) => isStale(l) && compareKeys(l.sku, sku) > 0);
+        if (staleBefore) await refreshHolds(trx, userId, holdExpiresAt, refreshBefore, { below: sku });
+        if (!(await updateCartLineIfHeld(trx, userId, sku, currentlyHeld, change))) throw new LostRace();
+        if (staleAfter) await refreshHolds(trx, userId, holdExpiresAt, refreshBefore, { above: sku });
       } else if (others.some(isStale)) {
         await refreshHolds(trx, userId, holdExpiresAt, refreshBefore);
       }
       // The inventory row is the contended one (a hot SKU): touch it last, so its lock is held
       // only until the commit that follows.
       if (delta > 0) {
-        level = await holdStock(trx, product.sku, delta);
+        level = await holdStock(trx, sku, delta);
         if (!level) {
-          const stock = await readStockLevel(trx, product.sku);
+          const stock = await readStockLevel(trx, sku);
           // Nothing is written: the refreshes above roll back with the transaction.
           throw new OutOfStock(Math.max(0, (stock?.available ?? 0) + currentlyHeld));
         }
       }
       if (delta < 0) {
-        level = await releaseStock(trx, product.sku, -delta);
+        level = await releaseStock(trx, sku, -delta);
         if (!level) throw new LostRace();
       }
       if (!line) await insertCartLine(trx, updated);
       const refreshed = others.map((l) => (isStale(l) ? { ...l, holdExpiresAt } : l));
       const after = line
-        ? lines.map((l) =>
-            l.productId === productId ? updated : refreshed.find((r) => r.productId === l.productId)!,
-          )
+        ? lines.map((l) => (l.sku === sku ? updated : refreshed.find((r) => r.sku === l.sku)!))
         : [...refreshed, updated];
       return { outcome: 'changed', lines: after, level };
     })
@@ -218,12 +234,12 @@ class OutOfStock extends Error {
 }
 
 /** The line first, then the stock (the one lock order, transient-errors.ts). */
-function removeLineInTransaction(db: Db, userId: string, productId: string): Promise<string[]> {
+function removeLineInTransaction(db: Db, userId: string, sku: string): Promise<string[]> {
   return withRetries(() =>
     db.transaction().execute(async (trx) => {
-      const line = await findCartLine(trx, userId, productId);
+      const line = await findCartLine(trx, userId, sku);
       if (!line) return [];
-      if (!(await deleteCartLineIfHeld(trx, userId, productId, line.heldQuantity))) throw new LostRace();
+      if (!(await deleteCartLineIfHeld(trx, userId, sku, line.heldQuantity))) throw new LostRace();
       if (line.heldQuantity > 0 && !(await releaseStock(trx, line.sku, line.heldQuantity)))
         throw new LostRace();
       return line.heldQuantity > 0 ? [line.sku] : [];

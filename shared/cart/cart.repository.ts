@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import { firstRows, isMssql } from '../adapters/sql/dialect';
 import type { Db, OrderStatus } from '../adapters/sql/schema';
+import type { VariantOptions } from '../catalogue/product';
 import {
   type LevelColumns,
   levelFromColumns,
@@ -8,10 +9,13 @@ import {
   type StockLevel,
 } from '../inventory/inventory.repository';
 
+/** A cart line: one per SKU per shopper (a product with variants may have a line per variant). */
 export interface CartLineRow {
   userId: string;
   productId: string;
   sku: string;
+  /** The variant's options (size, colour), or null for a product sold as one SKU. */
+  variantOptions?: VariantOptions | null;
   name: string;
   unitPriceMinor: number;
   currency: string;
@@ -25,6 +29,7 @@ const columns = [
   'user_id',
   'product_id',
   'sku',
+  'variant_options',
   'name',
   'unit_price_minor',
   'currency',
@@ -38,6 +43,7 @@ function toRow(row: {
   user_id: string;
   product_id: string;
   sku: string;
+  variant_options: string | null;
   name: string;
   unit_price_minor: number;
   currency: string;
@@ -50,6 +56,7 @@ function toRow(row: {
     userId: row.user_id,
     productId: row.product_id,
     sku: row.sku,
+    variantOptions: parseVariantOptions(row.variant_options),
     name: row.name,
     unitPriceMinor: row.unit_price_minor,
     currency: row.currency,
@@ -60,6 +67,15 @@ function toRow(row: {
   };
 }
 
+/** The stored form of a line's variant options: JSON text, null without a variant. */
+export function variantOptionsText(options: VariantOptions | null | undefined): string | null {
+  return options ? JSON.stringify(options) : null;
+}
+
+export function parseVariantOptions(text: string | null): VariantOptions | null {
+  return text ? (JSON.parse(text) as VariantOptions) : null;
+}
+
 // Every query here is scoped by user_id, so carts can be sharded by user.
 
 export async function listCartLines(db: Db, userId: string): Promise<CartLineRow[]> {
@@ -68,7 +84,7 @@ export async function listCartLines(db: Db, userId: string): Promise<CartLineRow
     .select(columns)
     .where('user_id', '=', userId)
     .orderBy('added_at')
-    .orderBy('product_id')
+    .orderBy('sku')
     .execute();
   return rows.map(toRow);
 }
@@ -77,7 +93,8 @@ export async function listCartLines(db: Db, userId: string): Promise<CartLineRow
  * The cart's lines (in `listCartLines` order) and the user's orders in any of `orderStatuses`
  * (oldest first), in ONE round trip: checkout's pre-checks need both before anything is
  * written. A portable UNION ALL (runs on PostgreSQL and Azure SQL alike); the order rows ride
- * in the line columns (id in product_id, created_at in added_at) and are told apart by `kind`.
+ * in the line columns (id in product_id, created_at in added_at, sku null) and are told apart
+ * by `kind`.
  */
 export async function listCartLinesWithOrders(
   db: Db,
@@ -96,6 +113,7 @@ export async function listCartLinesWithOrders(
           'user_id',
           'id as product_id',
           sql<string>`null`.as('sku'),
+          sql<string | null>`null`.as('variant_options'),
           sql<string>`null`.as('name'),
           sql<number>`null`.as('unit_price_minor'),
           sql<string>`null`.as('currency'),
@@ -108,7 +126,7 @@ export async function listCartLinesWithOrders(
         .where('status', 'in', [...orderStatuses]),
     )
     .orderBy('added_at')
-    .orderBy('product_id')
+    .orderBy('sku')
     .execute();
   return {
     lines: rows.filter((row) => row.kind === 'line').map(toRow),
@@ -118,16 +136,12 @@ export async function listCartLinesWithOrders(
   };
 }
 
-export async function findCartLine(
-  db: Db,
-  userId: string,
-  productId: string,
-): Promise<CartLineRow | undefined> {
+export async function findCartLine(db: Db, userId: string, sku: string): Promise<CartLineRow | undefined> {
   const row = await db
     .selectFrom('cart_lines')
     .select(columns)
     .where('user_id', '=', userId)
-    .where('product_id', '=', productId)
+    .where('sku', '=', sku)
     .executeTakeFirst();
   return row ? toRow(row) : undefined;
 }
@@ -148,6 +162,7 @@ export async function insertCartLine(db: Db, line: CartLineRow): Promise<void> {
       user_id: line.userId,
       product_id: line.productId,
       sku: line.sku,
+      variant_options: variantOptionsText(line.variantOptions),
       name: line.name,
       unit_price_minor: line.unitPriceMinor,
       currency: line.currency,
@@ -166,7 +181,7 @@ export async function insertCartLine(db: Db, line: CartLineRow): Promise<void> {
 export async function updateCartLineIfHeld(
   db: Db,
   userId: string,
-  productId: string,
+  sku: string,
   expectedHeld: number,
   change: {
     quantity: number;
@@ -186,7 +201,7 @@ export async function updateCartLineIfHeld(
       name: change.name,
     })
     .where('user_id', '=', userId)
-    .where('product_id', '=', productId)
+    .where('sku', '=', sku)
     .where('held_quantity', '=', expectedHeld)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
@@ -200,7 +215,7 @@ export async function updateCartLineIfHeld(
 export async function addHeldUnitsToLine(
   db: Db,
   userId: string,
-  productId: string,
+  sku: string,
   quantity: number,
   holdExpiresAt: Date,
 ): Promise<boolean> {
@@ -212,7 +227,7 @@ export async function addHeldUnitsToLine(
       hold_expires_at: holdExpiresAt,
     })
     .where('user_id', '=', userId)
-    .where('product_id', '=', productId)
+    .where('sku', '=', sku)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
@@ -224,7 +239,7 @@ export async function addHeldUnitsToLine(
 export async function repriceCartLine(
   db: Db,
   userId: string,
-  productId: string,
+  sku: string,
   from: { unitPriceMinor: number; currency: string },
   to: { unitPriceMinor: number; currency: string; name: string },
 ): Promise<boolean> {
@@ -232,7 +247,7 @@ export async function repriceCartLine(
     .updateTable('cart_lines')
     .set({ unit_price_minor: to.unitPriceMinor, currency: to.currency, name: to.name })
     .where('user_id', '=', userId)
-    .where('product_id', '=', productId)
+    .where('sku', '=', sku)
     .where('unit_price_minor', '=', from.unitPriceMinor)
     .where('currency', '=', from.currency)
     .executeTakeFirst();
@@ -242,13 +257,13 @@ export async function repriceCartLine(
 export async function deleteCartLineIfHeld(
   db: Db,
   userId: string,
-  productId: string,
+  sku: string,
   expectedHeld: number,
 ): Promise<boolean> {
   const result = await db
     .deleteFrom('cart_lines')
     .where('user_id', '=', userId)
-    .where('product_id', '=', productId)
+    .where('sku', '=', sku)
     .where('held_quantity', '=', expectedHeld)
     .executeTakeFirst();
   return Number(result.numDeletedRows) === 1;
@@ -256,7 +271,7 @@ export async function deleteCartLineIfHeld(
 
 /**
  * Cart activity keeps the cart's live holds alive: those expiring before `staleBefore` move on.
- * `below`/`above` limit it to the lines whose product id sorts before/after that one in key
+ * `below`/`above` limit it to the lines whose SKU sorts before/after that one in key
  * (code-point) order, so a caller can take the locks of a cart's lines in key order.
  */
 export async function refreshHolds(
@@ -267,17 +282,15 @@ export async function refreshHolds(
   range: { below?: string; above?: string } = {},
 ): Promise<void> {
   // Code-point order on both engines, as compareKeys sorts.
-  const productKey = isMssql(db)
-    ? sql<string>`product_id collate Latin1_General_BIN2`
-    : sql<string>`product_id collate "C"`;
+  const lineKey = isMssql(db) ? sql<string>`sku collate Latin1_General_BIN2` : sql<string>`sku collate "C"`;
   let query = db
     .updateTable('cart_lines')
     .set({ hold_expires_at: holdExpiresAt })
     .where('user_id', '=', userId)
     .where('held_quantity', '>', 0)
     .where('hold_expires_at', '<', staleBefore);
-  if (range.below !== undefined) query = query.where(productKey, '<', range.below);
-  if (range.above !== undefined) query = query.where(productKey, '>', range.above);
+  if (range.below !== undefined) query = query.where(lineKey, '<', range.below);
+  if (range.above !== undefined) query = query.where(lineKey, '>', range.above);
   await query.execute();
 }
 
@@ -299,7 +312,7 @@ export async function markHoldReleased(db: Db, line: CartLineRow, now: Date): Pr
     .updateTable('cart_lines')
     .set({ held_quantity: 0 })
     .where('user_id', '=', line.userId)
-    .where('product_id', '=', line.productId)
+    .where('sku', '=', line.sku)
     .where('held_quantity', '=', line.heldQuantity)
     .where('hold_expires_at', '<', now)
     .executeTakeFirst();
@@ -327,6 +340,7 @@ interface LineWriteRow extends LevelColumns {
   user_id: string | null;
   product_id: string | null;
   sku: string | null;
+  variant_options: string | null;
   name: string | null;
   unit_price_minor: number | null;
   currency: string | null;
@@ -352,6 +366,7 @@ export function setLineQuery(
   const user = sql`${line.userId}::varchar`;
   const product = sql`${line.productId}::varchar`;
   const sku = sql`${line.sku}::varchar`;
+  const variant = sql`${variantOptionsText(line.variantOptions)}::varchar`;
   const quantity = sql`${line.quantity}::int`;
   const name = sql`${line.name}::varchar`;
   const price = sql`${line.unitPriceMinor}::int`;
@@ -362,14 +377,14 @@ export function setLineQuery(
   const refreshBefore = sql`${options.refreshHoldsBefore.toISOString()}::timestamptz`;
   return sql<LineWriteRow>`
   with locked as materialized (
-    select product_id, held_quantity from cart_lines
+    select sku, held_quantity from cart_lines
     where user_id = ${user}
-      and (product_id = ${product} or (held_quantity > 0 and hold_expires_at < ${refreshBefore}))
-    order by product_id collate "C"
+      and (sku = ${sku} or (held_quantity > 0 and hold_expires_at < ${refreshBefore}))
+    order by sku collate "C"
     for update
   ), line as (
-    select max(held_quantity) filter (where product_id = ${product}) as held_quantity,
-           coalesce(bool_or(product_id = ${product}), false) as has_line
+    select max(held_quantity) filter (where sku = ${sku}) as held_quantity,
+           coalesce(bool_or(sku = ${sku}), false) as has_line
     from locked
   ), change as (
     select ${quantity} - coalesce(l.held_quantity, 0) as delta, l.has_line,
@@ -383,19 +398,19 @@ export function setLineQuery(
     update cart_lines
     set quantity = ${quantity}, held_quantity = ${quantity}, hold_expires_at = ${holdExpiresAt},
         unit_price_minor = ${price}, name = ${name}
-    where user_id = ${user} and product_id = ${product}
+    where user_id = ${user} and sku = ${sku}
       and (select has_line from change) and exists (select 1 from allowed)
     returning ${lineColumns}
   ), new_line as (
     insert into cart_lines (${lineColumns})
-    select ${user}, ${product}, ${sku}, ${name}, ${price}, ${currency}, ${quantity}, ${quantity},
+    select ${user}, ${product}, ${sku}, ${variant}, ${name}, ${price}, ${currency}, ${quantity}, ${quantity},
            ${holdExpiresAt}, ${now}
     where not (select has_line from change) and exists (select 1 from allowed)
     returning ${lineColumns}
   ), refreshed as (
     update cart_lines set hold_expires_at = ${holdExpiresAt}
     where user_id = ${user}
-      and product_id in (select product_id from locked where product_id <> ${product})
+      and sku in (select sku from locked where sku <> ${sku})
       and held_quantity > 0 and hold_expires_at < ${refreshBefore} and exists (select 1 from allowed)
   )
   select c.delta, c.line_count,
@@ -410,7 +425,7 @@ export function setLineQuery(
     union all select 'new', ${lineColumns} from new_line
     union all select 'old', ${lineColumns} from cart_lines where user_id = ${user}
   ) l on true
-  order by l.added_at, l.product_id, l.state`;
+  order by l.added_at, l.sku, l.state`;
 }
 
 /**
@@ -458,21 +473,21 @@ export function setLinesQuery(requests: string): RawBuilder<LineWriteRow & { n: 
   return sql<LineWriteRow & { n: number }>`
   with req as (
     select * from jsonb_to_recordset(${requests}::jsonb) as r(
-      n int, user_id varchar, product_id varchar, sku varchar, quantity int, name varchar,
+      n int, user_id varchar, product_id varchar, sku varchar, variant_options varchar, quantity int, name varchar,
       unit_price_minor int, currency char(3), hold_expires_at timestamptz, added_at timestamptz,
       max_lines int, refresh_before timestamptz)
     limit ${sql.lit(maxLinesPerStatement)}
   ), line as materialized (
-    select l.user_id, l.product_id, l.held_quantity
+    select l.user_id, l.sku, l.held_quantity
     from cart_lines l join req r on l.user_id = r.user_id
-    where l.product_id = r.product_id
+    where l.sku = r.sku
        or (l.held_quantity > 0 and l.hold_expires_at < r.refresh_before)
-    order by l.user_id collate "C", l.product_id collate "C"
+    order by l.user_id collate "C", l.sku collate "C"
     for update of l
   ), change as (
     select r.*, r.quantity - coalesce(l.held_quantity, 0) as delta, l.user_id is not null as has_line,
            (select count(*) from cart_lines c where c.user_id = r.user_id) as line_count
-    from req r left join line l on l.user_id = r.user_id and l.product_id = r.product_id
+    from req r left join line l on l.user_id = r.user_id and l.sku = r.sku
     where (select count(*) from line) >= 0
   ), stock_locked as materialized (
     select i.sku from inventory i
@@ -495,11 +510,11 @@ export function setLinesQuery(requests: string): RawBuilder<LineWriteRow & { n: 
     set quantity = a.quantity, held_quantity = a.quantity, hold_expires_at = a.hold_expires_at,
         unit_price_minor = a.unit_price_minor, name = a.name
     from allowed a
-    where l.user_id = a.user_id and l.product_id = a.product_id and a.has_line
+    where l.user_id = a.user_id and l.sku = a.sku and a.has_line
     returning a.n, ${columnsOf('l')}
   ), new_line as (
     insert into cart_lines (${lineColumns})
-    select a.user_id, a.product_id, a.sku, a.name, a.unit_price_minor, a.currency, a.quantity, a.quantity,
+    select a.user_id, a.product_id, a.sku, a.variant_options, a.name, a.unit_price_minor, a.currency, a.quantity, a.quantity,
            a.hold_expires_at, a.added_at
     from allowed a
     where not a.has_line
@@ -507,8 +522,8 @@ export function setLinesQuery(requests: string): RawBuilder<LineWriteRow & { n: 
   ), refreshed as (
     update cart_lines l set hold_expires_at = a.hold_expires_at
     from allowed a, line k
-    where l.user_id = a.user_id and l.product_id <> a.product_id
-      and k.user_id = l.user_id and k.product_id = l.product_id
+    where l.user_id = a.user_id and l.sku <> a.sku
+      and k.user_id = l.user_id and k.sku = l.sku
       and l.held_quantity > 0 and l.hold_expires_at < a.refresh_before
   )
   select c.n, c.delta, c.line_count,
@@ -521,11 +536,11 @@ export function setLinesQuery(requests: string): RawBuilder<LineWriteRow & { n: 
   left join (
     select n as line_of, 'new' as state, ${lineColumns} from changed_line
     union all select r.n, 'new', ${columnsOf('w')}
-      from new_line w join req r on r.user_id = w.user_id and r.product_id = w.product_id
+      from new_line w join req r on r.user_id = w.user_id and r.sku = w.sku
     union all select r.n, 'old', ${columnsOf('o')}
       from cart_lines o join req r on r.user_id = o.user_id
   ) l on l.line_of = c.n
-  order by c.n, l.added_at, l.product_id, l.state`;
+  order by c.n, l.added_at, l.sku, l.state`;
 }
 
 /**
@@ -546,6 +561,7 @@ export async function setLinesInOneStatement(
         user_id: line.userId,
         product_id: line.productId,
         sku: line.sku,
+        variant_options: variantOptionsText(line.variantOptions),
         quantity: line.quantity,
         name: line.name,
         unit_price_minor: line.unitPriceMinor,
@@ -568,7 +584,7 @@ function lineWriteFrom(
   line: Omit<CartLineRow, 'heldQuantity'>,
   options: LineWriteOptions,
 ): LineWrite {
-  const { productId, quantity, holdExpiresAt } = line;
+  const { sku, quantity, holdExpiresAt } = line;
   const first = rows[0]!;
   const level = levelFromColumns(line.sku, first);
   const applied = level !== undefined || first.delta === 0;
@@ -576,12 +592,12 @@ function lineWriteFrom(
   const written = rows.find((r) => r.state === 'new');
   const lines: CartLineRow[] = [];
   for (const row of rows) {
-    if (row.state === null || (row.state === 'old' && written && row.product_id === productId)) continue;
+    if (row.state === null || (row.state === 'old' && written && row.sku === sku)) continue;
     const cartLine = toRow(row as Parameters<typeof toRow>[0]);
     // The statement refreshed these; its snapshot still shows them as they were.
     if (
       written &&
-      row.product_id !== productId &&
+      row.sku !== sku &&
       cartLine.heldQuantity > 0 &&
       cartLine.holdExpiresAt < options.refreshHoldsBefore
     )
@@ -592,7 +608,7 @@ function lineWriteFrom(
     ? 'changed'
     : first.delta < 0
       ? 'lost_race'
-      : !rows.some((r) => r.product_id === productId) && Number(first.line_count) >= options.maxLines
+      : !rows.some((r) => r.sku === sku) && Number(first.line_count) >= options.maxLines
         ? 'cart_full'
         : 'out_of_stock';
   return {
@@ -606,7 +622,7 @@ function lineWriteFrom(
 
 /**
  * PostgreSQL: checkout emptying the cart, as the body of a CTE of its one-statement reservation
- * (checkout.repository.ts): deletes the shopper's lines listed in `lines` (`product_id`; rows the
+ * (checkout.repository.ts): deletes the shopper's lines listed in `lines` (`sku`; rows the
  * statement locked) when `go` has a row.
  */
 export function deleteLinesStatement(options: {
@@ -616,5 +632,5 @@ export function deleteLinesStatement(options: {
 }): RawBuilder<unknown> {
   const { userId, lines, go } = options;
   return sql`delete from cart_lines c using ${sql.raw(lines)} l
-    where c.user_id = ${userId} and c.product_id = l.product_id and exists (select 1 from ${sql.raw(go)})`;
+    where c.user_id = ${userId} and c.sku = l.sku and exists (select 1 from ${sql.raw(go)})`;
 }

@@ -2,7 +2,8 @@ import * as z from 'zod';
 import type { Db } from '../adapters/sql/schema';
 import { withTransientRetry } from '../adapters/sql/transient-errors';
 import { type CatalogueDeps, getProduct } from '../catalogue/catalogue.service';
-import type { Product } from '../catalogue/product';
+import type { Product, VariantOptions } from '../catalogue/product';
+import { findVariant, hasVariants, sellsSku, unitPriceOf, variantLabel } from '../catalogue/variants';
 import { releaseStock, type StockLevel } from '../inventory/inventory.repository';
 import { AppError, isAppError } from '../platform/errors';
 import { parseWith } from '../platform/http';
@@ -26,7 +27,12 @@ export interface CartDeps {
 
 export interface CartLineView {
   productId: string;
+  /** The line's key: one line per SKU (a product with variants has one per variant bought). */
   sku: string;
+  /** The variant's options, for a product with variants. */
+  options?: VariantOptions;
+  /** How the variant reads: "Size M" (absent without a variant). */
+  variantLabel?: string;
   name: string;
   imageUrl: string;
   unitPriceMinor: number;
@@ -75,6 +81,10 @@ export function cartView(lines: CartLineRow[], settings: CartSettings, now: Date
     (line): CartLineView => ({
       productId: line.productId,
       sku: line.sku,
+      ...(line.variantOptions && {
+        options: line.variantOptions,
+        variantLabel: variantLabel(line.variantOptions),
+      }),
       name: line.name,
       imageUrl: `/api/products/${line.productId}/image`,
       unitPriceMinor: line.unitPriceMinor,
@@ -112,9 +122,12 @@ export async function getCart(deps: CartDeps, userId: string): Promise<CartView>
   view.lines.forEach((line, i) => {
     const product = products[i]!;
     if (product === 'unknown') return;
-    if (product === 'gone') line.unavailable = true;
-    else if (product.priceMinor !== line.unitPriceMinor || product.currency !== line.currency)
-      line.currentPrice = { unitPriceMinor: product.priceMinor, currency: product.currency };
+    if (product === 'gone' || !sellsSku(product, line.sku)) line.unavailable = true;
+    else {
+      const price = unitPriceOf(product, line.sku);
+      if (price !== line.unitPriceMinor || product.currency !== line.currency)
+        line.currentPrice = { unitPriceMinor: price, currency: product.currency };
+    }
   });
   return view;
 }
@@ -130,9 +143,14 @@ async function currentProduct(
   }
 }
 
-const quantitySchemas = new Map<number, z.ZodType<{ quantity: number }>>();
+interface LineBody {
+  quantity: number;
+  sku?: string;
+}
 
-export function quantitySchema(max: number): z.ZodType<{ quantity: number }> {
+const quantitySchemas = new Map<number, z.ZodType<LineBody>>();
+
+export function quantitySchema(max: number): z.ZodType<LineBody> {
   let schema = quantitySchemas.get(max);
   if (!schema) {
     schema = z.object({
@@ -141,6 +159,7 @@ export function quantitySchema(max: number): z.ZodType<{ quantity: number }> {
         .int('quantity must be a whole number')
         .min(1, 'quantity must be at least 1 (remove the line to drop it)')
         .max(max, `quantity may be at most ${max} per line`),
+      sku: z.string().min(1).max(64).optional(),
     });
     quantitySchemas.set(max, schema);
   }
@@ -148,9 +167,38 @@ export function quantitySchema(max: number): z.ZodType<{ quantity: number }> {
 }
 
 /**
- * `PUT /api/cart/items/{productId}`: sets the line to `quantity`, taking or giving back
- * exactly the difference from what the line holds now. Not enough stock: 409, nothing changes.
- * How it is written (one statement on PostgreSQL, a transaction on Azure SQL) is `deps.writes`.
+ * Which variant `sku` names: required for a product with variants (422 `variant_required`), one
+ * of its variants (422 `unknown_variant`); for a product without variants absent or its own SKU.
+ */
+function chooseVariant(product: Product, sku: string | undefined) {
+  if (!hasVariants(product)) {
+    if (sku !== undefined && sku !== product.sku)
+      throw new AppError(422, 'unknown_variant', `'${product.name}' has no variant ${sku}.`, {
+        productId: product.id,
+        sku,
+      });
+    return undefined;
+  }
+  if (sku === undefined)
+    throw new AppError(422, 'variant_required', `Choose a size of '${product.name}' (send its sku).`, {
+      productId: product.id,
+      skus: product.variants!.map((v) => v.sku),
+    });
+  const variant = findVariant(product, sku);
+  if (!variant)
+    throw new AppError(422, 'unknown_variant', `'${product.name}' has no variant ${sku}.`, {
+      productId: product.id,
+      sku,
+    });
+  return variant;
+}
+
+/**
+ * `PUT /api/cart/items/{productId}` `{ quantity, sku? }`: sets the line of that SKU (the
+ * product's own, or the variant `sku` names: required when the product has variants) to
+ * `quantity`, taking or giving back exactly the difference from what the line holds now. Not
+ * enough stock: 409, nothing changes. How it is written (one statement on PostgreSQL, a
+ * transaction on Azure SQL) is `deps.writes`.
  */
 export async function setLineQuantity(
   deps: CartDeps,
@@ -158,13 +206,15 @@ export async function setLineQuantity(
   productId: string,
   body: unknown,
 ): Promise<CartChange> {
-  const { quantity } = parseWith(quantitySchema(deps.settings.maxLineQuantity), body);
+  const { quantity, sku } = parseWith(quantitySchema(deps.settings.maxLineQuantity), body);
   const product = await getProduct(deps.catalogue, productId); // 404 for an unknown product
+  const variant = chooseVariant(product, sku);
   const now = (deps.now ?? (() => new Date()))();
   const maxLines = deps.settings.maxLines ?? defaultMaxLines;
   const set = await deps.writes.setLine({
     userId,
     product,
+    variant,
     quantity,
     now,
     holdExpiresAt: new Date(now.getTime() + deps.settings.holdMinutes * 60_000),
@@ -177,8 +227,13 @@ export async function setLineQuantity(
       throw new AppError(
         409,
         'out_of_stock',
-        `Only ${set.available} of '${product.name}' can be in your cart now.`,
-        { productId: product.id, requested: quantity, available: set.available },
+        `Only ${set.available} of '${product.name}'${variant ? ` (${variantLabel(variant.options)})` : ''} can be in your cart now.`,
+        {
+          productId: product.id,
+          ...(variant && { sku: variant.sku }),
+          requested: quantity,
+          available: set.available,
+        },
       );
     case 'changed':
       return {
@@ -189,9 +244,22 @@ export async function setLineQuantity(
   }
 }
 
-/** `DELETE /api/cart/items/{productId}`: drops the line and gives its held units back. */
-export async function removeLine(deps: CartDeps, userId: string, productId: string): Promise<CartChange> {
-  const changed = await deps.writes.removeLine(userId, productId);
+/**
+ * `DELETE /api/cart/items/{productId}?sku=`: drops the line of that SKU, or without `sku` every
+ * line of the product (all its variants), and gives their held units back.
+ */
+export async function removeLine(
+  deps: CartDeps,
+  userId: string,
+  productId: string,
+  sku?: string,
+): Promise<CartChange> {
+  // Only this product's lines: a SKU of another product is not dropped through this route.
+  const lines = (await listCartLines(deps.db, userId)).filter(
+    (l) => l.productId === productId && (sku === undefined || l.sku === sku),
+  );
+  const changed: string[] = [];
+  for (const line of lines) changed.push(...(await deps.writes.removeLine(userId, line.sku)));
   return { cart: await getCart(deps, userId), changedSkus: changed, levels: [] };
 }
 
@@ -214,9 +282,7 @@ export async function releaseExpiredHolds(
         deps.db.transaction().execute(async (trx) => {
           if (!(await markHoldReleased(trx, line, now))) return false;
           if (!(await releaseStock(trx, line.sku, line.heldQuantity))) {
-            throw new Error(
-              `Inventory of ${line.sku} holds less than cart line ${line.userId}/${line.productId}`,
-            );
+            throw new Error(`Inventory of ${line.sku} holds less than cart line ${line.userId}/${line.sku}`);
           }
           return true;
         }),

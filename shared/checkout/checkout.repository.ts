@@ -27,6 +27,7 @@ interface ReserveRow extends LevelColumns {
   currency: string | null;
   product_id: string | null;
   sku: string | null;
+  variant_options: string | null;
   name: string | null;
   unit_price_minor: number | null;
   quantity: number | null;
@@ -58,12 +59,12 @@ export async function reserveInOneStatement(
   const now = sql`${draft.created_at.toISOString()}::timestamptz`;
   const { rows } = await sql<ReserveRow>`
   with lines as (
-    select product_id, sku, name, unit_price_minor, currency, quantity, held_quantity, added_at
+    select product_id, sku, variant_options, name, unit_price_minor, currency, quantity, held_quantity, added_at
     from cart_lines where user_id = ${userId}
-    order by product_id collate "C"
+    order by sku collate "C"
     for update
   ), numbered as (
-    select l.*, row_number() over (order by added_at, product_id) as line_no from lines l
+    select l.*, row_number() over (order by added_at, sku) as line_no from lines l
   ), stock as (
     select sku, on_hand, held from inventory
     where sku in (select sku from lines) and (select count(*) from lines) > 0
@@ -92,7 +93,7 @@ export async function reserveInOneStatement(
     ${insertOrderLinesStatement(draft.id, 'numbered', 'go')}
   )
   select v.line_count, v.currencies, v.all_available, v.total_minor, v.currency,
-         n.product_id, n.sku, n.name, n.unit_price_minor, n.quantity, n.held_quantity, n.line_no,
+         n.product_id, n.sku, n.variant_options, n.name, n.unit_price_minor, n.quantity, n.held_quantity, n.line_no,
          s.on_hand, s.held,
          sold.product_id as level_product_id, sold.on_hand as level_on_hand, sold.held as level_held,
          sold.version as level_version, sold.updated_at as level_updated_at
@@ -113,6 +114,7 @@ export async function reserveInOneStatement(
       )
       .map((row) => ({
         productId: row.product_id!,
+        sku: row.sku!,
         requested: row.quantity!,
         available: Math.max(0, row.on_hand! - row.held!),
       }));
@@ -124,6 +126,7 @@ export async function reserveInOneStatement(
     line_no: Number(row.line_no),
     product_id: row.product_id!,
     sku: row.sku!,
+    variant_options: row.variant_options,
     name: row.name!,
     quantity: row.quantity!,
     unit_price_minor: row.unit_price_minor!,

@@ -297,8 +297,8 @@ function reservation({ name, env, skipReason }: DatabaseTarget, implementation: 
           // decline, and changes that line while the compensation runs (before each of its writes
           // of the line: a read-then-compare-and-set would lose every time).
           let changes = 0;
-          compensationHooks.beforeLineWrite = async (userId, productId) => {
-            if (userId !== ed.userId || productId !== product.id || changes >= 6) return;
+          compensationHooks.beforeLineWrite = async (userId, sku) => {
+            if (userId !== ed.userId || sku !== product.sku || changes >= 6) return;
             changes++;
             expect(await setLine(2 + changes)).toMatchObject({ outcome: 'changed' });
           };

@@ -1,6 +1,6 @@
 import type { Db } from '../adapters/sql/schema';
 import { inLockOrder, isUniqueViolation, withTransientRetry } from '../adapters/sql/transient-errors';
-import { deleteCartLineIfHeld, listCartLines } from '../cart/cart.repository';
+import { deleteCartLineIfHeld, listCartLines, variantOptionsText } from '../cart/cart.repository';
 import {
   findAvailability,
   type StockLevel,
@@ -18,6 +18,8 @@ export type OrderDraft = Omit<OrderRow, 'total_minor' | 'currency'>;
 /** A cart line the stock cannot cover. */
 export interface ShortLine {
   productId: string;
+  /** The line's SKU (a variant's, for a product with variants). */
+  sku: string;
   requested: number;
   available: number;
 }
@@ -140,8 +142,8 @@ function reserveInTransaction(db: Db, draft: OrderDraft, claim: KeyClaim): Promi
       // (compare-and-set against the expiry sweeper), then the stock in SKU order, never in the
       // cart's order (another cart lists the same SKUs the other way round). The inventory rows
       // are the contended ones and are locked only until the commit.
-      for (const line of inLockOrder(lines, (l) => l.productId)) {
-        if (!(await deleteCartLineIfHeld(trx, userId, line.productId, line.heldQuantity)))
+      for (const line of inLockOrder(lines, (l) => l.sku)) {
+        if (!(await deleteCartLineIfHeld(trx, userId, line.sku, line.heldQuantity)))
           throw new Refused({ outcome: 'cart_changed' });
       }
       const short: ShortLine[] = [];
@@ -154,6 +156,7 @@ function reserveInTransaction(db: Db, draft: OrderDraft, claim: KeyClaim): Promi
           const stock = await findAvailability(trx, line.sku);
           short.push({
             productId: line.productId,
+            sku: line.sku,
             requested: line.quantity,
             available: Math.max(0, (stock?.onHand ?? 0) - (stock?.held ?? 0)),
           });
@@ -163,7 +166,7 @@ function reserveInTransaction(db: Db, draft: OrderDraft, claim: KeyClaim): Promi
       if (short.length > 0)
         throw new Refused({
           outcome: 'out_of_stock',
-          short: lines.flatMap((line) => short.filter((s) => s.productId === line.productId)),
+          short: lines.flatMap((line) => short.filter((s) => s.sku === line.sku)),
         });
       const amountMinor = lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0);
       const order: OrderRow = { ...draft, total_minor: amountMinor, currency };
@@ -172,6 +175,7 @@ function reserveInTransaction(db: Db, draft: OrderDraft, claim: KeyClaim): Promi
         line_no: i + 1,
         product_id: line.productId,
         sku: line.sku,
+        variant_options: variantOptionsText(line.variantOptions),
         name: line.name,
         quantity: line.quantity,
         unit_price_minor: line.unitPriceMinor,

@@ -6,9 +6,11 @@ import {
   type CartLineRow,
   insertCartLine,
   listCartLinesWithOrders,
+  parseVariantOptions,
   repriceCartLine,
 } from '../cart/cart.repository';
 import type { ProductStore } from '../catalogue/product-store.port';
+import { sellsSku, unitPriceOf } from '../catalogue/variants';
 import type { Principal } from '../identity/principal';
 import { returnSoldUnitsToHolds } from '../inventory/inventory.repository';
 import type { OrderLineRow, OrderRow } from '../orders/orders.repository';
@@ -95,6 +97,7 @@ export const reserveStep = {
 /** A line whose price changed since the shopper saw it (set to the current price in the cart). */
 export interface RepricedLine {
   productId: string;
+  sku: string;
   name: string;
   quantity: number;
   previousUnitPriceMinor: number;
@@ -164,7 +167,8 @@ async function changedPrices(
   if (lines.length === 0) return undefined; // the reservation answers cart_empty
   // One request for the whole cart (and, in the Cosmos adapter, for concurrent Pay Nows too).
   const products = await deps.products.getMany(lines.map((line) => line.productId));
-  const gone = lines.filter((_, i) => !products[i]);
+  // Deleted, or no longer sold in this variant.
+  const gone = lines.filter((line, i) => !products[i] || !sellsSku(products[i]!, line.sku));
   if (gone.length > 0) {
     return {
       outcome: 'product_unavailable',
@@ -172,32 +176,35 @@ async function changedPrices(
     };
   }
   const changed: RepricedLine[] = [];
+  // The price of the line's SKU: a variant's own price wins over its product's.
+  const now = lines.map((line, i) => ({
+    quantity: line.quantity,
+    unitPriceMinor: unitPriceOf(products[i]!, line.sku),
+    currency: products[i]!.currency,
+  }));
   for (const [i, line] of lines.entries()) {
     const product = products[i]!;
-    if (product.priceMinor === line.unitPriceMinor && product.currency === line.currency) continue;
+    const price = now[i]!.unitPriceMinor;
+    if (price === line.unitPriceMinor && product.currency === line.currency) continue;
     await repriceCartLine(
       deps.db,
       userId,
-      line.productId,
+      line.sku,
       { unitPriceMinor: line.unitPriceMinor, currency: line.currency },
-      { unitPriceMinor: product.priceMinor, currency: product.currency, name: product.name },
+      { unitPriceMinor: price, currency: product.currency, name: product.name },
     );
     changed.push({
       productId: line.productId,
+      sku: line.sku,
       name: product.name,
       quantity: line.quantity,
       previousUnitPriceMinor: line.unitPriceMinor,
       previousCurrency: line.currency,
-      unitPriceMinor: product.priceMinor,
+      unitPriceMinor: price,
       currency: product.currency,
     });
   }
   if (changed.length === 0) return undefined;
-  const now = lines.map((line, i) => ({
-    quantity: line.quantity,
-    unitPriceMinor: products[i]!.priceMinor,
-    currency: products[i]!.currency,
-  }));
   return {
     outcome: 'price_changed',
     lines: changed,
@@ -208,7 +215,7 @@ async function changedPrices(
 }
 
 /** Test seam: runs before the compensation writes a cart line (where a concurrent change races it). */
-export const compensationHooks: { beforeLineWrite?(userId: string, productId: string): Promise<void> } = {};
+export const compensationHooks: { beforeLineWrite?(userId: string, sku: string): Promise<void> } = {};
 
 /**
  * The sold units become held again, in the shopper's cart. The one lock order
@@ -222,10 +229,9 @@ export const compensationHooks: { beforeLineWrite?(userId: string, productId: st
  */
 async function returnToCart(trx: Db, order: OrderRow, lines: OrderLineRow[], expires: Date): Promise<void> {
   const missing: OrderLineRow[] = [];
-  for (const line of inLockOrder(lines, (l) => l.product_id)) {
-    await compensationHooks.beforeLineWrite?.(order.user_id, line.product_id);
-    if (!(await addHeldUnitsToLine(trx, order.user_id, line.product_id, line.quantity, expires)))
-      missing.push(line);
+  for (const line of inLockOrder(lines, (l) => l.sku)) {
+    await compensationHooks.beforeLineWrite?.(order.user_id, line.sku);
+    if (!(await addHeldUnitsToLine(trx, order.user_id, line.sku, line.quantity, expires))) missing.push(line);
   }
   for (const line of inLockOrder(lines, (l) => l.sku)) {
     await returnSoldUnitsToHolds(trx, line.sku, line.quantity);
@@ -236,6 +242,7 @@ async function returnToCart(trx: Db, order: OrderRow, lines: OrderLineRow[], exp
       userId: order.user_id,
       productId: line.product_id,
       sku: line.sku,
+      variantOptions: parseVariantOptions(line.variant_options),
       name: line.name,
       unitPriceMinor: line.unit_price_minor,
       currency: order.currency,

@@ -22,8 +22,9 @@ function orderForEmail(
     createdAt: view.createdAt,
     totalMinor: view.totalMinor,
     currency: view.currency,
-    lines: view.lines.map(({ name, quantity, unitPriceMinor, lineTotalMinor }) => ({
-      name,
+    lines: view.lines.map(({ name, variantLabel, quantity, unitPriceMinor, lineTotalMinor }) => ({
+      // The variant bought reads with the name, in every email: "Harbour Hoodie (Size M)".
+      name: variantLabel ? `${name} (${variantLabel})` : name,
       quantity,
       unitPriceMinor,
       lineTotalMinor,

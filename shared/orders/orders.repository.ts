@@ -1,6 +1,8 @@
 import { type Insertable, type RawBuilder, type Selectable, sql } from 'kysely';
 import { firstRows, isMssql } from '../adapters/sql/dialect';
 import type { Db, OrderLinesTable, OrderStatus, OrdersTable } from '../adapters/sql/schema';
+import type { VariantOptions } from '../catalogue/product';
+import { variantLabel } from '../catalogue/variants';
 import { batcherFor } from '../platform/batcher';
 
 export type OrderRow = Selectable<OrdersTable>;
@@ -19,6 +21,10 @@ export interface OrderSummary {
 export interface OrderLineView {
   productId: string;
   sku: string;
+  /** The variant bought (a product with variants), e.g. { size: 'M' }. */
+  options?: VariantOptions;
+  /** How the variant reads: "Size M" (absent without a variant). */
+  variantLabel?: string;
   name: string;
   quantity: number;
   unitPriceMinor: number;
@@ -56,6 +62,7 @@ export function orderView(order: OrderRow, lines: OrderLineRow[]): OrderView {
     lines: lines.map((line) => ({
       productId: line.product_id,
       sku: line.sku,
+      ...variantFields(line.variant_options),
       name: line.name,
       quantity: line.quantity,
       unitPriceMinor: line.unit_price_minor,
@@ -82,6 +89,16 @@ export function orderView(order: OrderRow, lines: OrderLineRow[]): OrderView {
     ...(order.shipped_at ? { shippedAt: order.shipped_at.toISOString() } : {}),
     ...(order.decline_reason ? { declineReason: order.decline_reason } : {}),
   };
+}
+
+/** A line's variant as the API shows it (nothing for a product sold as one SKU). */
+export function variantFields(text: string | null | undefined): {
+  options?: VariantOptions;
+  variantLabel?: string;
+} {
+  if (!text) return {};
+  const options = JSON.parse(text) as VariantOptions;
+  return { options, variantLabel: variantLabel(options) };
 }
 
 export async function insertOrder(
@@ -133,6 +150,7 @@ interface OrderForMessageRow extends OrderRow {
   line_no: number | null;
   line_product_id: string | null;
   line_sku: string | null;
+  line_variant_options: string | null;
   line_name: string | null;
   line_quantity: number | null;
   line_unit_price_minor: number | null;
@@ -156,6 +174,7 @@ export async function findOrderForMessage(
       'order_lines.line_no as line_no',
       'order_lines.product_id as line_product_id',
       'order_lines.sku as line_sku',
+      'order_lines.variant_options as line_variant_options',
       'order_lines.name as line_name',
       'order_lines.quantity as line_quantity',
       'order_lines.unit_price_minor as line_unit_price_minor',
@@ -206,7 +225,8 @@ const ordersForMessagesQuery = (reads: string) => sql<OrderForMessageRow & { n: 
     select * from jsonb_to_recordset(${reads}::jsonb) as r(n int, order_id varchar, consumer varchar, message_id varchar)
     limit ${sql.lit(ordersPerRead)}
   )
-  select r.n, o.*, l.line_no, l.product_id as line_product_id, l.sku as line_sku, l.name as line_name,
+  select r.n, o.*, l.line_no, l.product_id as line_product_id, l.sku as line_sku,
+         l.variant_options as line_variant_options, l.name as line_name,
          l.quantity as line_quantity, l.unit_price_minor as line_unit_price_minor,
          exists (select 1 from inbox i where i.consumer = r.consumer and i.message_id = r.message_id) as handled
   from req r
@@ -236,6 +256,7 @@ function orderFromJoinedRows(rows: readonly OrderForMessageRow[]): OrderForMessa
     line_no: _lineNo,
     line_product_id: _productId,
     line_sku: _sku,
+    line_variant_options: _variant,
     line_name: _name,
     line_quantity: _quantity,
     line_unit_price_minor: _price,
@@ -250,6 +271,7 @@ function orderFromJoinedRows(rows: readonly OrderForMessageRow[]): OrderForMessa
       line_no: row.line_no,
       product_id: row.line_product_id!,
       sku: row.line_sku!,
+      variant_options: row.line_variant_options,
       name: row.line_name!,
       quantity: row.line_quantity!,
       unit_price_minor: row.line_unit_price_minor!,
@@ -397,10 +419,10 @@ export function insertOrderStatement(
     from ${sql.raw(totals)}`;
 }
 
-/** The order's lines: the rows of `lines` (`line_no`, `product_id`, `sku`, `name`, `quantity`, `unit_price_minor`) when `go` has a row. */
+/** The order's lines: the rows of `lines` (`line_no`, `product_id`, `sku`, `variant_options`, `name`, `quantity`, `unit_price_minor`) when `go` has a row. */
 export function insertOrderLinesStatement(orderId: string, lines: string, go: string): RawBuilder<unknown> {
-  return sql`insert into order_lines (order_id, line_no, product_id, sku, name, quantity, unit_price_minor)
-    select ${orderId}::varchar, line_no, product_id, sku, name, quantity, unit_price_minor
+  return sql`insert into order_lines (order_id, line_no, product_id, sku, variant_options, name, quantity, unit_price_minor)
+    select ${orderId}::varchar, line_no, product_id, sku, variant_options, name, quantity, unit_price_minor
     from ${sql.raw(lines)} where exists (select 1 from ${sql.raw(go)})`;
 }
 

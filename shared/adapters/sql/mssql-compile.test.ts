@@ -181,7 +181,7 @@ describe('Azure SQL (MSSQL dialect; no SQL Server here, so compiled and syntax-c
       expect.stringMatching(/^update "inventory" set .* output "inserted"\."sku"/),
     );
     expect(texts).toContainEqual(expect.stringMatching(/^select top\(10\) /));
-    expect(texts).toContainEqual(expect.stringMatching(/product_id collate Latin1_General_BIN2 < @\d+$/));
+    expect(texts).toContainEqual(expect.stringMatching(/sku collate Latin1_General_BIN2 < @\d+$/));
     expect(Object.fromEntries(tsqlProblems().map((s) => [s.sql, s.problem]))).toEqual({
       'select "sku" from "inventory" limit @1': 'LIMIT is not T-SQL (use top or offset/fetch)',
       'select 1 as x where 1 = $1':

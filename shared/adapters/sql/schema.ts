@@ -31,6 +31,9 @@ import type { ColumnType, Generated, Kysely } from 'kysely';
  * stays in checkout is reading and locking the rows, the verdict, and the order of the CTEs.
  */
 
+/** A nullable column that inserts may leave out (it is then null). */
+type OptionalText = ColumnType<string | null, string | null | undefined, string | null>;
+
 /** Timestamps are written as Date and read back as Date on every dialect we run. */
 type Timestamp = ColumnType<Date, Date, Date>;
 
@@ -54,6 +57,8 @@ export interface CartLinesTable {
   user_id: string;
   product_id: string;
   sku: string;
+  /** JSON of the variant's options ({ size, colour? }); null for a product sold as one SKU. */
+  variant_options: OptionalText;
   name: string;
   unit_price_minor: number;
   currency: string;
@@ -96,6 +101,8 @@ export interface OrderLinesTable {
   line_no: number;
   product_id: string;
   sku: string;
+  /** JSON of the variant's options ({ size, colour? }); null for a product sold as one SKU. */
+  variant_options: OptionalText;
   name: string;
   quantity: number;
   unit_price_minor: number;

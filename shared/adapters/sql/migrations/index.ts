@@ -7,6 +7,7 @@ import { cacheInvalidations } from './004-cache-invalidations';
 import { dropAddresses } from './005-drop-addresses';
 import { salesWindows } from './007-sales-windows';
 import { componentHeartbeats } from './008-component-heartbeats';
+import { variants } from './009-variants';
 
 /** Every migration in order. Each is written to compile for PostgreSQL and Azure SQL. */
 export function allMigrations(dialect: SqlDialectName): Record<string, Migration> {
@@ -18,5 +19,8 @@ export function allMigrations(dialect: SqlDialectName): Record<string, Migration
     '005-drop-addresses': dropAddresses(dialect),
     '007-sales-windows': salesWindows(dialect),
     '008-component-heartbeats': componentHeartbeats(dialect),
+    // 009, not 006 as first planned: 007 and 008 had landed, and an existing database that ran
+    // them would refuse a migration ordered before them.
+    '009-variants': variants(dialect),
   };
 }
