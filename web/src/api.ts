@@ -21,7 +21,12 @@ export type ProductSummary = CatalogueProductSummary;
 export type Product = ProductView;
 export type { Negotiated, OrderSummary, SearchResult };
 /** `GET /products/{id}/availability` answers with the fields the live push carries. */
-export type Availability = Pick<AvailabilityMessage, 'productId' | 'available' | 'updatedAt'>;
+export type Availability = Pick<AvailabilityMessage, 'productId' | 'available' | 'updatedAt'> & {
+  /** The SKU a live message is about (a variant's count, for a product with variants). */
+  sku?: string;
+  /** Every variant's count (the polling fallback, for a product with variants). */
+  variants?: Array<{ sku: string; available: number }>;
+};
 export type CartLine = CartLineView;
 export type Cart = CartView;
 export type ShippingAddress = ShippingAddressView;

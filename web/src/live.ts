@@ -97,6 +97,7 @@ export function watchAvailability(productIds: string[], options: LiveOptions): (
         ) {
           options.onAvailability({
             productId: message.productId,
+            ...(typeof message.sku === 'string' && { sku: message.sku }),
             available: message.available,
             updatedAt: message.updatedAt ?? new Date().toISOString(),
           });

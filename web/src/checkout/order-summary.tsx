@@ -10,9 +10,10 @@ export function OrderSummary({ cart, children }: { cart: Cart; children?: Compon
       <h2 id="order-summary-heading">Order summary</h2>
       <ul class="summary-lines">
         {cart.lines.map((line) => (
-          <li key={line.productId}>
+          <li key={line.sku}>
             <span>
               {line.quantity} × {line.name}
+              {line.variantLabel ? ` (${line.variantLabel})` : ''}
             </span>
             <Price {...lineNow(line)} />
           </li>

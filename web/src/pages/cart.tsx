@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, type Cart, type CartLine } from '../api';
+import { ApiError, api, type Cart, type CartLine, query } from '../api';
 import { lineNow, payableTotal } from '../checkout/totals';
 import { Empty, ErrorBox, errorMessage, Price, SignInPrompt, Spinner, useTitle } from '../components';
 import { formatCountdown } from '../format';
@@ -24,11 +24,11 @@ export function useNow(): number {
  */
 export function keepNotices(previous: Cart | null | undefined, next: Cart): Cart {
   if (!previous) return next;
-  const before = new Map(previous.lines.map((line) => [line.productId, line]));
+  const before = new Map(previous.lines.map((line) => [line.sku, line]));
   return {
     ...next,
     lines: next.lines.map((line) => {
-      const old = before.get(line.productId);
+      const old = before.get(line.sku);
       if (!old || old.unitPriceMinor !== line.unitPriceMinor || old.currency !== line.currency) return line;
       return {
         ...line,
@@ -60,14 +60,19 @@ function Line({
 }) {
   const lapsed = isLapsed(line, now);
   const left = Date.parse(line.holdExpiresAt) - now;
-  const qtyId = `qty-${line.productId}`;
+  const qtyId = `qty-${line.sku}`;
   return (
-    <li class={`cart-line${lapsed ? ' lapsed' : ''}`} data-product-id={line.productId}>
+    <li class={`cart-line${lapsed ? ' lapsed' : ''}`} data-product-id={line.productId} data-sku={line.sku}>
       <img src={line.imageUrl} alt="" width={96} height={96} />
       <div class="line-main">
         <a class="line-name" href={`/p/${encodeURIComponent(line.productId)}`}>
           {line.name}
         </a>
+        {line.variantLabel && (
+          <span class="line-variant" data-testid="line-variant">
+            {line.variantLabel}
+          </span>
+        )}
         <span class="muted">
           <Price minor={line.unitPriceMinor} currency={line.currency} /> each
         </span>
@@ -184,24 +189,34 @@ export default function CartPage({ location }: PageProps) {
   }, [expiredCount]);
 
   const change = async (line: CartLine, quantity: number | null) => {
-    setBusy(line.productId);
-    setLineErrors((errors) => ({ ...errors, [line.productId]: '' }));
+    setBusy(line.sku);
+    setLineErrors((errors) => ({ ...errors, [line.sku]: '' }));
     try {
+      // One line per SKU: a variant's line names its SKU (docs/api.md, Cart).
       const path = `/cart/items/${encodeURIComponent(line.productId)}`;
       const next =
         quantity === null
-          ? await api<Cart>(path, { method: 'DELETE', auth: true })
-          : await api<Cart>(path, { method: 'PUT', body: { quantity }, auth: true });
+          ? await api<Cart>(`${path}${line.options ? query({ sku: line.sku }) : ''}`, {
+              method: 'DELETE',
+              auth: true,
+            })
+          : await api<Cart>(path, {
+              method: 'PUT',
+              body: line.options ? { quantity, sku: line.sku } : { quantity },
+              auth: true,
+            });
       cart.set(keepNotices(cart.get(), next));
       announce(
-        quantity === null ? `Removed ${line.name} from your cart.` : `${line.name}: quantity ${quantity}.`,
+        quantity === null
+          ? `Removed ${line.name}${line.variantLabel ? ` (${line.variantLabel})` : ''} from your cart.`
+          : `${line.name}: quantity ${quantity}.`,
       );
     } catch (e) {
       const message =
         e instanceof ApiError && e.code === 'out_of_stock'
           ? `Only ${String(e.body.available ?? 0)} available right now.`
           : errorMessage(e);
-      setLineErrors((errors) => ({ ...errors, [line.productId]: message }));
+      setLineErrors((errors) => ({ ...errors, [line.sku]: message }));
     } finally {
       setBusy(null);
     }
@@ -260,11 +275,11 @@ export default function CartPage({ location }: PageProps) {
             <ul class="cart-lines" aria-label="Items in your cart">
               {current.lines.map((line) => (
                 <Line
-                  key={line.productId}
+                  key={line.sku}
                   line={line}
                   now={now}
-                  busy={busy === line.productId}
-                  error={lineErrors[line.productId]}
+                  busy={busy === line.sku}
+                  error={lineErrors[line.sku]}
                   onQuantity={(q) => void change(line, q)}
                   onRemove={() => void change(line, null)}
                 />

@@ -133,9 +133,14 @@ export default function OrderPage({ params, location }: PageProps) {
         </thead>
         <tbody>
           {order.lines.map((line) => (
-            <tr key={line.productId}>
+            <tr key={line.sku}>
               <td>
                 <a href={`/p/${encodeURIComponent(line.productId)}`}>{line.name}</a>
+                {line.variantLabel && (
+                  <span class="line-variant" data-testid="line-variant">
+                    {line.variantLabel}
+                  </span>
+                )}
               </td>
               <td class="num">{line.quantity}</td>
               <td class="num">

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { sortVariants } from '../../../shared/catalogue/variants';
 import { ApiError, api, apiOnce, type Cart, type Product } from '../api';
 import { ErrorBox, errorMessage, Price, Spinner, useTitle } from '../components';
 import { categoryLabel, describeAttribute, formatDate } from '../format';
@@ -32,6 +33,9 @@ export default function ProductPage({ params, location }: PageProps) {
   const [adding, setAdding] = useState(false);
   const [addError, setAddError] = useState<string | null>(null);
   const [added, setAdded] = useState<string | null>(null);
+  // A product with variants: each variant's live count, and the one chosen (by SKU).
+  const [variantCounts, setVariantCounts] = useState<Record<string, number>>({});
+  const [sku, setSku] = useState<string | null>(null);
   useTitle(product?.name ?? 'Product');
 
   useEffect(() => {
@@ -42,10 +46,13 @@ export default function ProductPage({ params, location }: PageProps) {
     setAdded(null);
     setAddError(null);
     setQuantity(1);
+    setSku(null);
+    setVariantCounts({});
     apiOnce<Product>(`/products/${encodeURIComponent(id)}`, { signal: controller.signal })
       .then((p) => {
         setProduct(p);
         setAvailable(p.available);
+        setVariantCounts(Object.fromEntries((p.variants ?? []).map((v) => [v.sku, v.available])));
       })
       .catch((e: unknown) => {
         if ((e as Error).name !== 'AbortError') setError(e);
@@ -61,7 +68,17 @@ export default function ProductPage({ params, location }: PageProps) {
       onMode: setMode,
       onAvailability: (update) => {
         // the newest message wins: server clocks (database vs host) are not compared here
-        if (update.productId === known) setAvailable(update.available);
+        if (update.productId !== known) return;
+        if (update.variants) {
+          // the polling fallback: every variant's count, and their sum
+          setVariantCounts(Object.fromEntries(update.variants.map((v) => [v.sku, v.available])));
+          setAvailable(update.available);
+        } else if (update.sku && update.sku in variantCountsRef.current) {
+          // a live message about one variant: the product's count is the sum
+          const next = { ...variantCountsRef.current, [update.sku]: update.available };
+          setVariantCounts(next);
+          setAvailable(Object.values(next).reduce((sum, n) => sum + n, 0));
+        } else setAvailable(update.available);
       },
     });
   }, [known]);
@@ -70,14 +87,33 @@ export default function ProductPage({ params, location }: PageProps) {
     if (available !== null) markShown();
   }, [available !== null]);
 
+  const variantCountsRef = useRef(variantCounts);
+  variantCountsRef.current = variantCounts;
+  const variants = product?.variants?.length ? sortVariants(product.variants) : null;
+  const chosen = variants?.find((v) => v.sku === sku) ?? null;
+
   const inCart = useRef(0);
   const currentCart = cart.get();
-  inCart.current = currentCart?.lines.find((l) => l.productId === id)?.quantity ?? 0;
+  inCart.current =
+    currentCart?.lines.find((l) => l.productId === id && (!variants || l.sku === sku))?.quantity ?? 0;
 
   const addToCart = async () => {
     if (!product) return;
+    if (variants && !chosen) {
+      setAddError(
+        `Choose a ${variants.some((v) => v.options.colour) && colours(variants) > 1 ? 'size and colour' : 'size'} first.`,
+      );
+      return;
+    }
+    const variantSku = chosen?.sku;
     // signed out or expired: remembered, and performed after sign-in (pending-action.ts)
-    if (!signedInOrRemember({ productId: product.id, quantity, name: product.name }, location.href)) return;
+    if (
+      !signedInOrRemember(
+        { productId: product.id, quantity, name: product.name, ...(variantSku && { sku: variantSku }) },
+        location.href,
+      )
+    )
+      return;
     setAdding(true);
     setAddError(null);
     setAdded(null);
@@ -85,17 +121,20 @@ export default function ProductPage({ params, location }: PageProps) {
     try {
       const next = await api<Cart>(`/cart/items/${encodeURIComponent(product.id)}`, {
         method: 'PUT',
-        body: { quantity: wanted },
+        body: variantSku ? { quantity: wanted, sku: variantSku } : { quantity: wanted },
         auth: true,
       });
       cart.set(next);
-      const message = `Added ${quantity} × ${product.name} to your cart.`;
+      const message = `Added ${quantity} × ${product.name}${chosen ? ` (${optionText(chosen.options, variants!)})` : ''} to your cart.`;
       setAdded(message);
       announce(message);
     } catch (e) {
       if (e instanceof ApiError && e.code === 'out_of_stock') {
         const left = typeof e.body.available === 'number' ? e.body.available : null;
-        if (left !== null && inCart.current === 0) setAvailable(Math.max(0, left));
+        if (left !== null && inCart.current === 0) {
+          if (variantSku) setVariantCounts((counts) => ({ ...counts, [variantSku]: Math.max(0, left) }));
+          else setAvailable(Math.max(0, left));
+        }
         setAddError(
           left === null || left <= 0
             ? 'Sorry, this is now out of stock.'
@@ -133,7 +172,10 @@ export default function ProductPage({ params, location }: PageProps) {
     );
   }
 
-  const count = available ?? product.available;
+  const total = available ?? product.available;
+  // With a variant chosen, its count and price; before that, the product's.
+  const count = chosen ? (variantCounts[chosen.sku] ?? chosen.available) : total;
+  const price = chosen?.priceMinor ?? product.priceMinor;
   const attributes = Object.entries(product.attributes);
 
   return (
@@ -151,7 +193,7 @@ export default function ProductPage({ params, location }: PageProps) {
           <p class="brand">{product.brand}</p>
           <h1 tabIndex={-1}>{product.name}</h1>
           <p class="product-price">
-            <Price minor={product.priceMinor} currency={product.currency} />
+            <Price minor={price} currency={product.currency} />
           </p>
           <div
             class={`stock ${count <= 0 ? 'stock-out' : count <= 5 ? 'stock-low' : 'stock-ok'}`}
@@ -173,6 +215,39 @@ export default function ProductPage({ params, location }: PageProps) {
               void addToCart();
             }}
           >
+            {variants && (
+              <fieldset class="variants">
+                <legend>{colours(variants) > 1 ? 'Size and colour' : 'Size'}</legend>
+                <div class="variant-options">
+                  {variants.map((v) => {
+                    const left = variantCounts[v.sku] ?? v.available;
+                    const soldOut = left <= 0;
+                    return (
+                      <label
+                        key={v.sku}
+                        class={`variant-option${soldOut ? ' sold-out' : ''}${v.sku === sku ? ' selected' : ''}`}
+                        data-sku={v.sku}
+                        data-available={left}
+                      >
+                        <input
+                          type="radio"
+                          name="variant"
+                          value={v.sku}
+                          checked={v.sku === sku}
+                          disabled={soldOut}
+                          onChange={() => {
+                            setSku(v.sku);
+                            setAddError(null);
+                          }}
+                        />
+                        <span class="variant-size">{optionText(v.options, variants)}</span>
+                        {soldOut && <span class="variant-note">Sold out</span>}
+                      </label>
+                    );
+                  })}
+                </div>
+              </fieldset>
+            )}
             <label class="qty">
               <span>Quantity</span>
               <select
@@ -236,7 +311,7 @@ export default function ProductPage({ params, location }: PageProps) {
             ))}
             <tr>
               <th scope="row">SKU</th>
-              <td>{product.sku}</td>
+              <td>{chosen?.sku ?? product.sku}</td>
             </tr>
             <tr>
               <th scope="row">Listed</th>
@@ -247,4 +322,17 @@ export default function ProductPage({ params, location }: PageProps) {
       </section>
     </article>
   );
+}
+
+/** How many colours the variants come in (one: the picker shows sizes only). */
+function colours(variants: NonNullable<Product['variants']>): number {
+  return new Set(variants.map((v) => v.options.colour ?? '')).size;
+}
+
+/** A variant's button text: the size, and the colour when the product comes in several. */
+function optionText(
+  options: { size: string; colour?: string },
+  variants: NonNullable<Product['variants']>,
+): string {
+  return colours(variants) > 1 && options.colour ? `${options.size} · ${options.colour}` : options.size;
 }
