@@ -314,6 +314,43 @@ export function cartWritesContract(
         await assertInvariant(shop);
       }, 120_000);
 
+      it('one hold rule: any change (a set or a removal) renews every hold still in force to the same expiry', async () => {
+        const db = shop.services.sql.db;
+        const deps = cartDeps(shop.services);
+        const [e, f, g] = shop.products.slice(10, 13);
+        await db
+          .updateTable('inventory')
+          .set({ on_hand: 9, held: 0 })
+          .where('sku', 'in', [e!.sku, f!.sku, g!.sku])
+          .execute();
+        for (const product of [e!, f!, g!]) await setLineQuantity(deps, 'u160', product.id, { quantity: 1 });
+        // Half a minute has passed on two lines: a change now must bring them level with it.
+        const aged = (ids: string[]) =>
+          db
+            .updateTable('cart_lines')
+            .set({ hold_expires_at: new Date(Date.now() + 14.5 * 60_000) })
+            .where('user_id', '=', 'u160')
+            .where('product_id', 'in', ids)
+            .execute();
+        const expiries = async () => (await getCart(deps, 'u160')).lines.map((l) => l.holdExpiresAt);
+
+        await aged([e!.id, f!.id]);
+        const before = Date.now();
+        await setLineQuantity(deps, 'u160', g!.id, { quantity: 2 });
+        const afterSet = await expiries();
+        expect(new Set(afterSet).size, afterSet.join(', ')).toBe(1);
+        expect(Date.parse(afterSet[0]!)).toBeGreaterThanOrEqual(before + 15 * 60_000 - 1_000);
+
+        await aged([e!.id, g!.id]);
+        const removed = Date.now();
+        await removeLine(deps, 'u160', f!.id);
+        const afterRemove = await expiries();
+        expect(afterRemove).toHaveLength(2);
+        expect(new Set(afterRemove).size, afterRemove.join(', ')).toBe(1);
+        expect(Date.parse(afterRemove[0]!)).toBeGreaterThanOrEqual(removed + 15 * 60_000 - 1_000);
+        await assertInvariant(shop);
+      }, 60_000);
+
       it('expiry releases exactly the lapsed holds, once, with two sweepers racing', async () => {
         const db = shop.services.sql.db;
         const deps = cartDeps(shop.services);

@@ -28,8 +28,11 @@ export interface CartWrites {
   readonly kind: 'portable' | 'postgres';
   /** Sets the line to `request.quantity`, taking or giving back the difference; lost races run again. */
   setLine(request: LineRequest): Promise<LineSet>;
-  /** Drops the SKU's line and gives its held units back; the SKUs whose stock moved. */
-  removeLine(userId: string, sku: string): Promise<string[]>;
+  /**
+   * Drops the SKU's line and gives its held units back, and renews the cart's other holds to
+   * `holdExpiresAt` (any change renews every hold still in force); the SKUs whose stock moved.
+   */
+  removeLine(userId: string, sku: string, holdExpiresAt: Date): Promise<string[]>;
 }
 
 /** Setting one SKU's line (a product's, or one of its variants') in a shopper's cart. */
@@ -66,9 +69,11 @@ function withRetries<T>(work: () => Promise<T>): Promise<T> {
   });
 }
 
-// Activity keeps the other holds alive; refreshing more than once a minute buys nothing.
+// The one hold rule (cart page, docs/api.md): any change to the cart renews every hold still in
+// force to the same expiry, so the cart's lines never show different countdowns. Lines already
+// renewed to this expiry are not written again.
 function refreshHoldsBefore(request: LineRequest): Date {
-  return new Date(request.holdExpiresAt.getTime() - 60_000);
+  return request.holdExpiresAt;
 }
 
 /** The portable writes: Kysely statements in one transaction per change (the Azure SQL path). */
@@ -76,7 +81,7 @@ export function portableCartWrites(db: Db): CartWrites {
   return {
     kind: 'portable',
     setLine: (request) => withRetries(() => setLineInTransaction(db, request)),
-    removeLine: (userId, sku) => removeLineInTransaction(db, userId, sku),
+    removeLine: (userId, sku, holdExpiresAt) => removeLineInTransaction(db, userId, sku, holdExpiresAt),
   };
 }
 
@@ -98,7 +103,7 @@ export function postgresCartWrites(db: Db): CartWrites {
   return {
     kind: 'postgres',
     setLine: (request) => withRetries(() => setLineInOneRoundTrip(db, request)),
-    removeLine: (userId, sku) => removeLineInTransaction(db, userId, sku),
+    removeLine: (userId, sku, holdExpiresAt) => removeLineInTransaction(db, userId, sku, holdExpiresAt),
   };
 }
 
@@ -234,12 +239,20 @@ class OutOfStock extends Error {
 }
 
 /** The line first, then the stock (the one lock order, transient-errors.ts). */
-function removeLineInTransaction(db: Db, userId: string, sku: string): Promise<string[]> {
+function removeLineInTransaction(
+  db: Db,
+  userId: string,
+  sku: string,
+  holdExpiresAt: Date,
+): Promise<string[]> {
   return withRetries(() =>
     db.transaction().execute(async (trx) => {
       const line = await findCartLine(trx, userId, sku);
       if (!line) return [];
+      // The lock order of setLine: the cart's lines in key order around this one, then stock.
+      await refreshHolds(trx, userId, holdExpiresAt, holdExpiresAt, { below: sku });
       if (!(await deleteCartLineIfHeld(trx, userId, sku, line.heldQuantity))) throw new LostRace();
+      await refreshHolds(trx, userId, holdExpiresAt, holdExpiresAt, { above: sku });
       if (line.heldQuantity > 0 && !(await releaseStock(trx, line.sku, line.heldQuantity)))
         throw new LostRace();
       return line.heldQuantity > 0 ? [line.sku] : [];

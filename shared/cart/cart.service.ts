@@ -258,8 +258,10 @@ export async function removeLine(
   const lines = (await listCartLines(deps.db, userId)).filter(
     (l) => l.productId === productId && (sku === undefined || l.sku === sku),
   );
+  const now = (deps.now ?? (() => new Date()))();
+  const holdExpiresAt = new Date(now.getTime() + deps.settings.holdMinutes * 60_000);
   const changed: string[] = [];
-  for (const line of lines) changed.push(...(await deps.writes.removeLine(userId, line.sku)));
+  for (const line of lines) changed.push(...(await deps.writes.removeLine(userId, line.sku, holdExpiresAt)));
   return { cart: await getCart(deps, userId), changedSkus: changed, levels: [] };
 }
 
