@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 import { countInventory } from '../inventory/inventory.repository';
-import { generateCatalogue } from './demo-catalogue';
+import { demoStartingInventory, generateCatalogue } from './demo-catalogue';
 import { demoCatalogueSize, ensureDemoData, readCatalogueSnapshot, reseedDemoData } from './demo-seed';
 import { categories } from './product';
 
@@ -48,6 +48,10 @@ describe('demo catalogue generator', () => {
   });
 });
 
+function skuCount(products: number): number {
+  return generateCatalogue(products).flatMap(demoStartingInventory).length;
+}
+
 describe('seeding the local shop', () => {
   let shop: TestShop;
   beforeAll(async () => {
@@ -61,7 +65,8 @@ describe('seeding the local shop', () => {
     const first = await ensureDemoData(shop.services, { count: 120 });
     expect(first).toEqual({ products: 120, generated: true });
     expect(await shop.services.products.count()).toBe(120);
-    expect(await countInventory(shop.services.sql.db)).toBe(120);
+    // One stock row per SKU: a product sold by size has one per variant.
+    expect(await countInventory(shop.services.sql.db)).toBe(skuCount(120));
     const second = await ensureDemoData(shop.services, { count: 999 });
     expect(second).toEqual({ products: 120, generated: false });
     expect((await readCatalogueSnapshot(shop.dataDir))?.length).toBe(120);
@@ -83,6 +88,6 @@ describe('seeding the local shop', () => {
       .where('held', '>', 0)
       .execute();
     expect(held).toEqual([]);
-    expect(await countInventory(shop.services.sql.db)).toBe(150);
+    expect(await countInventory(shop.services.sql.db)).toBe(skuCount(150));
   });
 });
