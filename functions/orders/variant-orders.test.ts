@@ -113,6 +113,16 @@ describe('buying a size over HTTP', () => {
     expect(text).toContain(`(Size ${small.options.size}, ${small.options.colour})`);
     expect(text).toContain(`(Size ${other.options.size}, ${other.options.colour})`);
 
+    // The inventory consumer shows the product's sum in Cosmos, with each variant's count.
+    const total = 8 + 9 + 10 * (hoodie.variants!.length - 2);
+    const shown = await until(async () => {
+      const doc = (await shop.services.products.get(hoodie.id)) as unknown as {
+        displayedAvailability?: { available: number; variants?: Record<string, number> };
+      };
+      return doc.displayedAvailability?.available === total ? doc.displayedAvailability : undefined;
+    });
+    expect(shown.variants).toMatchObject({ [small.sku]: 8, [other.sku]: 9 });
+
     // The pick list names them too.
     const warehouse = client(await shop.token('wendy', ['warehouse']));
     const request = await until(async () => {
