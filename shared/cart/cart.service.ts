@@ -217,7 +217,7 @@ export async function setLineQuantity(
     variant,
     quantity,
     now,
-    holdExpiresAt: new Date(now.getTime() + deps.settings.holdMinutes * 60_000),
+    holdExpiresAt: holdExpiryAfter(now, deps.settings.holdMinutes),
     maxLines,
   });
   switch (set.outcome) {
@@ -245,6 +245,14 @@ export async function setLineQuantity(
 }
 
 /**
+ * When the holds of a change made at `now` lapse: whole seconds, so the lines changed within one
+ * second share an expiry and renewing them (the one hold rule) writes no row twice.
+ */
+function holdExpiryAfter(now: Date, holdMinutes: number): Date {
+  return new Date(Math.ceil((now.getTime() + holdMinutes * 60_000) / 1000) * 1000);
+}
+
+/**
  * `DELETE /api/cart/items/{productId}?sku=`: drops the line of that SKU, or without `sku` every
  * line of the product (all its variants), and gives their held units back.
  */
@@ -259,7 +267,7 @@ export async function removeLine(
     (l) => l.productId === productId && (sku === undefined || l.sku === sku),
   );
   const now = (deps.now ?? (() => new Date()))();
-  const holdExpiresAt = new Date(now.getTime() + deps.settings.holdMinutes * 60_000);
+  const holdExpiresAt = holdExpiryAfter(now, deps.settings.holdMinutes);
   const changed: string[] = [];
   for (const line of lines) changed.push(...(await deps.writes.removeLine(userId, line.sku, holdExpiresAt)));
   return { cart: await getCart(deps, userId), changedSkus: changed, levels: [] };
