@@ -49,7 +49,23 @@ export interface OrderView extends OrderSummary {
   receiptSentAt?: string;
   shippedAt?: string;
   declineReason?: string;
+  /**
+   * `GET /api/orders/{id}` of a placed order: the declined attempts that came just before it
+   * (each Pay Now is its own provider payment, so its own order row), oldest first.
+   */
+  attempts?: PaymentAttempt[];
 }
+
+/** A Pay Now that did not go through, shown on the order it led to rather than as an order. */
+export interface PaymentAttempt {
+  orderId: string;
+  status: 'payment_failed';
+  createdAt: string;
+  declineReason?: string;
+}
+
+/** How many earlier attempts an order page shows at most. */
+const maxAttemptsShown = 20;
 
 export function orderView(order: OrderRow, lines: OrderLineRow[]): OrderView {
   return {
@@ -119,7 +135,10 @@ export async function findOrderLines(db: Db, orderId: string): Promise<OrderLine
     .execute();
 }
 
-/** An order of this user (another user's order is simply not found). */
+/**
+ * An order of this user (another user's order is simply not found). A placed order (not itself a
+ * failed attempt) lists the declined attempts made since the user's previous placed order.
+ */
 export async function findUserOrder(db: Db, userId: string, orderId: string): Promise<OrderView | undefined> {
   const order = await db
     .selectFrom('orders')
@@ -127,7 +146,44 @@ export async function findUserOrder(db: Db, userId: string, orderId: string): Pr
     .where('user_id', '=', userId)
     .where('id', '=', orderId)
     .executeTakeFirst();
-  return order ? orderView(order, await findOrderLines(db, orderId)) : undefined;
+  if (!order) return undefined;
+  const [lines, attempts] = await Promise.all([
+    findOrderLines(db, orderId),
+    order.status === 'payment_failed' ? Promise.resolve([]) : attemptsBefore(db, order),
+  ]);
+  const view = orderView(order, lines);
+  return attempts.length > 0 ? { ...view, attempts } : view;
+}
+
+/** The user's failed attempts right before `order`, back to their previous placed order. */
+async function attemptsBefore(db: Db, order: OrderRow): Promise<PaymentAttempt[]> {
+  const earlier = await firstRows(
+    db
+      .selectFrom('orders')
+      .select(['id', 'status', 'created_at', 'decline_reason'])
+      .where('user_id', '=', order.user_id)
+      .where((eb) =>
+        eb.or([
+          eb('created_at', '<', order.created_at),
+          eb.and([eb('created_at', '=', order.created_at), eb('id', '<', order.id)]),
+        ]),
+      )
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc'),
+    maxAttemptsShown,
+    isMssql(db),
+  ).execute();
+  const attempts: PaymentAttempt[] = [];
+  for (const row of earlier) {
+    if (row.status !== 'payment_failed') break;
+    attempts.push({
+      orderId: row.id,
+      status: 'payment_failed',
+      createdAt: row.created_at.toISOString(),
+      ...(row.decline_reason ? { declineReason: row.decline_reason } : {}),
+    });
+  }
+  return attempts.reverse();
 }
 
 /** For system work (consumers, recovery, webhooks) that acts on an order by id. */
@@ -289,7 +345,10 @@ export async function findOrderIdByPaymentReference(db: Db, reference: string): 
   return row?.id;
 }
 
-/** Newest first, keyset-paged on (created_at, id). */
+/**
+ * Newest first, keyset-paged on (created_at, id). Declined attempts are not orders to the
+ * shopper: they are left out here and listed on the order they led to (`attempts`).
+ */
 export async function listUserOrders(
   db: Db,
   userId: string,
@@ -305,7 +364,8 @@ export async function listUserOrders(
         .whereRef('order_lines.order_id', '=', 'orders.id')
         .as('item_count'),
     )
-    .where('user_id', '=', userId);
+    .where('user_id', '=', userId)
+    .where('status', '!=', 'payment_failed');
   if (options.before) {
     const { createdAt, id } = options.before;
     query = query.where((eb) =>
