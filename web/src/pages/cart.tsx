@@ -301,7 +301,8 @@ export default function CartPage({ location }: PageProps) {
               </div>
             </dl>
             <p class="muted small">
-              Items are held for {current.holdMinutes} minutes; any change renews the hold.
+              Items are held for {current.holdMinutes} minutes from your last change; any change to your cart
+              renews every hold.
             </p>
             {unavailable.length > 0 ? (
               <p class="notice notice-error" role="status">

@@ -190,6 +190,19 @@ export default function OrderPage({ params, location }: PageProps) {
               : 'No payment recorded'}
           </p>
           {order.receiptSentAt && <p class="muted small">Receipt sent {formatDate(order.receiptSentAt)}</p>}
+          {order.attempts && order.attempts.length > 0 && (
+            <div data-testid="payment-attempts">
+              <h3>Earlier attempts</h3>
+              <ul class="muted small">
+                {order.attempts.map((attempt) => (
+                  <li key={attempt.orderId}>
+                    {formatDate(attempt.createdAt)}: declined
+                    {attempt.declineReason ? ` (${attempt.declineReason})` : ''}; you were not charged.
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
         </section>
       </div>
       <p>
