@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   if (services.productsEmbedded) await ensureDemoData(services);
   const total = await services.products.count();
   const started = performance.now();
-  const done = await rebuildSearchIndex(services, (n) => {
+  const done = await rebuildSearchIndex({ ...services, db: services.sql.db }, (n) => {
     process.stdout.write(
       `\r  indexing [${'#'.repeat(Math.round((n / Math.max(total, 1)) * 30)).padEnd(30, '.')}] ${n}/${total}`,
     );

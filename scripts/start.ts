@@ -58,7 +58,7 @@ async function main(): Promise<void> {
 
   await loadCatalogue(services, catalogue.products);
   steps?.update(3, 'building the search index');
-  if (services.search.kind === 'embedded') await rebuildSearchIndex(services);
+  if (services.search.kind === 'embedded') await rebuildSearchIndex({ ...services, db: services.sql.db });
   steps?.update(4, 'checking the storefront build');
   const staticDir = await webBuilding;
   steps?.update(5, 'opening the HTTP port');

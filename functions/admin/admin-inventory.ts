@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { notifierDeps } from '../../shared/cart/cart-deps';
+import { reindexSizedProducts } from '../../shared/catalogue/index-availability';
 import { signedIn } from '../../shared/identity/require-principal';
 import { announceStockChange } from '../../shared/inventory/availability-notifier';
 import { readStockLevel, setOnHand } from '../../shared/inventory/inventory.repository';
@@ -36,6 +37,12 @@ export const putInventoryFunction = httpFunction({
       [sku],
     );
     const level = await readStockLevel(s.sql.db, sku);
+    // A size sold out or back in stock: the search filter on sizes follows (no-op for one-SKU products).
+    if (level) {
+      await reindexSizedProducts({ db: s.sql.db, search: s.search, products: s.products, cache: s.cache }, [
+        level.productId,
+      ]);
+    }
     return json(200, { sku, productId: level?.productId, onHand, available: level?.available });
   },
 });

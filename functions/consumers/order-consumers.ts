@@ -20,6 +20,7 @@ export const inventoryConsumerFunction = topicFunction({
       {
         ...notifierDeps(s, (m) => context.warn(m)),
         products: s.products,
+        search: s.search,
         cache: s.cache,
         lowStockThreshold: s.config.lowStockThreshold,
         alert: (m) => context.warn(m),

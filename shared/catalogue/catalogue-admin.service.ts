@@ -7,6 +7,7 @@ import { parseWith } from '../platform/http';
 import type { SearchIndex } from '../search/search-index.port';
 import { bumpCatalogueVersion, invalidateProduct } from './catalogue.service';
 import { readCatalogueSnapshot, writeCatalogueSnapshot } from './demo-seed';
+import { indexWithAvailability } from './index-availability';
 import { categories, type Product } from './product';
 import type { ProductStore } from './product-store.port';
 import { sortVariants, stockSkus } from './variants';
@@ -134,7 +135,7 @@ export async function putProduct(
     skus.map((sku) => ({ sku, productId: id, onHand: 0 })),
   );
   await deps.products.upsert(product);
-  await deps.search.upsert([product]);
+  await indexWithAvailability(deps, [product]);
   await invalidateProduct(deps, id);
   if (deps.snapshotDir) {
     await updateSnapshot(deps.snapshotDir, (all) =>
@@ -153,9 +154,12 @@ export async function deleteProduct(deps: CatalogueAdminDeps, id: string): Promi
   if (deps.snapshotDir) await updateSnapshot(deps.snapshotDir, (all) => all.filter((p) => p.id !== id));
 }
 
-/** Rebuilds the search index from the product store (`npm run reindex`, local start). */
+/**
+ * Rebuilds the search index from the product store (`npm run reindex`, local start), each page
+ * with its variants' live availability (one stock query per page).
+ */
 export async function rebuildSearchIndex(
-  deps: Pick<CatalogueAdminDeps, 'products' | 'search' | 'cache'>,
+  deps: Pick<CatalogueAdminDeps, 'products' | 'search' | 'cache' | 'db'>,
   onProgress?: (done: number) => void,
 ): Promise<number> {
   await deps.search.ensureIndex();
@@ -164,7 +168,7 @@ export async function rebuildSearchIndex(
   for (;;) {
     const page = await deps.products.page({ afterId, limit: 1000 });
     if (page.length === 0) break;
-    await deps.search.upsert(page);
+    await indexWithAvailability(deps, page);
     done += page.length;
     onProgress?.(done);
     afterId = page.at(-1)!.id;

@@ -32,6 +32,7 @@ describe.each(writePaths)('the inventory consumer ($path, PGlite)', ({ SQL_PORTA
         },
       },
       products: shop.services.products,
+      search: shop.services.search,
       cache: shop.services.cache,
       lowStockThreshold: 5,
       alert: (message) => alerts.push(message),

@@ -1,14 +1,18 @@
 import type { CacheAside } from '../adapters/cache/cache-aside';
 import { invalidateProduct } from '../catalogue/catalogue.service';
+import { reindexSizedProducts } from '../catalogue/index-availability';
 import type { ProductStore } from '../catalogue/product-store.port';
 import type { ConsumerWrites, InboxClaims } from '../messaging/inbox-claims';
 import type { OrderPaid } from '../messaging/integration-events';
+import type { SearchIndex } from '../search/search-index.port';
 import { announceStockLevels, type NotifierDeps } from './availability-notifier';
 import { readProductTotals, readStockLevelsTogether, type StockLevel } from './inventory.repository';
 
 export interface InventoryConsumerDeps extends NotifierDeps {
   products: ProductStore;
   cache: CacheAside;
+  /** Products of which a size sold out are re-indexed, so the search `size` filter drops it. */
+  search: SearchIndex;
   lowStockThreshold: number;
   alert: (message: string) => void;
   inbox: InboxClaims;
@@ -16,7 +20,8 @@ export interface InventoryConsumerDeps extends NotifierDeps {
 
 /**
  * The `inventory` subscription: after a sale, refresh each product's displayed availability in
- * Cosmos, drop cached copies, push the live count, and flag low stock. Once per message, in two
+ * Cosmos, drop cached copies, push the live count, re-index a product of which a size sold out
+ * (only those: the index changes only when a size leaves the filter), and flag low stock. Once per message, in two
  * steps (each shared with concurrent deliveries on PostgreSQL): read the levels and show them,
  * then claim the message and flag low stock. Showing a level is idempotent (it sets what SQL
  * says), so a duplicate that shows it again before losing the claim does no harm; a failure or
@@ -32,6 +37,10 @@ export async function refreshInventoryAfterSale(
     event.lines.map((l) => l.sku),
   );
   await showAvailability(deps, levels);
+  await reindexSizedProducts(
+    deps,
+    levels.filter((l) => l.available <= 0).map((l) => l.productId),
+  );
   const low = levels.filter((l) => isLow(deps, l)).map((l) => ({ sku: l.sku, available: l.available }));
   const outcome = await deps.inbox.claim(lowStockFlags, {
     messageId,
