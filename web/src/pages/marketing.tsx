@@ -1,7 +1,6 @@
 import '../marketing/marketing.css';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError } from '../api';
-import { ErrorBox, errorMessage, SignInPrompt, Spinner, useTitle } from '../components';
+import { ErrorBox, errorMessage, Spinner, useTitle } from '../components';
 import type { PageProps } from '../main';
 import {
   type CapacityPlanView,
@@ -16,6 +15,7 @@ import {
 } from '../marketing/api';
 import { formatInstant, PlanChart } from '../marketing/plan-chart';
 import { WindowForm } from '../marketing/window-form';
+import { needsStaffAccess, StaffAccess } from '../staff-access';
 import { announce, session, useStore } from '../store';
 
 const DAY = 86_400_000;
@@ -125,25 +125,17 @@ export default function Marketing({ location }: PageProps) {
     load().catch(setError);
   }, [user?.sub, attempt]);
 
-  if (!user) {
+  if (!user || needsStaffAccess(user.name, error)) {
     return (
-      <section class="page narrow">
-        <h1 tabIndex={-1}>Sales calendar</h1>
-        <SignInPrompt next={location.href} message="Sign in with a marketing account to plan sales." />
-      </section>
-    );
-  }
-  if (error instanceof ApiError && error.status === 403) {
-    return (
-      <section class="page narrow">
-        <h1 tabIndex={-1}>Sales calendar</h1>
-        <div class="notice notice-error" role="alert" data-testid="refused">
-          <p>
-            This page is for marketing. Your account ({user.name}) does not have the marketing role, so
-            nothing here is shown or changed.
-          </p>
-        </div>
-      </section>
+      <StaffAccess
+        title="Sales calendar"
+        userName={user?.name}
+        next={location.href}
+        signInMessage="Sign in with a marketing account to plan sales."
+        refusal={(name) =>
+          `This page is for marketing. Your account (${name}) does not have the marketing role, so nothing here is shown or changed.`
+        }
+      />
     );
   }
 

@@ -1,7 +1,7 @@
 import '../operations/operations.css';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
-import { ErrorBox, errorMessage, SignInPrompt, Spinner, useTitle } from '../components';
+import { ErrorBox, errorMessage, Spinner, useTitle } from '../components';
 import type { PageProps } from '../main';
 import {
   type DeadLetterView,
@@ -14,6 +14,7 @@ import {
   replayOne,
 } from '../operations/api';
 import { ConfirmDialog, type ConfirmRequest } from '../operations/confirm-dialog';
+import { needsStaffAccess, StaffAccess } from '../staff-access';
 import { announce, session, useStore } from '../store';
 
 const refreshEveryMs = 10_000;
@@ -357,28 +358,17 @@ export default function Operations({ location }: PageProps) {
     return () => clearInterval(timer);
   }, [user?.sub, autoRefresh]);
 
-  if (!user) {
+  if (!user || needsStaffAccess(user.name, error)) {
     return (
-      <section class="page narrow">
-        <h1 tabIndex={-1}>Operations</h1>
-        <SignInPrompt
-          next={location.href}
-          message="Sign in with an operations account to see the shop's health."
-        />
-      </section>
-    );
-  }
-  if (error instanceof ApiError && error.status === 403) {
-    return (
-      <section class="page narrow">
-        <h1 tabIndex={-1}>Operations</h1>
-        <div class="notice notice-error" role="alert" data-testid="refused">
-          <p>
-            This page is for operations. Your account ({user.name}) does not have the operations or admin
-            role, so nothing here is shown or changed.
-          </p>
-        </div>
-      </section>
+      <StaffAccess
+        title="Operations"
+        userName={user?.name}
+        next={location.href}
+        signInMessage="Sign in with an operations account to see the shop's health."
+        refusal={(name) =>
+          `This page is for operations. Your account (${name}) does not have the operations or admin role, so nothing here is shown or changed.`
+        }
+      />
     );
   }
 
