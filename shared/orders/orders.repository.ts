@@ -48,6 +48,9 @@ export interface OrderView extends OrderSummary {
   paidAt?: string;
   receiptSentAt?: string;
   shippedAt?: string;
+  /** Once shipped: how it travels (from the warehouse's pick request). */
+  carrier?: string;
+  trackingNumber?: string;
   declineReason?: string;
   /**
    * `GET /api/orders/{id}` of a placed order: the declined attempts that came just before it
@@ -147,11 +150,22 @@ export async function findUserOrder(db: Db, userId: string, orderId: string): Pr
     .where('id', '=', orderId)
     .executeTakeFirst();
   if (!order) return undefined;
-  const [lines, attempts] = await Promise.all([
+  const [lines, attempts, shipment] = await Promise.all([
     findOrderLines(db, orderId),
     order.status === 'payment_failed' ? Promise.resolve([]) : attemptsBefore(db, order),
+    order.status === 'shipped'
+      ? db
+          .selectFrom('fulfilment_requests')
+          .select(['carrier', 'tracking_number'])
+          .where('order_id', '=', orderId)
+          .executeTakeFirst()
+      : Promise.resolve(undefined),
   ]);
-  const view = orderView(order, lines);
+  const view: OrderView = {
+    ...orderView(order, lines),
+    ...(shipment?.carrier ? { carrier: shipment.carrier } : {}),
+    ...(shipment?.tracking_number ? { trackingNumber: shipment.tracking_number } : {}),
+  };
   return attempts.length > 0 ? { ...view, attempts } : view;
 }
 
