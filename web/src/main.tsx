@@ -26,6 +26,7 @@ const routes: Array<{ pattern: string; load: () => Promise<PageModule> }> = [
   { pattern: '/signin', load: () => import('./pages/signin') },
   { pattern: '/marketing', load: () => import('./pages/marketing') }, // role-gated: marketing, admin
   { pattern: '/operations', load: () => import('./pages/operations') }, // role-gated: operations, admin
+  { pattern: '/warehouse', load: () => import('./pages/warehouse') }, // role-gated: warehouse, admin
 ];
 
 function resolve(path: string) {

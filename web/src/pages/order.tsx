@@ -115,6 +115,22 @@ export default function OrderPage({ params, location }: PageProps) {
           ))}
         </ol>
       )}
+      {order.status === 'shipped' && (order.carrier || order.trackingNumber) ? (
+        <dl class="shipment" data-testid="shipment">
+          {order.carrier ? (
+            <>
+              <dt>Carrier</dt>
+              <dd>{order.carrier}</dd>
+            </>
+          ) : null}
+          {order.trackingNumber ? (
+            <>
+              <dt>Tracking number</dt>
+              <dd data-testid="tracking-number">{order.trackingNumber}</dd>
+            </>
+          ) : null}
+        </dl>
+      ) : null}
       <table class="order-lines">
         <caption class="sr-only">Items</caption>
         <thead>
