@@ -1,5 +1,5 @@
 import type { FunctionDefinition } from '../shared/platform/function-definition';
-import { putInventoryFunction } from './admin/admin-inventory';
+import { listInventoryFunction, putInventoryFunction } from './admin/admin-inventory';
 import { deleteProductFunction, putProductFunction } from './admin/admin-products';
 import {
   listDeadLettersFunction,
@@ -76,6 +76,7 @@ export const allFunctions: FunctionDefinition[] = [
   putProductFunction,
   deleteProductFunction,
   putInventoryFunction,
+  listInventoryFunction,
   releaseExpiredHoldsFunction,
   listSalesWindowsFunction,
   createSalesWindowFunction,

@@ -3,8 +3,12 @@ import { notifierDeps } from '../../shared/cart/cart-deps';
 import { reindexSizedProducts } from '../../shared/catalogue/index-availability';
 import { signedIn } from '../../shared/identity/require-principal';
 import { announceStockChange } from '../../shared/inventory/availability-notifier';
-import { readStockLevel, setOnHand } from '../../shared/inventory/inventory.repository';
-import { AppError, notFound } from '../../shared/platform/errors';
+import {
+  findAvailabilityOfProductSkus,
+  readStockLevel,
+  setOnHand,
+} from '../../shared/inventory/inventory.repository';
+import { AppError, notFound, validationFailed } from '../../shared/platform/errors';
 import { httpFunction } from '../../shared/platform/function-definition';
 import { json, readJsonWith } from '../../shared/platform/http';
 import { services } from '../../shared/platform/services';
@@ -44,5 +48,26 @@ export const putInventoryFunction = httpFunction({
       ]);
     }
     return json(200, { sku, productId: level?.productId, onHand, available: level?.available });
+  },
+});
+
+/**
+ * `GET /api/admin/inventory?productId=` → `{ productId, items: [{ sku, onHand, held, available }] }`:
+ * every SKU of one product with what is on the shelf and what carts hold (the admin page's stock table).
+ */
+export const listInventoryFunction = httpFunction({
+  name: 'admin-list-inventory',
+  route: 'admin/inventory',
+  methods: ['GET'],
+  handler: async (request) => {
+    const s = await services();
+    await signedIn(request, s, 'admin');
+    const productId = request.query.get('productId')?.trim() ?? '';
+    if (!productId) throw validationFailed({ productId: ['productId is required'] });
+    const rows = await findAvailabilityOfProductSkus(s.sql.db, productId);
+    return json(200, {
+      productId,
+      items: rows.map(({ sku, onHand, held, available }) => ({ sku, onHand, held, available })),
+    });
   },
 });
