@@ -27,6 +27,7 @@ const routes: Array<{ pattern: string; load: () => Promise<PageModule> }> = [
   { pattern: '/marketing', load: () => import('./pages/marketing') }, // role-gated: marketing, admin
   { pattern: '/operations', load: () => import('./pages/operations') }, // role-gated: operations, admin
   { pattern: '/warehouse', load: () => import('./pages/warehouse') }, // role-gated: warehouse, admin
+  { pattern: '/admin', load: () => import('./pages/admin') }, // role-gated: admin
 ];
 
 function resolve(path: string) {
