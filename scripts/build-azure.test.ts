@@ -27,7 +27,10 @@ describe('Azure bundle', () => {
       .filter((f) => f.endsWith('.mjs'))
       .map((f) => fs.readFileSync(path.join(outdir, f), 'utf8'))
       .join('\n');
-    expect(code).not.toContain('cosmosdb-server/lib');
+    // The local Cosmos server is only ever loaded by import() of the external package (never run
+    // in Azure): no code of it is inlined.
+    const outsideImports = code.replace(/import\("@vercel\/cosmosdb-server[^"]*"\)/g, '');
+    expect(outsideImports).not.toContain('cosmosdb-server');
     fs.rmSync(outdir, { recursive: true, force: true });
   });
 });
