@@ -1,6 +1,7 @@
 import type { FunctionDefinition } from '../shared/platform/function-definition';
 import { listInventoryFunction, putInventoryFunction } from './admin/admin-inventory';
 import { deleteProductFunction, putProductFunction } from './admin/admin-products';
+import { listCatalogueChangesFunction } from './admin/catalogue-changes';
 import {
   listDeadLettersFunction,
   purgeAllDeadLettersFunction,
@@ -77,6 +78,7 @@ export const allFunctions: FunctionDefinition[] = [
   deleteProductFunction,
   putInventoryFunction,
   listInventoryFunction,
+  listCatalogueChangesFunction,
   releaseExpiredHoldsFunction,
   listSalesWindowsFunction,
   createSalesWindowFunction,

@@ -1,9 +1,11 @@
 import * as z from 'zod';
 import { notifierDeps } from '../../shared/cart/cart-deps';
+import { recordCatalogueChange } from '../../shared/catalogue/catalogue-admin.service';
 import { reindexSizedProducts } from '../../shared/catalogue/index-availability';
 import { signedIn } from '../../shared/identity/require-principal';
 import { announceStockChange } from '../../shared/inventory/availability-notifier';
 import {
+  findAvailability,
   findAvailabilityOfProductSkus,
   readStockLevel,
   setOnHand,
@@ -12,6 +14,7 @@ import { AppError, notFound, validationFailed } from '../../shared/platform/erro
 import { httpFunction } from '../../shared/platform/function-definition';
 import { json, readJsonWith } from '../../shared/platform/http';
 import { services } from '../../shared/platform/services';
+import { changeAuthor } from './admin-products';
 
 const restockSchema = z.object({
   onHand: z
@@ -28,9 +31,11 @@ export const putInventoryFunction = httpFunction({
   methods: ['PUT'],
   handler: async (request, context) => {
     const s = await services();
-    await signedIn(request, s, 'admin');
+    const admin = await signedIn(request, s, 'admin');
     const sku = request.params.sku ?? '';
     const { onHand } = await readJsonWith(request, restockSchema);
+    // Read just before, for the audit summary only: a sale in between would make "from" stale.
+    const before = await findAvailability(s.sql.db, sku);
     const outcome = await setOnHand(s.sql.db, sku, onHand);
     if (outcome === 'unknown_sku') throw notFound('SKU', sku);
     if (outcome === 'below_held') {
@@ -41,6 +46,12 @@ export const putInventoryFunction = httpFunction({
       [sku],
     );
     const level = await readStockLevel(s.sql.db, sku);
+    await recordCatalogueChange(s.sql.db, changeAuthor(admin, context), {
+      action: 'stock_set',
+      productId: level?.productId ?? '',
+      sku,
+      summary: `on hand ${before?.onHand ?? '?'} → ${onHand}`,
+    });
     // A size sold out or back in stock: the search filter on sizes follows (no-op for one-SKU products).
     if (level) {
       await reindexSizedProducts({ db: s.sql.db, search: s.search, products: s.products, cache: s.cache }, [

@@ -1,6 +1,8 @@
+import type { InvocationContext } from '@azure/functions';
 import { assertProductId } from '../../shared/catalogue/catalogue.service';
-import type { CatalogueAdminDeps } from '../../shared/catalogue/catalogue-admin.service';
+import type { CatalogueAdminDeps, ChangeAuthor } from '../../shared/catalogue/catalogue-admin.service';
 import { deleteProduct, putProduct } from '../../shared/catalogue/catalogue-admin.service';
+import type { Principal } from '../../shared/identity/principal';
 import { signedIn } from '../../shared/identity/require-principal';
 import { httpFunction } from '../../shared/platform/function-definition';
 import { json, readJson } from '../../shared/platform/http';
@@ -16,15 +18,25 @@ export function catalogueAdminDeps(s: Services): CatalogueAdminDeps {
   };
 }
 
+/** The signed-in admin as the audit trail's author; a failed audit write is a warning in the log. */
+export function changeAuthor(admin: Principal, context: InvocationContext): ChangeAuthor {
+  return { by: { userId: admin.userId, name: admin.name }, warn: (message) => context.warn(message) };
+}
+
 export const putProductFunction = httpFunction({
   name: 'admin-put-product',
   route: 'admin/products/{id}',
   methods: ['PUT'],
-  handler: async (request) => {
+  handler: async (request, context) => {
     const s = await services();
-    await signedIn(request, s, 'admin');
+    const admin = await signedIn(request, s, 'admin');
     const id = assertProductId(request.params.id);
-    const { product, created } = await putProduct(catalogueAdminDeps(s), id, await readJson(request));
+    const { product, created } = await putProduct(
+      catalogueAdminDeps(s),
+      id,
+      await readJson(request),
+      changeAuthor(admin, context),
+    );
     return json(created ? 201 : 200, product);
   },
 });
@@ -33,10 +45,14 @@ export const deleteProductFunction = httpFunction({
   name: 'admin-delete-product',
   route: 'admin/products/{id}',
   methods: ['DELETE'],
-  handler: async (request) => {
+  handler: async (request, context) => {
     const s = await services();
-    await signedIn(request, s, 'admin');
-    await deleteProduct(catalogueAdminDeps(s), assertProductId(request.params.id));
+    const admin = await signedIn(request, s, 'admin');
+    await deleteProduct(
+      catalogueAdminDeps(s),
+      assertProductId(request.params.id),
+      changeAuthor(admin, context),
+    );
     return { status: 204 };
   },
 });

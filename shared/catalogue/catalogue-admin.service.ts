@@ -6,6 +6,7 @@ import { AppError, notFound } from '../platform/errors';
 import { parseWith } from '../platform/http';
 import type { SearchIndex } from '../search/search-index.port';
 import { bumpCatalogueVersion, invalidateProduct } from './catalogue.service';
+import { type CatalogueChangeAction, insertCatalogueChange } from './catalogue-changes.repository';
 import { readCatalogueSnapshot, writeCatalogueSnapshot } from './demo-seed';
 import { indexWithAvailability } from './index-availability';
 import { categories, type Product } from './product';
@@ -84,6 +85,67 @@ export const productInputSchema = z.object({
 
 export type ProductInput = z.infer<typeof productInputSchema>;
 
+/** Who is changing the catalogue, for the audit trail, and where a failed audit write is reported. */
+export interface ChangeAuthor {
+  by: { userId: string; name: string };
+  warn: (message: string) => void;
+}
+
+/**
+ * Appends one row to the audit trail (catalogue_changes) after a change has succeeded. Products
+ * live in Cosmos DB and the trail in SQL, so the two cannot share a transaction: the row is
+ * written right after the change. A failed audit write is logged as a warning and does not fail
+ * the change, which has already happened and which the admin would otherwise retry needlessly.
+ */
+export async function recordCatalogueChange(
+  db: Db,
+  author: ChangeAuthor | undefined,
+  change: { action: CatalogueChangeAction; productId: string; sku: string | null; summary: string },
+): Promise<void> {
+  if (!author) return;
+  try {
+    await insertCatalogueChange(db, { ...change, changedAt: new Date(), changedBy: author.by });
+  } catch (error) {
+    author.warn(
+      `audit trail: could not record ${change.action} of ${change.productId} by ${author.by.userId}: ${String(error)}`,
+    );
+  }
+}
+
+const money = (minor: number, currency: string) => `${(minor / 100).toFixed(2)} ${currency}`;
+const clip = (text: string) => (text.length > 40 ? `${text.slice(0, 39)}…` : text);
+
+/** What changed between two versions of a product, briefly ("price 19.99 USD → 24.99 USD; name …"). */
+export function describeProductChange(before: Product | undefined, after: Product): string {
+  if (!before) {
+    const variants = after.variants?.length ? `, ${after.variants.length} variants` : '';
+    return `created "${clip(after.name)}" at ${money(after.priceMinor, after.currency)}${variants}`;
+  }
+  const parts: string[] = [];
+  if (before.priceMinor !== after.priceMinor || before.currency !== after.currency) {
+    parts.push(
+      `price ${money(before.priceMinor, before.currency)} → ${money(after.priceMinor, after.currency)}`,
+    );
+  }
+  if (before.name !== after.name) parts.push(`name "${clip(before.name)}" → "${clip(after.name)}"`);
+  if (before.description !== after.description) parts.push('description');
+  if (before.brand !== after.brand) parts.push(`brand "${clip(before.brand)}" → "${clip(after.brand)}"`);
+  if (before.category !== after.category) parts.push(`category ${before.category} → ${after.category}`);
+  if (JSON.stringify(before.attributes) !== JSON.stringify(after.attributes)) parts.push('attributes');
+  const variantKey = (p: Product) =>
+    new Map((p.variants ?? []).map((v) => [v.sku, JSON.stringify([v.options, v.priceMinor ?? null])]));
+  const was = variantKey(before);
+  const now = variantKey(after);
+  const added = [...now.keys()].filter((sku) => !was.has(sku));
+  const removed = [...was.keys()].filter((sku) => !now.has(sku));
+  const changed = [...now.keys()].filter((sku) => was.has(sku) && was.get(sku) !== now.get(sku));
+  if (added.length) parts.push(`variants added ${added.join(', ')}`);
+  if (removed.length) parts.push(`variants removed ${removed.join(', ')}`);
+  if (changed.length) parts.push(`variants changed ${changed.join(', ')}`);
+  if ((before.imageUrl ?? '') !== (after.imageUrl ?? '')) parts.push('image');
+  return parts.length ? parts.join('; ') : 'saved without changes';
+}
+
 // Snapshot writes are whole-file rewrites: one at a time, in order.
 let snapshotQueue: Promise<unknown> = Promise.resolve();
 function updateSnapshot(dir: string, change: (products: Product[]) => Product[]): Promise<void> {
@@ -103,6 +165,7 @@ export async function putProduct(
   deps: CatalogueAdminDeps,
   id: string,
   body: unknown,
+  author?: ChangeAuthor,
 ): Promise<{ product: Product; created: boolean }> {
   const { variants: variantInput, ...input } = parseWith(productInputSchema, body);
   const existing = await deps.products.get(id);
@@ -142,16 +205,34 @@ export async function putProduct(
       [...all.filter((p) => p.id !== id), product].sort((a, b) => a.id.localeCompare(b.id)),
     );
   }
+  await recordCatalogueChange(deps.db, author, {
+    action: existing ? 'product_updated' : 'product_created',
+    productId: id,
+    sku: product.sku,
+    summary: describeProductChange(existing, product),
+  });
   return { product, created: !existing };
 }
 
 /** `DELETE /api/admin/products/{id}`: gone from the store, the index and every cache. */
-export async function deleteProduct(deps: CatalogueAdminDeps, id: string): Promise<void> {
+export async function deleteProduct(
+  deps: CatalogueAdminDeps,
+  id: string,
+  author?: ChangeAuthor,
+): Promise<void> {
+  // Read first only for the audit summary (the name and SKU of what went).
+  const before = author ? await deps.products.get(id) : undefined;
   const removed = await deps.products.remove(id);
   if (!removed) throw notFound('Product', id);
   await deps.search.remove([id]);
   await invalidateProduct(deps, id);
   if (deps.snapshotDir) await updateSnapshot(deps.snapshotDir, (all) => all.filter((p) => p.id !== id));
+  await recordCatalogueChange(deps.db, author, {
+    action: 'product_deleted',
+    productId: id,
+    sku: before?.sku ?? null,
+    summary: before ? `deleted "${clip(before.name)}"` : 'deleted',
+  });
 }
 
 /**

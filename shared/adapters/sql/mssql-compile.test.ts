@@ -17,6 +17,7 @@ import {
   repriceCartLine,
   updateCartLineIfHeld,
 } from '../../cart/cart.repository';
+import { insertCatalogueChange, listCatalogueChanges } from '../../catalogue/catalogue-changes.repository';
 import { ensureUser } from '../../identity/users.repository';
 import {
   countInventory,
@@ -126,6 +127,17 @@ async function runEveryStoreQuery(db: ReturnType<typeof mssqlRecorder>['db']) {
     { publish: async () => {}, close: async () => {} },
     { since: new Date(0), until: new Date() },
   );
+  // the admins' audit trail of catalogue changes
+  await insertCatalogueChange(db, {
+    changedAt: new Date(),
+    changedBy: { userId: 'u', name: 'U' },
+    action: 'stock_set',
+    productId: 'p-1',
+    sku: 'SKU-1',
+    summary: 'on hand 5 → 0',
+  });
+  await listCatalogueChanges(db, { limit: 21 });
+  await listCatalogueChanges(db, { productId: 'p-1', limit: 21, beforeId: 40 });
   // the cache's durable invalidation log (update, then insert: the recorder updates no row)
   const invalidations = new SqlInvalidationLog(db);
   await invalidations.record(['product:p-1', 'availability:p-1']);

@@ -20,6 +20,7 @@ import type { ColumnType, Generated, Kysely } from 'kysely';
  * | sales_windows,         | scaling/sales-windows.repository.ts                            |
  * |   sales_window_changes |                                                                |
  * | component_heartbeats   | operations/heartbeats.repository.ts                            |
+ * | catalogue_changes      | catalogue/catalogue-changes.repository.ts                      |
  *
  * The one-statement PostgreSQL writes compose owners' fragments (each the body of a CTE): the
  * cart statements take their inventory update from inventory.repository (moveHeldStatement), the
@@ -223,6 +224,18 @@ export interface ComponentHeartbeatsTable {
   detail: string | null;
 }
 
+/** Admins' audit trail of product and stock changes (catalogue/catalogue-changes.repository.ts). */
+export interface CatalogueChangesTable {
+  id: Generated<number>;
+  changed_at: Timestamp;
+  changed_by_id: string;
+  changed_by_name: string;
+  action: 'product_created' | 'product_updated' | 'product_deleted' | 'stock_set';
+  product_id: string;
+  sku: string | null;
+  summary: string;
+}
+
 export interface Database {
   users: UsersTable;
   inventory: InventoryTable;
@@ -240,6 +253,7 @@ export interface Database {
   sales_windows: SalesWindowsTable;
   sales_window_changes: SalesWindowChangesTable;
   component_heartbeats: ComponentHeartbeatsTable;
+  catalogue_changes: CatalogueChangesTable;
 }
 
 export type Db = Kysely<Database>;

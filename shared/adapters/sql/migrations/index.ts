@@ -8,6 +8,7 @@ import { dropAddresses } from './005-drop-addresses';
 import { salesWindows } from './007-sales-windows';
 import { componentHeartbeats } from './008-component-heartbeats';
 import { variants } from './009-variants';
+import { catalogueChanges } from './010-catalogue-changes';
 
 /** Every migration in order. Each is written to compile for PostgreSQL and Azure SQL. */
 export function allMigrations(dialect: SqlDialectName): Record<string, Migration> {
@@ -22,5 +23,6 @@ export function allMigrations(dialect: SqlDialectName): Record<string, Migration
     // 009, not 006 as first planned: 007 and 008 had landed, and an existing database that ran
     // them would refuse a migration ordered before them.
     '009-variants': variants(dialect),
+    '010-catalogue-changes': catalogueChanges(dialect),
   };
 }
