@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../shared/adapters/sql/schema';
+import { recordCatalogueChange } from '../../shared/catalogue/catalogue-admin.service';
 import { pgliteAndPostgres } from '../../test/support/postgres';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 
@@ -115,3 +117,22 @@ for (const { name, env, skipReason } of pgliteAndPostgres()) {
     },
   );
 }
+
+describe('recordCatalogueChange when the audit write fails (SQL down after the change succeeded)', () => {
+  it('warns with the action, product and author and does not throw', async () => {
+    const warnings: string[] = [];
+    const brokenDb = {
+      insertInto: () => {
+        throw new Error('connection refused');
+      },
+    } as unknown as Db;
+    await expect(
+      recordCatalogueChange(
+        brokenDb,
+        { by: { userId: 'u-1', name: 'Ada' }, warn: (m) => warnings.push(m) },
+        { action: 'stock_set', productId: 'p-1', sku: 'SKU-1', summary: 'on hand 5 → 0' },
+      ),
+    ).resolves.toBeUndefined();
+    expect(warnings).toEqual([expect.stringMatching(/stock_set of p-1 by u-1: .*connection refused/)]);
+  });
+});

@@ -1,6 +1,7 @@
 // The admin page's view of the API (docs/api.md, "Admin"). Shapes come from the server code
 // (type-only imports: nothing of it is bundled).
 import type { ProductInput } from '../../../shared/catalogue/catalogue-admin.service';
+import type { CatalogueChange } from '../../../shared/catalogue/catalogue-changes.repository';
 import { ApiError, api, type Product, query, type SearchResult } from '../api';
 
 export type { Product };
@@ -13,6 +14,9 @@ export interface StockRow {
   held: number;
   available: number;
 }
+
+/** One line of the audit trail as `GET /admin/changes` returns it (dates as ISO strings). */
+export type ChangeRow = Omit<CatalogueChange, 'changedAt'> & { changedAt: string };
 
 export const pageSize = 20;
 
@@ -38,6 +42,15 @@ export const saveStock = (sku: string, onHand: number) =>
     body: { onHand },
     auth: true,
   });
+
+/** The product's most recent changes, newest first (who, when, what). */
+export const readChanges = (productId: string, limit = 10) =>
+  api<{ items: ChangeRow[]; continuationToken: string | null }>(
+    `/admin/changes${query({ productId, limit })}`,
+    {
+      auth: true,
+    },
+  );
 
 /**
  * Whether the API admits this user as admin: the stock read without a product answers 400 to an

@@ -15,7 +15,7 @@ function skuLabel(product: Product, sku: string): string {
  * Stock per SKU: on hand (editable), held in carts, available. Setting on hand below what is held
  * is refused by the server (409 below_held); its message sits beside the field.
  */
-export function StockTable({ product }: { product: Product }) {
+export function StockTable({ product, onSaved }: { product: Product; onSaved?: () => void }) {
   const [rows, setRows] = useState<StockRow[] | null>(null);
   const [drafts, setDrafts] = useState<Record<string, string>>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -49,6 +49,7 @@ export function StockTable({ product }: { product: Product }) {
     try {
       await saveStock(sku, onHand);
       await load();
+      onSaved?.();
       announce(`Stock of ${sku} set to ${onHand} on hand.`);
     } catch (e) {
       const message =

@@ -2,6 +2,7 @@ import '../operations/operations.css';
 import '../admin/admin.css';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { checkAdmin, findProducts, type Product, pageSize, readProduct, removeProduct } from '../admin/api';
+import { ChangeLog } from '../admin/change-log';
 import { ProductEditor } from '../admin/product-editor';
 import { StockTable } from '../admin/stock-table';
 import type { SearchResult } from '../api';
@@ -41,6 +42,8 @@ export default function AdminPage({ location }: PageProps) {
   const [status, setStatus] = useState('');
   const statusRef = useRef<HTMLParagraphElement>(null);
   const [listTick, setListTick] = useState(0);
+  // Bumped after each save on this page, so the product's recent changes are read again.
+  const [changesTick, setChangesTick] = useState(0);
 
   useEffect(() => {
     if (!user) return;
@@ -230,10 +233,13 @@ export default function AdminPage({ location }: PageProps) {
                   setStatus(`Saved ${saved.name}.`);
                   announce(`Saved ${saved.name}.`);
                   setListTick((t) => t + 1);
+                  setChangesTick((t) => t + 1);
                 }}
               />
               <h3>Stock</h3>
-              <StockTable product={product} />
+              <StockTable product={product} onSaved={() => setChangesTick((t) => t + 1)} />
+              <h3>Recent changes</h3>
+              <ChangeLog productId={product.id} tick={changesTick} />
               <div class="admin-danger">
                 <button type="button" class="btn btn-danger" onClick={() => askDelete(product)}>
                   Delete product
