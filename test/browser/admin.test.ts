@@ -72,6 +72,14 @@ describe.skipIf(!hasChromium)(
         await page.getByRole('button', { name: 'Find', exact: true }).click();
         const row = page.locator(`tr[data-product="${product.id}"]`);
         await row.waitFor();
+        // The category filter keeps the search: another category hides the product, its own shows it.
+        const other = product.category === 'books' ? 'toys' : 'books';
+        await page.getByLabel('Category').selectOption(other);
+        await page.getByTestId('admin-products').getByText(`in ${other}`).waitFor();
+        expect(await row.count()).toBe(0);
+        await page.getByLabel('Category').selectOption(product.category);
+        await page.getByTestId('admin-products').getByText(`in ${product.category}`).waitFor();
+        await row.waitFor();
         await row.getByRole('button', { name: `Edit ${product.name}` }).click();
         await page.getByRole('heading', { name: `Edit ${product.name}`, level: 2 }).waitFor();
 

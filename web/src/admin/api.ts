@@ -20,8 +20,10 @@ export type ChangeRow = Omit<CatalogueChange, 'changedAt'> & { changedAt: string
 
 export const pageSize = 20;
 
-export const findProducts = (q: string, page: number) =>
-  api<SearchResult>(`/search${query({ q: q || undefined, page, pageSize, facets: '' })}`);
+export const findProducts = (q: string, page: number, category: string) =>
+  api<SearchResult>(
+    `/search${query({ q: q || undefined, category: category || undefined, page, pageSize, facets: '' })}`,
+  );
 
 /** Fresh, not the browser's cached copy: the admin edits what is stored now. */
 export const readProduct = (id: string) =>

@@ -1,6 +1,7 @@
 import '../operations/operations.css';
 import '../admin/admin.css';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { categories } from '../../../shared/catalogue/product';
 import { checkAdmin, findProducts, type Product, pageSize, readProduct, removeProduct } from '../admin/api';
 import { ChangeLog } from '../admin/change-log';
 import { ProductEditor } from '../admin/product-editor';
@@ -14,9 +15,10 @@ import { navigate } from '../router';
 import { needsStaffAccess, StaffAccess } from '../staff-access';
 import { announce, session, useStore } from '../store';
 
-function href(q: string, page: number, product?: string): string {
+function href(q: string, page: number, product?: string, category = ''): string {
   const params = new URLSearchParams();
   if (q) params.set('q', q);
+  if (category) params.set('category', category);
   if (page > 1) params.set('page', String(page));
   if (product) params.set('product', product);
   const text = params.toString();
@@ -29,6 +31,7 @@ export default function AdminPage({ location }: PageProps) {
   const user = useStore(session);
   const q = location.search.get('q') ?? '';
   const page = Math.max(1, Number(location.search.get('page')) || 1);
+  const category = location.search.get('category') ?? '';
   const productId = location.search.get('product') ?? '';
   const [admitted, setAdmitted] = useState(false);
   const [accessError, setAccessError] = useState<unknown>(null);
@@ -56,8 +59,8 @@ export default function AdminPage({ location }: PageProps) {
     if (!admitted) return;
     setTerm(q);
     setListError(null);
-    findProducts(q, page).then(setResults).catch(setListError);
-  }, [admitted, q, page, listTick]);
+    findProducts(q, page, category).then(setResults).catch(setListError);
+  }, [admitted, q, page, category, listTick]);
 
   useEffect(() => {
     setProduct(null);
@@ -98,7 +101,7 @@ export default function AdminPage({ location }: PageProps) {
         await removeProduct(p.id);
         setStatus(`Deleted ${p.name}.`);
         announce(`Deleted ${p.name}.`);
-        navigate(href(q, page));
+        navigate(href(q, page, undefined, category));
         setListTick((t) => t + 1);
       },
     });
@@ -123,7 +126,7 @@ export default function AdminPage({ location }: PageProps) {
             class="admin-search"
             onSubmit={(e) => {
               e.preventDefault();
-              navigate(href(term.trim(), 1));
+              navigate(href(term.trim(), 1, undefined, category));
             }}
           >
             <label for="admin-q">Find a product</label>
@@ -134,6 +137,19 @@ export default function AdminPage({ location }: PageProps) {
               placeholder="Name, brand, SKU words…"
               onInput={(e) => setTerm(e.currentTarget.value)}
             />
+            <label for="admin-category">Category</label>
+            <select
+              id="admin-category"
+              value={category}
+              onChange={(e) => navigate(href(term.trim(), 1, undefined, e.currentTarget.value))}
+            >
+              <option value="">All categories</option>
+              {categories.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
             <button type="submit" class="btn btn-primary">
               Find
             </button>
@@ -146,7 +162,8 @@ export default function AdminPage({ location }: PageProps) {
             <table class="data-table" data-testid="admin-products">
               <caption>
                 {results.total} {results.total === 1 ? 'product' : 'products'}
-                {q ? ` matching “${q}”` : ''}, page {results.page} of {pages}
+                {q ? ` matching “${q}”` : ''}
+                {category ? ` in ${category}` : ''}, page {results.page} of {pages}
               </caption>
               <thead>
                 <tr>
@@ -176,7 +193,7 @@ export default function AdminPage({ location }: PageProps) {
                         class="btn btn-secondary btn-small"
                         onClick={() => {
                           setStatus('');
-                          navigate(href(q, page, item.id));
+                          navigate(href(q, page, item.id, category));
                         }}
                       >
                         Edit<span class="sr-only"> {item.name}</span>
@@ -191,7 +208,7 @@ export default function AdminPage({ location }: PageProps) {
                 type="button"
                 class="btn btn-secondary"
                 disabled={page <= 1}
-                onClick={() => navigate(href(q, page - 1))}
+                onClick={() => navigate(href(q, page - 1, undefined, category))}
               >
                 Previous page
               </button>
@@ -199,7 +216,7 @@ export default function AdminPage({ location }: PageProps) {
                 type="button"
                 class="btn btn-secondary"
                 disabled={page >= pages}
-                onClick={() => navigate(href(q, page + 1))}
+                onClick={() => navigate(href(q, page + 1, undefined, category))}
               >
                 Next page
               </button>
