@@ -148,6 +148,46 @@ describe.skipIf(!hasChromium)(
       }
     }, 120_000);
 
+    it('an admin creates a product from the page; shoppers find it', async () => {
+      const { context, page, errors } = await newShopper(browser, shop.url);
+      try {
+        await signInAs(page, 'Ada', 'admin', '/admin');
+        await page.getByRole('button', { name: 'New product' }).click();
+        await page.getByLabel('Product id').fill('p-lantern-1');
+        await page.getByLabel('SKU', { exact: true }).fill('SKU-LANTERN-1');
+        await page.getByLabel('Name', { exact: true }).fill('Harbour Storm Lantern');
+        await page.getByLabel('Brand').fill('Lumen');
+        await page.getByLabel('Price').fill('2x');
+        await page.getByRole('button', { name: 'Create product' }).click();
+        // A bad price stays in the form, beside its field, with focus; nothing is created.
+        await page.locator('#new-price-error').waitFor();
+        expect(await focusedId(page)).toBe('new-price');
+        expect(await shop.services.products.get('p-lantern-1')).toBeUndefined();
+
+        await page.getByLabel('Price').fill('34.50');
+        await page.locator('#new-category').selectOption('home');
+        await page.getByRole('button', { name: 'Create product' }).click();
+        await page.getByTestId('admin-status').getByText('Created Harbour Storm Lantern.').waitFor();
+        await page.getByRole('heading', { name: 'Edit Harbour Storm Lantern', level: 2 }).waitFor();
+        expect(await shop.services.products.get('p-lantern-1')).toMatchObject({
+          sku: 'SKU-LANTERN-1',
+          category: 'home',
+          priceMinor: 3450,
+        });
+
+        const shopper = await newShopper(browser, shop.url);
+        try {
+          await shopper.page.goto('/p/p-lantern-1');
+          await shopper.page.getByRole('heading', { name: 'Harbour Storm Lantern' }).waitFor();
+        } finally {
+          await shopper.context.close();
+        }
+        expect(errors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    }, 120_000);
+
     it('a shopper on /admin gets the refusal', async () => {
       const { context, page, errors } = await newShopper(browser, shop.url);
       try {

@@ -17,12 +17,12 @@ type Errors = Record<string, string>;
 
 /** Minor units <-> the decimal text an admin types (two fraction digits, as every catalogue currency). */
 const toText = (minor: number | undefined) => (minor === undefined ? '' : (minor / 100).toFixed(2));
-function toMinor(text: string): number | undefined {
+export function toMinor(text: string): number | undefined {
   const t = text.trim();
   return /^\d{1,7}(\.\d{1,2})?$/.test(t) ? Math.round(Number(t) * 100) : undefined;
 }
 
-const priceHelp = 'Enter a price like 49.99.';
+export const priceHelp = 'Enter a price like 49.99.';
 
 /** The id of the input a server field path (`variants.0.options.size`) belongs to. */
 function inputFor(path: string): string | undefined {

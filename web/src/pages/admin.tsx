@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { categories } from '../../../shared/catalogue/product';
 import { checkAdmin, findProducts, type Product, pageSize, readProduct, removeProduct } from '../admin/api';
 import { ChangeLog } from '../admin/change-log';
+import { NewProduct } from '../admin/new-product';
 import { ProductEditor } from '../admin/product-editor';
 import { StockTable } from '../admin/stock-table';
 import type { SearchResult } from '../api';
@@ -45,6 +46,7 @@ export default function AdminPage({ location }: PageProps) {
   const [status, setStatus] = useState('');
   const statusRef = useRef<HTMLParagraphElement>(null);
   const [listTick, setListTick] = useState(0);
+  const [creating, setCreating] = useState(false);
   // Bumped after each save on this page, so the product's recent changes are read again.
   const [changesTick, setChangesTick] = useState(0);
 
@@ -155,6 +157,27 @@ export default function AdminPage({ location }: PageProps) {
             </button>
           </form>
         </search>
+        <p>
+          <button
+            type="button"
+            class="btn btn-secondary"
+            aria-expanded={creating}
+            onClick={() => setCreating((open) => !open)}
+          >
+            New product
+          </button>
+        </p>
+        {creating && (
+          <NewProduct
+            onCreated={(created) => {
+              setCreating(false);
+              setStatus(`Created ${created.name}.`);
+              announce(`Created ${created.name}.`);
+              setListTick((t) => t + 1);
+              navigate(href(q, page, created.id, category));
+            }}
+          />
+        )}
         {listError ? <ErrorBox error={listError} /> : null}
         {!results && !listError ? <Spinner /> : null}
         {results ? (
