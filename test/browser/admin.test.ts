@@ -92,10 +92,24 @@ describe.skipIf(!hasChromium)(
         expect(await priceField.getAttribute('aria-invalid')).toBe('true');
         expect(await priceField.getAttribute('aria-describedby')).toBe('admin-price-error');
 
+        // Vendor attributes: change one, add one; both are stored with their kinds.
+        const attributeNames = Object.keys(product.attributes);
+        const firstText = attributeNames.find((k) => typeof product.attributes[k] === 'string');
+        if (firstText) await page.getByLabel(`${firstText} value`).fill('Edited by Ada');
+        await page.getByRole('button', { name: 'Add attribute' }).click();
+        const newRow = attributeNames.length + 1;
+        await page.getByLabel(`Attribute ${newRow} name`).fill('warrantyYears');
+        await page.getByLabel('warrantyYears value').fill('2');
+
         await priceField.fill('123.45');
         await page.getByRole('button', { name: 'Save product' }).click();
         await page.getByTestId('admin-status').getByText(`Saved ${product.name}.`).waitFor();
-        expect((await shop.services.products.get(product.id))?.priceMinor).toBe(12345);
+        const stored = await shop.services.products.get(product.id);
+        expect(stored?.priceMinor).toBe(12345);
+        expect(stored?.attributes.warrantyYears).toBe('2');
+        if (firstText) expect(stored?.attributes[firstText]).toBe('Edited by Ada');
+        for (const name of attributeNames.filter((k) => k !== firstText))
+          expect(stored?.attributes[name]).toEqual(product.attributes[name]);
 
         // Stock: on hand, held and available per SKU; size one goes to 0.
         const stockRow = page.locator(`[data-testid="stock"] tr[data-sku="${first.sku}"]`);

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { AttributeValue } from '../../../shared/catalogue/product';
 import { ApiError } from '../api';
 import { errorMessage } from '../components';
 import { type Product, type ProductBody, saveProduct } from './api';
@@ -23,6 +24,32 @@ export function toMinor(text: string): number | undefined {
 }
 
 export const priceHelp = 'Enter a price like 49.99.';
+
+/** A vendor attribute as edited: its text, and the kind of value it is saved back as. */
+interface AttributeDraft {
+  name: string;
+  value: string;
+  kind: 'text' | 'number' | 'boolean' | 'list';
+}
+
+function attributeDraft(name: string, value: AttributeValue): AttributeDraft {
+  if (Array.isArray(value)) return { name, value: value.join(', '), kind: 'list' };
+  if (typeof value === 'number') return { name, value: String(value), kind: 'number' };
+  if (typeof value === 'boolean') return { name, value: String(value), kind: 'boolean' };
+  return { name, value, kind: 'text' };
+}
+
+function attributeValue(a: AttributeDraft): AttributeValue {
+  const text = a.value.trim();
+  if (a.kind === 'number') return Number(text);
+  if (a.kind === 'boolean') return text === 'true';
+  if (a.kind === 'list')
+    return text
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean);
+  return text;
+}
 
 /** The id of the input a server field path (`variants.0.options.size`) belongs to. */
 function inputFor(path: string): string | undefined {
@@ -53,6 +80,9 @@ export function ProductEditor({ product, onSaved }: { product: Product; onSaved:
       price: toText(v.priceMinor),
     })),
   );
+  const [attributes, setAttributes] = useState<AttributeDraft[]>(() =>
+    Object.entries(product.attributes ?? {}).map(([key, value]) => attributeDraft(key, value)),
+  );
   const [errors, setErrors] = useState<Errors>({});
   const [formError, setFormError] = useState('');
   const [busy, setBusy] = useState(false);
@@ -66,6 +96,8 @@ export function ProductEditor({ product, onSaved }: { product: Product; onSaved:
     (first ?? form.current?.querySelector<HTMLElement>('[data-form-error]'))?.focus();
   }, [focusTick]);
 
+  const setAttribute = (i: number, change: Partial<AttributeDraft>) =>
+    setAttributes((all) => all.map((a, j) => (j === i ? { ...a, ...change } : a)));
   const setVariant = (i: number, change: Partial<VariantDraft>) =>
     setVariants((all) => all.map((v, j) => (j === i ? { ...v, ...change } : v)));
 
@@ -73,6 +105,15 @@ export function ProductEditor({ product, onSaved }: { product: Product; onSaved:
     const found: Errors = {};
     if (!name.trim()) found['admin-name'] = 'Enter a name.';
     if (toMinor(price) === undefined) found['admin-price'] = priceHelp;
+    const names = new Set<string>();
+    attributes.forEach((a, i) => {
+      if (!/^[A-Za-z][A-Za-z0-9]{0,39}$/.test(a.name.trim()))
+        found[`attribute-${i}-name`] = 'Use letters and digits, starting with a letter.';
+      else if (names.has(a.name.trim())) found[`attribute-${i}-name`] = 'This attribute is already listed.';
+      names.add(a.name.trim());
+      if (a.kind === 'number' && !Number.isFinite(Number(a.value.trim())))
+        found[`attribute-${i}-value`] = 'Enter a number.';
+    });
     variants.forEach((v, i) => {
       if (!/^[A-Z0-9][A-Z0-9-]{0,63}$/.test(v.sku))
         found[`variant-${i}-sku`] = 'SKU is upper-case letters, digits and dashes.';
@@ -99,7 +140,7 @@ export function ProductEditor({ product, onSaved }: { product: Product; onSaved:
       description,
       priceMinor: toMinor(price)!,
       currency: product.currency,
-      attributes: product.attributes,
+      attributes: Object.fromEntries(attributes.map((a) => [a.name.trim(), attributeValue(a)])),
       variants: variants.map((v) => {
         const override = toMinor(v.price);
         return {
@@ -188,6 +229,64 @@ export function ProductEditor({ product, onSaved }: { product: Product; onSaved:
         />
         {fieldError('admin-price')}
       </div>
+      <table class="data-table admin-attributes">
+        <caption>Vendor attributes (a list is comma-separated)</caption>
+        <thead>
+          <tr>
+            <th scope="col">Attribute</th>
+            <th scope="col">Value</th>
+            <th scope="col">
+              <span class="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {attributes.map((a, i) => (
+            <tr key={i}>
+              <td>
+                <input
+                  id={`attribute-${i}-name`}
+                  aria-label={`Attribute ${i + 1} name`}
+                  value={a.name}
+                  onInput={(e) => setAttribute(i, { name: e.currentTarget.value })}
+                  aria-invalid={invalid(`attribute-${i}-name`)}
+                  aria-describedby={describedBy(`attribute-${i}-name`)}
+                />
+                {fieldError(`attribute-${i}-name`)}
+              </td>
+              <td>
+                <input
+                  id={`attribute-${i}-value`}
+                  aria-label={`${a.name || `Attribute ${i + 1}`} value`}
+                  value={a.value}
+                  onInput={(e) => setAttribute(i, { value: e.currentTarget.value })}
+                  aria-invalid={invalid(`attribute-${i}-value`)}
+                  aria-describedby={describedBy(`attribute-${i}-value`)}
+                />
+                {fieldError(`attribute-${i}-value`)}
+              </td>
+              <td>
+                <button
+                  type="button"
+                  class="btn btn-small btn-secondary"
+                  onClick={() => setAttributes((all) => all.filter((_, j) => j !== i))}
+                >
+                  Remove<span class="sr-only"> {a.name}</span>
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p>
+        <button
+          type="button"
+          class="btn btn-small btn-secondary"
+          onClick={() => setAttributes((all) => [...all, { name: '', value: '', kind: 'text' }])}
+        >
+          Add attribute
+        </button>
+      </p>
       <table class="data-table admin-variants">
         <caption>Variants (each its own SKU; an empty price uses the product's)</caption>
         <thead>
