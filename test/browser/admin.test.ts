@@ -4,29 +4,21 @@
  * size's stock to 0, opens (and cancels) the delete confirmation; a shopper then sees the new
  * price and that size sold out on the product page. A shopper on /admin gets the refusal.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Product } from '../../shared/catalogue/product';
 import { startTestShop, type TestShop } from '../support/test-shop';
 import {
   ensureWebBuilt,
+  focusedId,
   hasChromium,
   launchChromium,
   newShopper,
   screenshot,
   signIn,
+  signInAs,
   skipReason,
 } from './support';
-
-async function signInAs(page: Page, name: string, role: string, next: string): Promise<void> {
-  await page.goto(`/signin?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('Role (local shop only)').selectOption(role);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-}
-
-const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id ?? '');
 
 describe.skipIf(!hasChromium)(
   `an admin edits a product's price and stock${hasChromium ? '' : ` (skipped: ${skipReason})`}`,

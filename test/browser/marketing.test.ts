@@ -5,7 +5,7 @@
  * rebuild. A shopper gets 403 from the API and is refused on the page.
  */
 import { InvocationContext, type Timer } from '@azure/functions';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import bundledCalendar from '../../bicep/sales-calendar.json';
 import { scaleSchedulerFunction } from '../../functions/ops/scale-scheduler.function';
@@ -13,7 +13,15 @@ import { MemoryCapacityTarget } from '../../shared/scaling/memory-capacity-targe
 import type { SalesCalendarFile } from '../../shared/scaling/sales-calendar';
 import { forgetLastReadWindows, useCapacityTarget } from '../../shared/scaling/scale-scheduler';
 import { startTestShop, type TestShop } from '../support/test-shop';
-import { ensureWebBuilt, hasChromium, launchChromium, newShopper, screenshot, skipReason } from './support';
+import {
+  ensureWebBuilt,
+  hasChromium,
+  launchChromium,
+  newShopper,
+  screenshot,
+  signInAs,
+  skipReason,
+} from './support';
 
 const DAY = 86_400_000;
 const file = bundledCalendar as SalesCalendarFile;
@@ -26,14 +34,6 @@ const timer: Timer = {
 /** `YYYY-MM-DDT12:00`, `days` from today. */
 function noonIn(days: number): string {
   return `${new Date(Date.now() + days * DAY).toISOString().slice(0, 10)}T12:00`;
-}
-
-async function signInAs(page: Page, name: string, role: string, next: string): Promise<void> {
-  await page.goto(`/signin?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('Role (local shop only)').selectOption(role);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
 describe.skipIf(!hasChromium)(

@@ -6,21 +6,21 @@
  * gets 403 from the API and is refused on the page.
  */
 import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EmailSender } from '../../shared/notifications/email-sender.port';
 import { address, visa } from '../support/pay-now';
 import { putLapsedLine, signUpShopper } from '../support/shoppers';
 import { startTestShop, type TestShop } from '../support/test-shop';
-import { ensureWebBuilt, hasChromium, launchChromium, newShopper, screenshot, skipReason } from './support';
-
-async function signInAs(page: Page, name: string, role: string, next: string): Promise<void> {
-  await page.goto(`/signin?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('Role (local shop only)').selectOption(role);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-}
+import {
+  ensureWebBuilt,
+  hasChromium,
+  launchChromium,
+  newShopper,
+  screenshot,
+  signInAs,
+  skipReason,
+} from './support';
 
 describe.skipIf(!hasChromium)(
   `operations watches the shop and settles dead letters${hasChromium ? '' : ` (skipped: ${skipReason})`}`,

@@ -100,6 +100,18 @@ export async function newShopper(
   return { context, page, errors };
 }
 
+/** Signs in through the SPA's local sign-in form as `role` (staff pages), landing on `next`. */
+export async function signInAs(page: Page, name: string, role: string, next: string): Promise<void> {
+  await page.goto(`/signin?next=${encodeURIComponent(next)}`);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Role (local shop only)').selectOption(role);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+/** The id of the element that has focus. */
+export const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id ?? '');
+
 /** Signs in through the SPA's local sign-in form. */
 export async function signIn(page: Page, name: string, next = '/'): Promise<void> {
   await page.goto(`/signin?next=${encodeURIComponent(next)}`);

@@ -7,7 +7,7 @@
  * API and the refusal on the page.
  */
 import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Product } from '../../shared/catalogue/product';
 import { address, visa } from '../support/pay-now';
@@ -15,23 +15,15 @@ import { signUpShopper } from '../support/shoppers';
 import { startTestShop, type TestShop } from '../support/test-shop';
 import {
   ensureWebBuilt,
+  focusedId,
   hasChromium,
   launchChromium,
   newShopper,
   screenshot,
   signIn,
+  signInAs,
   skipReason,
 } from './support';
-
-async function signInAs(page: Page, name: string, role: string, next: string): Promise<void> {
-  await page.goto(`/signin?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('Role (local shop only)').selectOption(role);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-}
-
-const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id ?? '');
 
 describe.skipIf(!hasChromium)(
   `the warehouse picks and ships an order${hasChromium ? '' : ` (skipped: ${skipReason})`}`,
