@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildAzureBundle } from '../scripts/build-azure';
-import { type LoadResult, load, loadWithLatencies } from './support/load';
+import { loadWithLatencies } from './support/load';
 import { startProcess, stopProcess } from './support/processes';
 
 /**
@@ -23,163 +23,11 @@ function machine() {
   };
 }
 
-async function tempDataDir(): Promise<string> {
-  return fs.promises.mkdtemp(path.join(os.tmpdir(), 'bench-shop-'));
-}
+/** Issues 2 and 3: product reads vs bare Node, and how soon an admin change shows (bench/catalogue.ts). */
+const catalogue: Scenario = async () => (await import('./catalogue')).runCatalogueBench();
 
-function ratio(value: number, baseline: number): number {
-  return Math.round((value / baseline) * 1000) / 1000;
-}
-
-function table(rows: Array<LoadResult & { ratio?: number }>): string {
-  const lines = [
-    '| what | req/s | p50 ms | p99 ms | ratio to bare Node | non-2xx |',
-    '|---|---:|---:|---:|---:|---:|',
-  ];
-  for (const r of rows)
-    lines.push(
-      `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.ratio ?? ''} | ${r.non2xx} |`,
-    );
-  return lines.join('\n');
-}
-
-/**
- * Issues 2 and 3: one product and a product page through the local host vs bare Node, then how
- * long an admin change takes to show in product reads and search.
- */
-const catalogue: Scenario = async () => {
-  const bare = await startProcess('bench/support/bare-server.ts', {}, /LISTENING (\d+)/);
-  const dataDir = await tempDataDir();
-  const host = await startProcess(
-    'scripts/start.ts',
-    { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' },
-    /Shop ready in [\d.]+s: (http:\/\/[^/ ]+)\//,
-  );
-  try {
-    const bareUrl = `http://127.0.0.1:${bare.match[1]}/`;
-    const shopUrl = host.match[1]!.replace('localhost', '127.0.0.1');
-    const ids = Array.from({ length: 200 }, (_, i) => `p-${String(i + 1).padStart(6, '0')}`);
-    let next = 0;
-    const productRequests = [
-      {
-        setupRequest: (req: Record<string, unknown>) => ({
-          ...req,
-          path: `/api/products/${ids[next++ % ids.length]}`,
-        }),
-      },
-    ];
-    // Warm caches and JIT, then alternate baseline and subject so drift hits both.
-    await load('warm-up', `${shopUrl}/api/products/p-000001`, {
-      durationSeconds: 3,
-      requests: productRequests as never,
-    });
-    await load('warm-up', `${shopUrl}/api/products?limit=20`, { durationSeconds: 2 });
-    // The baseline gets the same client work (rotating paths) as the product run.
-    const bare1 = await load('bare Node http (product JSON)', bareUrl, {
-      requests: productRequests as never,
-    });
-    const product = await load(
-      'GET /api/products/{id} (200 ids, cached)',
-      `${shopUrl}/api/products/p-000001`,
-      { requests: productRequests as never },
-    );
-    const list = await load('GET /api/products?limit=20', `${shopUrl}/api/products?limit=20`);
-    const bare2 = await load('bare Node http (again)', bareUrl, { requests: productRequests as never });
-    const baseline = (bare1.requestsPerSecond + bare2.requestsPerSecond) / 2;
-    const rows = [bare1, product, list, bare2].map((r) => ({
-      ...r,
-      ratio: ratio(r.requestsPerSecond, baseline),
-    }));
-    console.log(table(rows));
-    const { measureAdminChangeVisibility } = await import('./admin-change');
-    const adminChange = await measureAdminChangeVisibility(shopUrl);
-    console.log(
-      `admin change -> visible in product read and search: p50 ${adminChange.p50Ms} ms, p95 ${adminChange.p95Ms} ms, max ${adminChange.maxMs} ms over ${adminChange.changes} changes`,
-    );
-    return {
-      connections: 50,
-      durationSeconds: 10,
-      baselineRequestsPerSecond: Math.round(baseline),
-      rows,
-      adminChange,
-    };
-  } finally {
-    await stopProcess(host.child);
-    await stopProcess(bare.child);
-    await fs.promises.rm(dataDir, { recursive: true, force: true });
-  }
-};
-
-/**
- * Issue 19: from `npm start` (what it runs: node scripts/start.mjs) to a healthy /api/health, then
- * the host's RSS (with its child processes) after 3 s idle; first start (fresh data folder and
- * no compiled bundle, as on a fresh clone), then warm starts. Each run follows a same-run
- * baseline: a bare `node -e` http server, to listening and its idle RSS. CPU seconds the host
- * used until healthy are recorded too: on this shared machine they vary less than wall time.
- */
-const startup: Scenario = async () => {
-  const { startBareNodeServer, idleTreeRssMb, cpuSeconds } = await import('./support/processes');
-  const dataDir = await tempDataDir();
-  // Its own bundle cache: the first run compiles as a fresh clone would. Inside the project, so
-  // the bundle's require() finds node_modules.
-  await fs.promises.mkdir(path.resolve('node_modules/.cache'), { recursive: true });
-  const bundleCache = await fs.promises.mkdtemp(path.resolve('node_modules/.cache/bench-start-'));
-  const runs: Array<Record<string, unknown>> = [];
-  try {
-    for (const run of ['first start (compiles, generates, seeds)', 'second start', 'third start']) {
-      const bareStarted = performance.now();
-      const bare = await startBareNodeServer();
-      const bareHealthy = await fetch(bare.url);
-      if (bareHealthy.status !== 200) throw new Error(`bare server ${bareHealthy.status}`);
-      const baselineSeconds = (performance.now() - bareStarted) / 1000;
-      const baselineRssMb = await idleTreeRssMb(bare.child.pid!);
-      await stopProcess(bare.child);
-
-      const loadBefore = os.loadavg()[0]!;
-      const started = performance.now();
-      const host = await startProcess(
-        'scripts/start.mjs',
-        { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', STOREFRONT_START_CACHE: bundleCache },
-        /Shop ready in [\d.]+s: (http:\/\/[^/ ]+)\//,
-        600_000, // a first start on a machine shared with test runs has taken over 2 minutes
-      );
-      const url = host.match[1]!.replace('localhost', '127.0.0.1');
-      // Healthy = the first 200 from /api/health (a loaded machine can miss its 2 s check timeouts).
-      for (let attempt = 1; ; attempt++) {
-        const health = await fetch(`${url}/api/health`);
-        if (health.status === 200) break;
-        if (attempt === 30) throw new Error(`health ${health.status}: ${await health.text()}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      const secondsToHealthy = (performance.now() - started) / 1000;
-      const cpu = cpuSeconds(host.child.pid!);
-      const idleRssMb = await idleTreeRssMb(host.child.pid!);
-      await stopProcess(host.child);
-      runs.push({
-        run,
-        secondsToHealthy: round1(secondsToHealthy),
-        cpuSecondsToHealthy: round1(cpu),
-        idleRssMb,
-        baselineSecondsToListening: Math.round(baselineSeconds * 1000) / 1000,
-        baselineIdleRssMb: baselineRssMb,
-        ratioToBaseline: ratio(secondsToHealthy, baselineSeconds),
-        loadAverage1m: round1(loadBefore),
-      });
-    }
-  } finally {
-    await fs.promises.rm(dataDir, { recursive: true, force: true });
-    await fs.promises.rm(bundleCache, { recursive: true, force: true });
-  }
-  for (const r of runs)
-    console.log(
-      `${r.run}: healthy after ${r.secondsToHealthy}s (${r.cpuSecondsToHealthy} CPU s), idle RSS ${r.idleRssMb} MB; bare node -e server: ${r.baselineSecondsToListening}s, ${r.baselineIdleRssMb} MB; load ${r.loadAverage1m}`,
-    );
-  return { targets: { warmSeconds: 2, firstSeconds: 6, idleRssMb: 300 }, runs };
-};
-
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
-}
+/** Issue 19: `npm start` to healthy, first and warm, with idle RSS (bench/startup.ts). */
+const startup: Scenario = async () => (await import('./startup')).runStartupBench();
 
 /** Median and sorted timings of importing `main` in 7 fresh Node processes. */
 function loadTimes(main: string): { medianMs: number; timingsMs: number[] } {
