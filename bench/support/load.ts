@@ -7,6 +7,8 @@ export interface LoadResult {
   p99Ms: number;
   non2xx: number;
   errors: number;
+  /** Responses by HTTP status (e.g. { "201": 1450, "409": 3 }). */
+  statusCodes?: Record<string, number>;
 }
 
 /** Drives one URL with autocannon and summarises it. */
@@ -28,6 +30,9 @@ export async function load(
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
+    statusCodes: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([status, stats]) => [status, stats.count ?? 0]),
+    ),
   };
 }
 
