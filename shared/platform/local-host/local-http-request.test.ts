@@ -72,4 +72,25 @@ describe('LocalHttpRequest (parity with @azure/functions HttpRequest)', () => {
     expect(local.user).toEqual(real.user);
     expect(both('GET', 'http://localhost/api/me', {}).local.user).toBeNull();
   });
+
+  it('headers read before and after being filled agree with fetch Headers, errors included', () => {
+    const raw = { accept: 'a/b', 'x-list': ['1', '2'], 'if-none-match': '"e"' };
+    const local = new LocalHttpRequest('GET', 'http://localhost/api/x', raw, {}, undefined);
+    const real = new HttpRequest({
+      method: 'GET',
+      url: 'http://localhost/api/x',
+      headers: { accept: 'a/b', 'x-list': '1, 2', 'if-none-match': '"e"' },
+    });
+    for (const request of [local, real]) {
+      expect(request.headers.get('X-List')).toBe('1, 2');
+      expect(request.headers.has('ACCEPT')).toBe(true);
+      expect(request.headers.has('constructor')).toBe(false);
+      expect(request.headers.get('__proto__')).toBeNull();
+      expect(() => request.headers.get('bad name')).toThrow(TypeError);
+    }
+    expect([...local.headers]).toEqual([...real.headers]);
+    local.headers.set('accept', 'c/d');
+    expect(local.headers.get('accept')).toBe('c/d');
+    expect(local.headers.get('if-none-match')).toBe('"e"');
+  });
 });

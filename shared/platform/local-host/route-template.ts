@@ -4,14 +4,26 @@
  */
 export interface CompiledRoute {
   template: string;
+  /** The first segment in lower case when it is a literal (routes are indexed by it); else undefined. */
+  firstLiteral: string | undefined;
   match(path: string): Record<string, string> | undefined;
+}
+
+/** A path's first segment in lower case, leading slashes skipped, as routes are indexed by it. */
+export function firstSegment(path: string): string {
+  let start = 0;
+  while (path.charCodeAt(start) === 47 /* / */) start++;
+  const end = path.indexOf('/', start);
+  return path.slice(start, end < 0 ? undefined : end).toLowerCase();
 }
 
 export function compileRoute(template: string): CompiledRoute {
   const names: string[] = [];
-  const pattern = template
-    .replace(/^\/+|\/+$/g, '')
-    .split('/')
+  const segments = template.replace(/^\/+|\/+$/g, '').split('/');
+  const first = segments[0] ?? '';
+  // Only a plain ASCII literal: case-insensitive regex matching and toLowerCase agree on it.
+  const firstLiteral = /^[A-Za-z0-9_.~-]+$/.test(first) ? first.toLowerCase() : undefined;
+  const pattern = segments
     .map((segment, index) => {
       const prefix = index === 0 ? '' : '/';
       const param = /^\{(\*)?([A-Za-z_][\w]*)(?::(\w+))?(\?)?\}$/.exec(segment);
@@ -26,14 +38,15 @@ export function compileRoute(template: string): CompiledRoute {
   const regex = new RegExp(`^${pattern}/?$`, 'i');
   return {
     template,
+    firstLiteral,
     match(path) {
-      const found = regex.exec(path.replace(/^\/+/, ''));
+      const found = regex.exec(path.charCodeAt(0) === 47 ? path.replace(/^\/+/, '') : path);
       if (!found) return undefined;
       const params: Record<string, string> = {};
-      names.forEach((name, i) => {
+      for (let i = 0; i < names.length; i++) {
         const value = found[i + 1];
-        if (value !== undefined) params[name] = decodeURIComponent(value);
-      });
+        if (value !== undefined) params[names[i]!] = decodeURIComponent(value);
+      }
       return params;
     },
   };
