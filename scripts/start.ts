@@ -5,8 +5,10 @@ import {
   pingBlobStorage,
   startLazyLocalAzurite,
 } from '../shared/adapters/storage/local-azurite';
+import { bumpCatalogueVersion } from '../shared/catalogue/catalogue.service';
 import { rebuildSearchIndex } from '../shared/catalogue/catalogue-admin.service';
 import { hasCatalogueSnapshot, loadCatalogue, readOrGenerateCatalogue } from '../shared/catalogue/demo-seed';
+import { withVariantAvailability } from '../shared/catalogue/index-availability';
 import { parseConfig } from '../shared/platform/config';
 import { startLocalHost } from '../shared/platform/local-host/local-host';
 import { environmentWithLocalSettings } from '../shared/platform/local-host/local-settings';
@@ -17,6 +19,11 @@ import { ensureWebBuilt } from './web-build';
 /** `npm start`: the whole shop on this machine, with embedded stand-ins for every Azure service. */
 async function main(): Promise<void> {
   const started = performance.now();
+  // LOG_LEVEL=debug: where the start-up went, step by step (ms since start).
+  const phases: Record<string, number> = { 'process to main': Math.round(started) };
+  const mark = (phase: string) => {
+    phases[phase] = Math.round(performance.now() - started);
+  };
   const config = parseConfig(environmentWithLocalSettings());
   const format = chooseLogFormat();
   const logger = createLogger(config.logLevel, { format });
@@ -36,8 +43,10 @@ async function main(): Promise<void> {
   const azuriteStarting =
     config.storageConnection === 'UseDevelopmentStorage=true' ? startAzurite(logger) : undefined;
   const catalogue = await readOrGenerateCatalogue(config.dataDir);
+  mark('catalogue read');
   steps?.update(1, 'creating the local database');
   const services = await servicesStarting;
+  mark('services open');
   useServices(services);
   steps?.update(2, 'loading the catalogue');
 
@@ -57,10 +66,26 @@ async function main(): Promise<void> {
   }
 
   await loadCatalogue(services, catalogue.products);
+  mark('catalogue loaded');
   steps?.update(3, 'building the search index');
-  if (services.search.kind === 'embedded') await rebuildSearchIndex({ ...services, db: services.sql.db });
+  if (services.search.kind === 'embedded') {
+    if (services.productsEmbedded) {
+      // The embedded store holds exactly this catalogue (just loaded): index it from memory, in
+      // the store's id order, instead of reading 2,400 products back through the Cosmos client
+      // and the server's query engine (~0.5 s of a warm start).
+      const byId = [...catalogue.products].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const available = await withVariantAvailability(services.sql.db, byId);
+      mark('stock read');
+      await services.search.upsert(available);
+      await bumpCatalogueVersion(services.cache);
+    } else {
+      await rebuildSearchIndex({ ...services, db: services.sql.db });
+    }
+  }
+  mark('search indexed');
   steps?.update(4, 'checking the storefront build');
   const staticDir = await webBuilding;
+  mark('storefront checked');
   steps?.update(5, 'opening the HTTP port');
   const host = await startLocalHost({
     definitions: allFunctions,
@@ -77,6 +102,8 @@ async function main(): Promise<void> {
     await azurite?.close();
     process.exit(1);
   });
+  mark('listening');
+  logger('debug', 'start-up phases (ms)', phases);
   steps?.update(6);
   steps?.finish('first start done');
   const seeded = { products: catalogue.products.length, generated: catalogue.generated };
@@ -123,7 +150,9 @@ async function startAzurite(logger: Logger): Promise<LazyAzurite | undefined> {
   }
 }
 
-main().catch((error) => {
+/** Settles once the shop serves (scripts/start.mjs then writes the bundle's code cache). */
+export const started = main();
+started.catch((error) => {
   console.error(error);
   process.exit(1);
 });

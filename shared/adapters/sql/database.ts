@@ -1,9 +1,11 @@
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
 import { Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { SqlConfig } from '../../platform/config';
 import { createLogger, type Logger } from '../../platform/logging';
 import { allMigrations } from './migrations';
+import { unpackPgliteTemplate } from './pglite-template';
 import type { Database, Db, SqlDialectName } from './schema';
 import { relationalStoreHooks } from './store-hooks';
 
@@ -41,6 +43,39 @@ export async function openRelationalStore(
   config: SqlConfig,
   options: { migrate?: boolean } & RelationalStoreOptions = {},
 ): Promise<RelationalStore> {
+  let store: RelationalStore;
+  try {
+    store = await openAndMigrate(config, options);
+  } catch (error) {
+    if (config.kind !== 'pglite' || !(await isFromTemplate(config.dataDir))) throw error;
+    // A template that no longer fits (another PGlite, a migration it has and the code lacks):
+    // start this new, empty database afresh with initdb instead.
+    await fs.rm(config.dataDir, { recursive: true, force: true });
+    store = await openAndMigrate(config, { ...options, useTemplate: false });
+  }
+  return relationalStoreHooks.wrap ? relationalStoreHooks.wrap(store) : store;
+}
+
+const fromTemplateMarker = '.from-template';
+
+/** True while a PGlite folder made from the template has never opened and migrated cleanly. */
+async function isFromTemplate(dataDir: string): Promise<boolean> {
+  return fs
+    .access(path.join(dataDir, fromTemplateMarker))
+    .then(() => true)
+    .catch(() => false);
+}
+
+async function openAndMigrate(
+  config: SqlConfig,
+  options: { migrate?: boolean; useTemplate?: boolean } & RelationalStoreOptions,
+): Promise<RelationalStore> {
+  if (config.kind === 'pglite' && options.useTemplate !== false) {
+    await fs.mkdir(config.dataDir, { recursive: true });
+    if (await unpackPgliteTemplate(config.dataDir)) {
+      await fs.writeFile(path.join(config.dataDir, fromTemplateMarker), '');
+    }
+  }
   const store = await connect(config, options);
   if (options.migrate ?? (config.kind === 'pglite' || config.kind === 'postgres')) {
     try {
@@ -50,7 +85,8 @@ export async function openRelationalStore(
       throw error;
     }
   }
-  return relationalStoreHooks.wrap ? relationalStoreHooks.wrap(store) : store;
+  if (config.kind === 'pglite') await fs.rm(path.join(config.dataDir, fromTemplateMarker), { force: true });
+  return store;
 }
 
 async function connect(config: SqlConfig, options: RelationalStoreOptions): Promise<RelationalStore> {
@@ -148,12 +184,26 @@ async function connect(config: SqlConfig, options: RelationalStoreOptions): Prom
 
 export async function migrate(db: Kysely<unknown> | Db, dialect: SqlDialectName): Promise<void> {
   const migrations = allMigrations(dialect);
+  // Most opens find every migration applied: one read says so. Kysely's migrator would first
+  // ensure its tables, take its lock and read them (~0.4 s of a warm PGlite start, issue #19).
+  if (await allApplied(db as Kysely<unknown>, Object.keys(migrations))) return;
   const provider: MigrationProvider = { getMigrations: async () => migrations as Record<string, Migration> };
   const migrator = new Migrator({ db: db as Kysely<unknown>, provider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`Migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** True when the migration table lists exactly these migrations (false when it is missing). */
+async function allApplied(db: Kysely<unknown>, names: string[]): Promise<boolean> {
+  try {
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+    const applied = new Set(rows.map((row) => row.name));
+    return applied.size === names.length && names.every((name) => applied.has(name));
+  } catch {
+    return false; // a new database: no migration table yet
   }
 }
 
