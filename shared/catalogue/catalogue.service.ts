@@ -87,17 +87,38 @@ async function hashedProductJson(deps: CatalogueDeps, id: string): Promise<strin
   });
 }
 
-/** `GET /api/products/{id}`: every attribute plus the live available count. */
+/** The last body made per product from which cached entries (see productView). */
+interface ViewMemo {
+  hashed: string;
+  availability: string;
+  view: CachedBody;
+}
+
+const viewMemos = new Map<string, ViewMemo>();
+const maxViewMemos = 2048;
+
+/**
+ * `GET /api/products/{id}`: every attribute plus the live available count. The body and ETag are
+ * a pure function of the two cached entries, so the last ones made per product are kept and used
+ * again while both entries are the same (an in-memory cache hands back the very same strings, so
+ * the comparison is by reference; a string from Redis is compared by content). A changed count or
+ * product makes a new body at once: nothing here outlives an invalidation.
+ */
 export async function productView(deps: CatalogueDeps, id: string): Promise<CachedBody> {
   const hashed = await hashedProductJson(deps, id);
+  if (hashed.endsWith('|null')) throw notFound('Product', id); // `hash|null`: there is none
+  const availability = await availabilityJson(deps, id);
+  const memo = viewMemos.get(id);
+  if (memo && memo.hashed === hashed && memo.availability === availability) return memo.view;
   const split = hashed.indexOf('|');
   const json = hashed.slice(split + 1);
-  if (json === 'null') throw notFound('Product', id);
-  const availability = await availabilityJson(deps, id);
-  // Splice the two cached JSON objects rather than parse and re-serialise on every read.
+  // Splice the two cached JSON objects rather than parse and re-serialise.
   const body = `${json.slice(0, -1)},${availability.slice(1)}`;
   const { available, stamp } = availabilityTag(availability);
-  return { body, etag: `"${hashed.slice(0, split)}-${available}-${stamp}"` };
+  const view = { body, etag: `"${hashed.slice(0, split)}-${available}-${stamp}"` };
+  if (!memo && viewMemos.size >= maxViewMemos) viewMemos.delete(viewMemos.keys().next().value!);
+  viewMemos.set(id, { hashed, availability, view });
+  return view;
 }
 
 /** The count and its timestamp, read from the cached availability JSON without parsing it. */
@@ -159,20 +180,38 @@ function summarise(product: Product): ProductSummary {
   return { id, name, brand, category, priceMinor, currency, imageUrl };
 }
 
-/** `GET /api/products`: a page in stable id order, with an opaque continuation token. */
-export async function listProducts(deps: CatalogueDeps, query: Record<string, string>): Promise<CachedBody> {
+export interface ListQuery {
+  category?: string;
+  limit: number;
+  /** The id the page starts after ('' for the first page). */
+  after: string;
+}
+
+/** The list query checked (400 validation_failed, bad token 400); pure, so callers may keep results. */
+export function parseListQuery(query: Record<string, string>): Readonly<ListQuery> {
   const { category, limit, continuationToken } = parseWith(listQuerySchema, query);
   const after = continuationToken ? decodeToken(continuationToken, category).after : '';
+  return Object.freeze({ category, limit, after });
+}
+
+/**
+ * `GET /api/products`: a page in stable id order, with an opaque continuation token. The page is
+ * cached with its ETag (`etag|json`), so a read neither serialises nor hashes it.
+ */
+export async function listProducts(deps: CatalogueDeps, query: Readonly<ListQuery>): Promise<CachedBody> {
+  const { category, limit, after } = query;
   const version = await catalogueVersion(deps.cache);
-  const key = `products:v${version}:${category ?? '*'}:${after}:${limit}`;
-  const body = await deps.cache.getOrLoad(key, async () => {
+  const key = `product-page:v${version}:${category ?? '*'}:${after}:${limit}`;
+  const tagged = await deps.cache.getOrLoad(key, async () => {
     const page = await deps.products.page({ category, afterId: after || undefined, limit: limit + 1 });
     const items = page.slice(0, limit);
     const last = items.at(-1);
     const next = page.length > limit && last ? encodePageToken({ after: last.id, category }) : null;
-    return JSON.stringify({ items: items.map(summarise), continuationToken: next });
+    const body = JSON.stringify({ items: items.map(summarise), continuationToken: next });
+    return `${etagOf(body)}|${body}`;
   });
-  return { body, etag: etagOf(body) };
+  const split = tagged.indexOf('|');
+  return { etag: tagged.slice(0, split), body: tagged.slice(split + 1) };
 }
 
 /**

@@ -140,3 +140,34 @@ export function queryObject(request: HttpRequest): Record<string, string> {
   for (const [key, value] of request.query) result[key] = value;
   return result;
 }
+
+/** The query string of a request URL: after `?`, before `#`. */
+function queryStringOf(url: string): string {
+  const question = url.indexOf('?');
+  if (question < 0) return '';
+  const hash = url.indexOf('#', question);
+  return url.slice(question + 1, hash < 0 ? undefined : hash);
+}
+
+/**
+ * A parser of a request's query that keeps its results by query string. For a pure `parse`
+ * (the same query string always gives the same result, or the same refusal) this only skips
+ * repeating it: a list page is asked for many times over. Results are shared between requests,
+ * so `parse` should return a frozen value. A refusal is thrown each time, never kept. The map is
+ * bounded: past `max` query strings it starts again.
+ */
+export function queryParser<T>(
+  parse: (query: Record<string, string>) => T,
+  max = 512,
+): (request: HttpRequest) => T {
+  const results = new Map<string, T>();
+  return (request) => {
+    const key = queryStringOf(request.url);
+    const known = results.get(key);
+    if (known !== undefined) return known;
+    const result = parse(queryObject(request));
+    if (results.size >= max) results.clear();
+    results.set(key, result);
+    return result;
+  };
+}
