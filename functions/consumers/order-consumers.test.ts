@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
 import { type Attributes, type MeterProvider, metrics as otelMetrics } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { listOutbox } from '../../shared/adapters/email/outbox-folder-email-sender';
 import { checkoutDeps } from '../../shared/checkout/checkout-deps';
-import { startBusDelivery } from '../../shared/platform/local-host/bus-delivery';
+import type { OrderPaid } from '../../shared/messaging/integration-events';
+import { insertOrder } from '../../shared/orders/orders.repository';
+import { defaultBatchSize, startBusDelivery } from '../../shared/platform/local-host/bus-delivery';
 import { createLogger } from '../../shared/platform/logging';
 import { address, payNow, visa } from '../../test/support/pay-now';
 import { writePaths } from '../../test/support/postgres';
@@ -93,6 +96,179 @@ describe.each(writePaths)('order consumers ($path, PGlite)', ({ SQL_PORTABLE_WRI
         .where('order_id', '=', body.orderId)
         .execute(),
     ).toHaveLength(1);
+  });
+
+  it('handles a received batch together: each order once, a second event for one order adds nothing, a poison message fails alone, a redelivered batch is a no-op', async () => {
+    const db = shop.services.sql.db;
+    const bus = shop.services.localBus!;
+    await db
+      .insertInto('users')
+      .values({ id: 'batcher', email: 'batcher@example.test', display_name: 'B', created_at: new Date() })
+      .execute();
+    const now = new Date();
+    const count = 40; // one receive takes them all (defaultBatchSize), so they share statements
+    expect(defaultBatchSize).toBeGreaterThan(count);
+    const events: OrderPaid[] = [];
+    for (let i = 0; i < count; i++) {
+      const product = shop.products[i % shop.products.length]!;
+      const orderId = `ord-batch-${i}`;
+      await insertOrder(
+        db,
+        {
+          id: orderId,
+          user_id: 'batcher',
+          status: 'paid',
+          total_minor: product.priceMinor,
+          currency: 'GBP',
+          email: `batcher+${i}@example.test`,
+          ship_name: 'Batcher',
+          ship_line1: '1 Test St',
+          ship_line2: '',
+          ship_city: 'Leeds',
+          ship_postal_code: 'LS1 1AA',
+          ship_country: 'GB',
+          payment_provider: 'stripe',
+          payment_method_ref: 'pm_card_visa',
+          payment_reference: null,
+          card_brand: null,
+          card_last4: null,
+          decline_reason: null,
+          created_at: now,
+          updated_at: now,
+          paid_at: now,
+          receipt_sent_at: null,
+          shipped_at: null,
+        },
+        [
+          {
+            order_id: orderId,
+            line_no: 1,
+            product_id: product.id,
+            sku: product.sku,
+            name: product.name,
+            quantity: 1,
+            unit_price_minor: product.priceMinor,
+          },
+        ],
+      );
+      events.push({
+        eventId: randomUUID(),
+        type: 'OrderPaid',
+        orderId,
+        userId: 'batcher',
+        totalMinor: product.priceMinor,
+        currency: 'GBP',
+        paidAt: now.toISOString(),
+        lines: [{ productId: product.id, sku: product.sku, quantity: 1 }],
+      });
+    }
+    // A second event for order 0 (a re-published order under a new event id), and a poison one.
+    const second: OrderPaid = { ...events[0]!, eventId: randomUUID() };
+    const poisonId = randomUUID();
+    const poison = {
+      ...events[1]!,
+      eventId: poisonId,
+      orderId: 'ord-batch-poison',
+      lines: [{ quantity: 1 }],
+    };
+    const messages = [...events.slice(0, 20), poison, second, ...events.slice(20)].map((body) => ({
+      messageId: body.eventId,
+      subject: 'OrderPaid',
+      body,
+    }));
+    const delivery = startBusDelivery(
+      bus,
+      [receiptsConsumerFunction, inventoryConsumerFunction, fulfilmentConsumerFunction],
+      createLogger('silent'),
+      { idlePollMs: 20 },
+    );
+    const orderIds = events.map((e) => e.orderId);
+    const effects = async () => ({
+      pickRequests: (
+        await db
+          .selectFrom('fulfilment_requests')
+          .select('order_id')
+          .where('order_id', 'in', orderIds)
+          .execute()
+      ).length,
+      receiptsSent: (
+        await db
+          .selectFrom('orders')
+          .select('id')
+          .where('id', 'in', orderIds)
+          .where('receipt_sent_at', 'is not', null)
+          .execute()
+      ).length,
+      receiptFiles: (await listOutbox(shop.services.emailOutboxDir!)).filter((f) =>
+        f.name.includes('ord-batch-'),
+      ).length,
+      inboxRows: Object.fromEntries(
+        (
+          await db
+            .selectFrom('inbox')
+            .select(['consumer', (eb) => eb.fn.countAll<string>().as('n')])
+            .where(
+              'message_id',
+              'in',
+              [...events, second, poison].map((e) => e.eventId),
+            )
+            .groupBy('consumer')
+            .execute()
+        ).map((r) => [r.consumer, Number(r.n)]),
+      ),
+    });
+    const done = {
+      pickRequests: count,
+      receiptsSent: count,
+      receiptFiles: count,
+      // The second event is claimed too (it is another message), and changes nothing.
+      inboxRows: { fulfilment: count + 1, inventory: count + 1, receipts: count + 1 },
+    };
+    try {
+      await bus.publish('orders', messages);
+      await expect.poll(effects, { timeout: 30_000, interval: 100 }).toEqual(done);
+      // The poison message is dead-lettered on each subscription; none of its batch-mates is.
+      await expect
+        .poll(
+          async () =>
+            (await bus.deadLetters())
+              .filter((d) => messages.some((m) => m.messageId === d.messageId))
+              .map((d) => [d.messageId, d.subscription])
+              .sort(),
+          { timeout: 30_000, interval: 50 },
+        )
+        .toEqual([
+          [poisonId, 'fulfilment'],
+          [poisonId, 'inventory'],
+          [poisonId, 'receipts'],
+        ]);
+      // Displayed availability follows SQL for every product sold in the batch.
+      for (const product of shop.products) {
+        const level = await db
+          .selectFrom('inventory')
+          .select(['on_hand', 'held'])
+          .where('sku', '=', product.sku)
+          .executeTakeFirstOrThrow();
+        const stored = (await shop.services.products.get(product.id)) as {
+          displayedAvailability?: { available: number };
+        };
+        expect(stored.displayedAvailability?.available, product.id).toBe(level.on_hand - level.held);
+      }
+      // The whole batch delivered again (a crash before completing it): nothing new happens.
+      await bus.publish(
+        'orders',
+        messages.filter((m) => m.messageId !== poisonId),
+      );
+      await expect
+        .poll(async () => Object.values(await bus.depth()).reduce((a, b) => a + b, 0), {
+          timeout: 30_000,
+          interval: 50,
+        })
+        .toBe(0);
+      expect(await effects()).toEqual(done);
+    } finally {
+      await delivery.stop();
+    }
   });
 
   it('dead-letters a malformed event on every subscription, with the reason, and does nothing for it', async () => {

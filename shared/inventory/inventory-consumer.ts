@@ -1,9 +1,10 @@
 import type { CacheAside } from '../adapters/cache/cache-aside';
-import { invalidateProduct } from '../catalogue/catalogue.service';
+import { availabilityKey, bumpCatalogueVersion, productKey } from '../catalogue/catalogue.service';
 import { reindexSizedProducts } from '../catalogue/index-availability';
 import type { ProductStore } from '../catalogue/product-store.port';
 import type { ConsumerWrites, InboxClaims } from '../messaging/inbox-claims';
 import type { OrderPaid } from '../messaging/integration-events';
+import { batcherFor } from '../platform/batcher';
 import type { SearchIndex } from '../search/search-index.port';
 import { announceStockLevels, type NotifierDeps } from './availability-notifier';
 import { readProductTotals, readStockLevelsTogether, type StockLevel } from './inventory.repository';
@@ -36,7 +37,10 @@ export async function refreshInventoryAfterSale(
     deps.db,
     event.lines.map((l) => l.sku),
   );
-  await showAvailability(deps, levels);
+  await showAvailabilityTogether(
+    deps,
+    levels.map((l) => l.productId),
+  );
   await reindexSizedProducts(
     deps,
     levels.filter((l) => l.available <= 0).map((l) => l.productId),
@@ -45,7 +49,9 @@ export async function refreshInventoryAfterSale(
   const outcome = await deps.inbox.claim(lowStockFlags, {
     messageId,
     fields: { low },
-    keys: event.lines.map((l) => `sku:${l.sku}`),
+    // The claim writes only the low SKUs' flags: claims of a hot SKU that is not low share a
+    // statement (two upserts of one flag in one statement would fail, so those never do).
+    keys: low.map((l) => `sku:${l.sku}`),
   });
   // After the commit, with the levels just read (no second read).
   if (outcome === 'handled') await afterClaim(deps, levels);
@@ -58,24 +64,61 @@ function isLow(deps: InventoryConsumerDeps, level: StockLevel): boolean {
 
 /**
  * Shows each product's count in Cosmos: its SKU's, or for a product with variants the sum of
- * its SKUs' with each variant's own (`variants`, by SKU), read together in one query.
+ * its SKUs' with each variant's own (`variants`, by SKU), low when any of them is. Concurrent
+ * deliveries share the work, one batch at a time: a batch reads the totals of all its products
+ * in one query made after every request in it arrived (so it is at least as new as each
+ * message's sale), patches each product once (a hot product sold by fifty messages: one patch,
+ * the latest level) and drops their cached copies in one invalidation with one catalogue
+ * version bump. If a batch fails, each request runs alone (batcher.ts), and a failure is that
+ * message's to retry.
  */
-async function showAvailability(deps: InventoryConsumerDeps, levels: StockLevel[]) {
-  const lowProducts = new Set(levels.filter((l) => isLow(deps, l)).map((l) => l.productId));
-  const totals = await readProductTotals(
-    deps.db,
-    levels.map((l) => l.productId),
+function showAvailabilityTogether(deps: InventoryConsumerDeps, productIds: readonly string[]): Promise<void> {
+  const show = batcherFor<{ deps: InventoryConsumerDeps; productIds: readonly string[] }, void>(
+    deps.products,
+    'displayed availability',
+    () => ({
+      // One batch at a time: a later batch never writes an older level over a newer one, and
+      // while one runs the next gathers every delivery that arrives meanwhile.
+      maxInFlight: 1,
+      maxBatch: 256,
+      async runBatch(requests) {
+        await showAvailability(
+          requests[0]!.deps,
+          requests.flatMap((r) => r.productIds),
+        );
+        return requests.map(() => undefined);
+      },
+    }),
   );
-  for (const [productId, total] of totals) {
-    const skus = Object.keys(total.skus);
-    await deps.products.setDisplayedAvailability(productId, {
-      available: total.available,
-      lowStock: lowProducts.has(productId),
-      updatedAt: total.updatedAt.toISOString(),
-      ...(skus.length > 1 && { variants: total.skus }),
-    });
-    await invalidateProduct(deps, productId);
-  }
+  return show({ deps, productIds });
+}
+
+async function showAvailability(deps: InventoryConsumerDeps, productIds: readonly string[]): Promise<void> {
+  const totals = await readProductTotals(deps.db, productIds);
+  await Promise.all(
+    [...totals].map(([productId, total]) => {
+      const skus = Object.keys(total.skus);
+      return deps.products.setDisplayedAvailability(productId, {
+        available: total.available,
+        lowStock: Object.values(total.skus).some((available) => available <= deps.lowStockThreshold),
+        updatedAt: total.updatedAt.toISOString(),
+        ...(skus.length > 1 && { variants: total.skus }),
+      });
+    }),
+  );
+  await invalidateProducts(deps.cache, [...totals.keys()]);
+}
+
+/**
+ * What `invalidateProduct` (catalogue.service.ts) drops for each product (its cached copies and
+ * available count), for many products in one invalidation, then one catalogue version bump.
+ */
+async function invalidateProducts(cache: CacheAside, productIds: readonly string[]): Promise<void> {
+  if (productIds.length === 0) return;
+  await cache.invalidate(
+    productIds.flatMap((id) => [productKey(id), `${productKey(id)}:hashed`, availabilityKey(id)]),
+  );
+  await bumpCatalogueVersion(cache);
 }
 
 function afterClaim(deps: InventoryConsumerDeps, levels: StockLevel[]): Promise<void> {

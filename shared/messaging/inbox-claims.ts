@@ -4,6 +4,7 @@ import {
   findOrderForMessageTogether,
   type OrderForMessage,
 } from '../orders/orders.repository';
+import { batcherFor } from '../platform/batcher';
 import { claimOnce, handleOnce } from './inbox';
 
 /**
@@ -49,12 +50,14 @@ export interface InboxClaims {
   ): Promise<OrderForMessage | undefined>;
 }
 
-/** The inbox row and the writes in one Kysely transaction (runs on Azure SQL and PostgreSQL). */
+/**
+ * The inbox row and the writes in one Kysely transaction (runs on Azure SQL and PostgreSQL).
+ * Concurrent deliveries to one consumer share a transaction (see claimTogether).
+ */
 export function portableInboxClaims(db: Db): InboxClaims {
   return {
     kind: 'portable',
-    claim: (writes, claim) =>
-      handleOnce(db, writes.consumer, claim.messageId, (trx) => writes.write(trx, claim.fields)),
+    claim: (writes, claim) => claimTogether(db, writes, claim),
     findOrderForMessage: (orderId, inbox) => findOrderForMessage(db, orderId, inbox),
   };
 }
@@ -66,4 +69,49 @@ export function postgresInboxClaims(db: Db): InboxClaims {
     claim: (writes, claim) => claimOnce(db, { consumer: writes.consumer, ...writes.statement }, claim),
     findOrderForMessage: (orderId, inbox) => findOrderForMessageTogether(db, orderId, inbox),
   };
+}
+
+// Claims of concurrent deliveries in one transaction, at most this many.
+const PORTABLE_CLAIM_BATCH_SIZE = 32;
+
+/**
+ * A consumer's claims of concurrent deliveries in one transaction: their inbox rows in one
+ * insert, then each message's writes, one commit (instead of a begin, an insert and a commit
+ * for each message). A duplicate (its inbox row exists) or a failing write rolls the whole
+ * transaction back, and each claim of it then runs alone in its own (`handleOnce`, batcher.ts),
+ * so a duplicate still answers 'duplicate' and one message's failure stays its own. Claims of
+ * one message id, or sharing a key, never go in one transaction.
+ */
+function claimTogether<F extends Record<string, unknown>>(
+  db: Db,
+  writes: ConsumerWrites<F>,
+  claim: MessageClaim<F>,
+): Promise<'handled' | 'duplicate'> {
+  const claimer = batcherFor<MessageClaim<F>, 'handled' | 'duplicate'>(
+    db,
+    `portable claims of ${writes.consumer}`,
+    () => ({
+      maxBatch: PORTABLE_CLAIM_BATCH_SIZE,
+      keysOf: (c) => [`message:${c.messageId}`, ...c.keys],
+      runOne: (c) => handleOnce(db, writes.consumer, c.messageId, (trx) => writes.write(trx, c.fields)),
+      async runBatch(claims) {
+        const processedAt = new Date();
+        await db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto('inbox')
+            .values(
+              claims.map((c) => ({
+                consumer: writes.consumer,
+                message_id: c.messageId,
+                processed_at: processedAt,
+              })),
+            )
+            .execute();
+          for (const c of claims) await writes.write(trx, c.fields);
+        });
+        return claims.map((): 'handled' => 'handled');
+      },
+    }),
+  );
+  return claimer(claim);
 }

@@ -146,18 +146,19 @@ export function shippingEmail(order: OrderForEmail, options: EmailRenderOptions 
   };
 }
 
-const moneyFormats = new Map<string, Intl.NumberFormat>();
+const moneyFormats = new Map<string, { format: Intl.NumberFormat; digits: number }>();
 
 /** Integer minor units -> "£19.99" / "¥1,500" (fraction digits from the currency: JPY 0, KWD 3). */
 export function formatMoney(minor: number, currency: string, locale: string = DEFAULT_LOCALE): string {
   const key = `${locale}|${currency.toUpperCase()}`;
-  let format = moneyFormats.get(key);
-  if (!format) {
-    format = new Intl.NumberFormat(locale, { style: 'currency', currency: currency.toUpperCase() });
-    moneyFormats.set(key, format);
+  let money = moneyFormats.get(key);
+  if (!money) {
+    const format = new Intl.NumberFormat(locale, { style: 'currency', currency: currency.toUpperCase() });
+    // Read once: resolvedOptions() builds a fresh object on every call (a receipt formats ~10 amounts).
+    money = { format, digits: format.resolvedOptions().maximumFractionDigits ?? 2 };
+    moneyFormats.set(key, money);
   }
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(minor / 10 ** digits);
+  return money.format.format(minor / 10 ** money.digits);
 }
 
 /**

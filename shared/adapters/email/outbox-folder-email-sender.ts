@@ -269,11 +269,21 @@ export function formatRfc5322Date(date: Date): string {
  * Quoted-printable (RFC 2045 §6.7) of the UTF-8 bytes: line ends become CRLF hard breaks, lines are
  * soft-broken at 76 characters, `=` and non-ASCII bytes are `=XX`, and trailing blanks are encoded.
  */
+const PLAIN_LINE = /^(?:[\x21-\x3c\x3e-\x7e \t]*[\x21-\x3c\x3e-\x7e])?$/;
+
 export function encodeQuotedPrintable(text: string): string {
   return text
     .replace(/\r\n?/g, '\n')
     .split('\n')
     .map((line) => {
+      // Most lines are printable ASCII without '=' and end in no blank: each byte stands for
+      // itself, so the line is only cut into soft-broken 75-character pieces.
+      if (PLAIN_LINE.test(line)) {
+        if (line.length <= 75) return line;
+        const pieces: string[] = [];
+        for (let at = 0; at < line.length; at += 75) pieces.push(line.slice(at, at + 75));
+        return pieces.join('=\r\n');
+      }
       const tokens: string[] = [];
       for (const byte of Buffer.from(line, 'utf8')) {
         const literal = (byte >= 33 && byte <= 126 && byte !== 61) || byte === 32 || byte === 9;

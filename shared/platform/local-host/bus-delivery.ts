@@ -5,8 +5,15 @@ import { invocationContext, type Logger } from '../logging';
 export interface BusDeliveryOptions {
   /** How long an idle receiver waits before looking again (a publish wakes it sooner). */
   idlePollMs?: number;
+  /**
+   * Most messages taken by one receive and handled together. Large, because concurrent
+   * deliveries share their statements (inbox claims, order and stock reads: batcher.ts): a
+   * consumer that is behind then spends far fewer statements per message.
+   */
   batchSize?: number;
 }
+
+export const defaultBatchSize = 64;
 
 /**
  * Delivers local-bus messages to topic functions with Service Bus trigger semantics: the
@@ -34,7 +41,7 @@ export function startBusDelivery(
       while (!stopped) {
         let messages: ReceivedMessage[] = [];
         try {
-          messages = await bus.receive(fn.topic, fn.subscription, options.batchSize ?? 16);
+          messages = await bus.receive(fn.topic, fn.subscription, options.batchSize ?? defaultBatchSize);
         } catch (error) {
           if (!stopped)
             logger('error', 'local bus receive failed', { subscription: key, error: String(error) });
