@@ -112,6 +112,9 @@ async function buildBundle() {
     // the code was written against, and deep imports resolve as CommonJS paths.
     supported: { 'dynamic-import': false },
     sourcemap: 'linked',
+    // Stack traces need the mappings only (the sources are on disk): 13 -> 4 MB of map, and
+    // about a quarter less time building (a first start waits for it).
+    sourcesContent: false,
     metafile: true,
     logLevel: 'warning',
   });

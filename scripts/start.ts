@@ -104,6 +104,14 @@ async function main(): Promise<void> {
   });
   mark('listening');
   logger('debug', 'start-up phases (ms)', phases);
+  const memory = process.memoryUsage();
+  logger('debug', 'memory at start-up (MB)', {
+    rss: Math.round(memory.rss / 2 ** 20),
+    heapUsed: Math.round(memory.heapUsed / 2 ** 20),
+    heapTotal: Math.round(memory.heapTotal / 2 ** 20),
+    external: Math.round(memory.external / 2 ** 20),
+    arrayBuffers: Math.round(memory.arrayBuffers / 2 ** 20),
+  });
   steps?.update(6);
   steps?.finish('first start done');
   const seeded = { products: catalogue.products.length, generated: catalogue.generated };
