@@ -271,6 +271,30 @@ export function formatRfc5322Date(date: Date): string {
  */
 const PLAIN_LINE = /^(?:[\x21-\x3c\x3e-\x7e \t]*[\x21-\x3c\x3e-\x7e])?$/;
 
+const ASCII_LINE = /^[\t\x20-\x7e]*$/;
+
+/**
+ * The encoding below for a line of printable ASCII, tabs and spaces (an HTML line with its
+ * `style="..."`, say), without a buffer or a token per byte: only '=' and a trailing blank
+ * are escaped, and a soft break never splits an escape.
+ */
+function encodeAsciiLine(line: string): string {
+  const pieces: string[] = [];
+  let current = '';
+  const last = line.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const code = line.charCodeAt(i);
+    const token = code === 61 || (i === last && (code === 32 || code === 9)) ? hexByte(code) : line[i]!;
+    if (current.length + token.length > 75) {
+      pieces.push(`${current}=`);
+      current = '';
+    }
+    current += token;
+  }
+  pieces.push(current);
+  return pieces.join('\r\n');
+}
+
 export function encodeQuotedPrintable(text: string): string {
   return text
     .replace(/\r\n?/g, '\n')
@@ -284,6 +308,7 @@ export function encodeQuotedPrintable(text: string): string {
         for (let at = 0; at < line.length; at += 75) pieces.push(line.slice(at, at + 75));
         return pieces.join('=\r\n');
       }
+      if (ASCII_LINE.test(line)) return encodeAsciiLine(line);
       const tokens: string[] = [];
       for (const byte of Buffer.from(line, 'utf8')) {
         const literal = (byte >= 33 && byte <= 126 && byte !== 61) || byte === 32 || byte === 9;
