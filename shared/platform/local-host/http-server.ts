@@ -134,6 +134,18 @@ function baseFor(host: string): string {
   return base;
 }
 
+/** The Host header as `req.headers.host` gives it (Node keeps the first), without Node building every header. */
+function hostOf(
+  req: Pick<IncomingMessage, 'url' | 'headers'> & Partial<Pick<IncomingMessage, 'rawHeaders'>>,
+): string {
+  const raw = req.rawHeaders;
+  if (!raw) return req.headers.host ?? 'localhost';
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') return raw[i + 1]!;
+  }
+  return 'localhost';
+}
+
 interface RequestTarget {
   href: string;
   pathname: string;
@@ -147,7 +159,7 @@ interface RequestTarget {
 export function requestUrl(req: Pick<IncomingMessage, 'url' | 'headers'>): RequestTarget {
   try {
     const target = req.url ?? '/';
-    const host = req.headers.host ?? 'localhost';
+    const host = hostOf(req);
     if (canonicalTarget.test(target) && !/%2e/i.test(target)) {
       const question = target.indexOf('?');
       return {
@@ -224,7 +236,8 @@ export async function startHttpServer(
   const server = http.createServer(async (req, res) => {
     try {
       const url = requestUrl(req);
-      decodedPath(url.pathname); // 400 for a malformed escape, before any route sees it
+      // 400 for a malformed escape, before any route sees it (a path without `%` has none).
+      if (url.pathname.includes('%')) decodedPath(url.pathname);
       for (const extra of extraRoutes) if (extra(req, res)) return;
       if (!url.pathname.startsWith('/api/')) {
         if (options.staticDir && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -251,7 +264,7 @@ export async function startHttpServer(
         const request = new LocalHttpRequest(
           method,
           url.href,
-          req.headers,
+          req,
           params,
           body && body.length > 0 ? body : undefined,
         );

@@ -1,3 +1,5 @@
+import { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 import { HttpRequest } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { LocalHttpRequest } from './local-http-request';
@@ -92,5 +94,23 @@ describe('LocalHttpRequest (parity with @azure/functions HttpRequest)', () => {
     local.headers.set('accept', 'c/d');
     expect(local.headers.get('accept')).toBe('c/d');
     expect(local.headers.get('if-none-match')).toBe('"e"');
+  });
+
+  it("headers read from a Node request's raw list answer as its parsed headers, repeats included", () => {
+    const req = new IncomingMessage(new Socket());
+    const raw = ['Host', 'a', 'host', 'b', 'X-Dup', '1', 'x-dup', '2', 'Cookie', 'a=1', 'cookie', 'b=2'];
+    raw.push('Content-Type', 'a/b', 'content-type', 'c/d', 'If-None-Match', '"e"', 'Set-Cookie', 's');
+    // As Node's HTTP parser hands a request its headers.
+    (req as unknown as { _addHeaderLines(headers: string[], n: number): void })._addHeaderLines(
+      raw,
+      raw.length,
+    );
+    const names = ['host', 'X-DUP', 'cookie', 'content-type', 'if-none-match', 'set-cookie', 'missing'];
+    const direct = names.map((name) =>
+      new LocalHttpRequest('GET', 'http://a/api/x', req, {}, undefined).headers.get(name),
+    );
+    const parsed = new LocalHttpRequest('GET', 'http://a/api/x', req.headers, {}, undefined);
+    expect(direct).toEqual(names.map((name) => parsed.headers.get(name)));
+    expect(direct).toEqual(['a', '1, 2', 'a=1; b=2', 'a/b', '"e"', 's', null]);
   });
 });

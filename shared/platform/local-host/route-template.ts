@@ -45,7 +45,7 @@ export function compileRoute(template: string): CompiledRoute {
       const params: Record<string, string> = {};
       for (let i = 0; i < names.length; i++) {
         const value = found[i + 1];
-        if (value !== undefined) params[names[i]!] = decodeURIComponent(value);
+        if (value !== undefined) params[names[i]!] = value.includes('%') ? decodeURIComponent(value) : value;
       }
       return params;
     },
