@@ -44,17 +44,9 @@ const contentTypes: Record<string, string> = {
 };
 
 async function send(res: ServerResponse, init: HttpResponseInit): Promise<void> {
-  res.statusCode = init.status ?? 200;
-  const headers = init.headers;
-  if (headers) {
-    const entries =
-      headers instanceof Headers ? headers.entries() : Object.entries(headers as Record<string, string>);
-    for (const [name, value] of entries) res.setHeader(name, value);
-  }
   let body: string | Uint8Array | undefined;
   if (init.jsonBody !== undefined) {
     body = JSON.stringify(init.jsonBody);
-    if (!res.hasHeader('content-type')) res.setHeader('content-type', 'application/json');
   } else if (typeof init.body === 'string' || init.body instanceof Uint8Array) {
     body = init.body;
   } else if (init.body instanceof ArrayBuffer) {
@@ -62,7 +54,32 @@ async function send(res: ServerResponse, init: HttpResponseInit): Promise<void> 
   } else if (init.body != null) {
     body = new Uint8Array(await new Response(init.body as BodyInit).arrayBuffer());
   }
+  const status = init.status ?? 200;
+  const headers = init.headers;
+  if (isRecord(headers) && init.jsonBody === undefined) {
+    // A plain header object goes to writeHead as it is (as bare Node code does), without
+    // building the response's header map one setHeader at a time.
+    res.writeHead(status, headers);
+  } else {
+    res.statusCode = status;
+    if (headers) {
+      const entries =
+        headers instanceof Headers ? headers.entries() : Object.entries(headers as Record<string, string>);
+      for (const [name, value] of entries) res.setHeader(name, value);
+    }
+    if (init.jsonBody !== undefined && !res.hasHeader('content-type'))
+      res.setHeader('content-type', 'application/json');
+  }
   res.end(body);
+}
+
+function isRecord(headers: HttpResponseInit['headers']): headers is Record<string, string> {
+  return (
+    typeof headers === 'object' &&
+    headers !== null &&
+    !(headers instanceof Headers) &&
+    !Array.isArray(headers)
+  );
 }
 
 function tooLarge(limit: number): AppError {
