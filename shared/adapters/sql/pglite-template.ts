@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 
 /**
  * A PGlite data folder with every migration applied and no rows, as PGlite's `dumpDataDir`
- * writes it (a tar), Brotli-compressed (1.4 MB instead of 4.7 MB gzip). Committed, so a fresh
+ * writes it (a tar), Brotli-compressed (1.7 MB instead of 4.7 MB gzip). Committed, so a fresh
  * clone's first start (and every test's fresh database) unpacks it instead of running initdb and
  * the migrations: issue #19 measured 2-4 s quiet and 8-17 s loaded for those, against ~0.3 s to
  * unpack. Made by `npm run pglite-template`; pglite-template.test.ts fails when it no longer
