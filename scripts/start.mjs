@@ -98,41 +98,45 @@ function say(message) {
 async function buildBundle() {
   const started = performance.now();
   const esbuild = await import('esbuild');
-  const result = await esbuild.build({
-    entryPoints: [entry],
-    absWorkingDir: root,
-    outfile: path.join(cacheDir, 'start.cjs'),
-    write: false,
-    bundle: true,
-    external,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    // import() of a package becomes require(), as under tsx: CommonJS packages keep the shape
-    // the code was written against, and deep imports resolve as CommonJS paths.
-    supported: { 'dynamic-import': false },
-    sourcemap: 'linked',
-    // Stack traces need the mappings only (the sources are on disk): 13 -> 4 MB of map, and
-    // about a quarter less time building (a first start waits for it).
-    sourcesContent: false,
-    metafile: true,
-    logLevel: 'warning',
-  });
-  await esbuild.stop(); // its service process would otherwise live as long as the shop
+  // esbuild writes the bundle and its map itself, under names of this process, renamed below
+  // once the key is known: two shops starting at once never read half a file, and the 12 MB of
+  // output never passes through this process (it stayed in a first start's idle memory).
+  const temporary = path.join(cacheDir, `build-${process.pid}.cjs`);
+  let result;
+  try {
+    result = await esbuild.build({
+      entryPoints: [entry],
+      absWorkingDir: root,
+      outfile: temporary,
+      write: true,
+      bundle: true,
+      external,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      // import() of a package becomes require(), as under tsx: CommonJS packages keep the shape
+      // the code was written against, and deep imports resolve as CommonJS paths.
+      supported: { 'dynamic-import': false },
+      // A map without a sourceMappingURL comment: mapStackTraces reads it beside the bundle.
+      // Stack traces need the mappings only (the sources are on disk): 13 -> 4 MB of map, and
+      // about a quarter less time building (a first start waits for it).
+      sourcemap: 'external',
+      sourcesContent: false,
+      metafile: true,
+      logLevel: 'warning',
+    });
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    fs.rmSync(`${temporary}.map`, { force: true });
+    throw error;
+  } finally {
+    await esbuild.stop(); // its service process would otherwise live as long as the shop
+  }
   const inputs = Object.keys(result.metafile.inputs).sort();
   const key = keyOf(inputs);
   const name = `start-${key}.cjs`;
-  fs.mkdirSync(cacheDir, { recursive: true });
-  for (const output of result.outputFiles) {
-    const isMap = output.path.endsWith('.map');
-    const text = isMap
-      ? output.text
-      : output.text.replace(/\/\/# sourceMappingURL=\S+\s*$/, `//# sourceMappingURL=${name}.map\n`);
-    // Unique temporary names and a rename: two shops starting at once never read half a file.
-    const temporary = path.join(cacheDir, `${name}${isMap ? '.map' : ''}.${process.pid}.tmp`);
-    fs.writeFileSync(temporary, text);
-    fs.renameSync(temporary, path.join(cacheDir, `${name}${isMap ? '.map' : ''}`));
-  }
+  fs.renameSync(`${temporary}.map`, path.join(cacheDir, `${name}.map`));
+  fs.renameSync(temporary, path.join(cacheDir, name));
   const manifestTemporary = `${manifestFile}.${process.pid}.tmp`;
   fs.writeFileSync(manifestTemporary, JSON.stringify({ key, bundle: name, inputs }));
   fs.renameSync(manifestTemporary, manifestFile);
