@@ -216,6 +216,20 @@ function runBundle(bundle) {
   );
 }
 
+// `--prepare` (npm's postinstall): build the bundle now, so that the first `npm start` after an
+// install does not wait for it. Best effort: an install never fails for it (e.g. installed
+// without devDependencies, so no esbuild); `npm start` then builds it as before.
+if (process.argv.includes('--prepare')) {
+  try {
+    if (!cachedBundle()) await buildBundle();
+  } catch (error) {
+    say(
+      `the local host will be compiled at its first start (${error instanceof Error ? error.message : error})`,
+    );
+  }
+  process.exit(0);
+}
+
 const bundle = cachedBundle() ?? (await buildBundle());
 mapStackTraces(bundle);
 runBundle(bundle);
