@@ -233,9 +233,20 @@ export async function bumpCatalogueVersion(cache: CacheAside): Promise<void> {
 }
 
 /** Forgets cached copies of a product and every cached list and search (after an admin change). */
-export async function invalidateProduct(deps: Pick<CatalogueDeps, 'cache'>, id: string): Promise<void> {
+export function invalidateProduct(deps: Pick<CatalogueDeps, 'cache'>, id: string): Promise<void> {
+  return invalidateProducts(deps, [id]);
+}
+
+/** Drops the cached copies of many products in one invalidation, then one version bump. */
+export async function invalidateProducts(
+  deps: Pick<CatalogueDeps, 'cache'>,
+  ids: readonly string[],
+): Promise<void> {
+  if (ids.length === 0) return;
   // The availability entry carries the variants' definitions: it goes too.
-  await deps.cache.invalidate([productKey(id), `${productKey(id)}:hashed`, availabilityKey(id)]);
+  await deps.cache.invalidate(
+    ids.flatMap((id) => [productKey(id), `${productKey(id)}:hashed`, availabilityKey(id)]),
+  );
   await bumpCatalogueVersion(deps.cache);
 }
 

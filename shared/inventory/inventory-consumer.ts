@@ -1,5 +1,5 @@
 import type { CacheAside } from '../adapters/cache/cache-aside';
-import { availabilityKey, bumpCatalogueVersion, productKey } from '../catalogue/catalogue.service';
+import { invalidateProducts } from '../catalogue/catalogue.service';
 import { reindexSizedProducts } from '../catalogue/index-availability';
 import type { ProductStore } from '../catalogue/product-store.port';
 import type { ConsumerWrites, InboxClaims } from '../messaging/inbox-claims';
@@ -106,19 +106,7 @@ async function showAvailability(deps: InventoryConsumerDeps, productIds: readonl
       });
     }),
   );
-  await invalidateProducts(deps.cache, [...totals.keys()]);
-}
-
-/**
- * What `invalidateProduct` (catalogue.service.ts) drops for each product (its cached copies and
- * available count), for many products in one invalidation, then one catalogue version bump.
- */
-async function invalidateProducts(cache: CacheAside, productIds: readonly string[]): Promise<void> {
-  if (productIds.length === 0) return;
-  await cache.invalidate(
-    productIds.flatMap((id) => [productKey(id), `${productKey(id)}:hashed`, availabilityKey(id)]),
-  );
-  await bumpCatalogueVersion(cache);
+  await invalidateProducts(deps, [...totals.keys()]);
 }
 
 function afterClaim(deps: InventoryConsumerDeps, levels: StockLevel[]): Promise<void> {

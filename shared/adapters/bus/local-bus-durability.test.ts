@@ -46,8 +46,11 @@ describe('local bus durability', () => {
     const expected = Array.from({ length: total }, (_, i) => `c-${i}`).sort();
     await until(() => new Set(handled(outFile)).size === total, 60_000);
     expect([...new Set(handled(outFile))].sort()).toEqual(expected);
-    // At-least-once: a message may be handled again if the crash cut it mid-handler (consumers
-    // are idempotent for that reason), but never more than that.
-    expect(handled(outFile).length).toBeLessThanOrEqual(total + 16);
+    // At-least-once: a message the crash cut between its handler and the batch's completion is
+    // handled again after the restart (consumers are idempotent for that reason), but once more
+    // at most. (Per message: how many are redone depends on the receive batch size.)
+    const times = new Map<string, number>();
+    for (const id of handled(outFile)) times.set(id, (times.get(id) ?? 0) + 1);
+    expect(Math.max(...times.values())).toBeLessThanOrEqual(2);
   }, 150_000);
 });
