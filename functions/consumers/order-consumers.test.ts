@@ -8,6 +8,7 @@ import type { OrderPaid } from '../../shared/messaging/integration-events';
 import { insertOrder } from '../../shared/orders/orders.repository';
 import { defaultBatchSize, startBusDelivery } from '../../shared/platform/local-host/bus-delivery';
 import { createLogger } from '../../shared/platform/logging';
+import { paidOrderRow } from '../../test/support/orders';
 import { address, payNow, visa } from '../../test/support/pay-now';
 import { writePaths } from '../../test/support/postgres';
 import { putLapsedLine, signUpShopper } from '../../test/support/shoppers';
@@ -114,31 +115,16 @@ describe.each(writePaths)('order consumers ($path, PGlite)', ({ SQL_PORTABLE_WRI
       const orderId = `ord-batch-${i}`;
       await insertOrder(
         db,
-        {
-          id: orderId,
-          user_id: 'batcher',
-          status: 'paid',
-          total_minor: product.priceMinor,
-          currency: 'GBP',
-          email: `batcher+${i}@example.test`,
-          ship_name: 'Batcher',
-          ship_line1: '1 Test St',
-          ship_line2: '',
-          ship_city: 'Leeds',
-          ship_postal_code: 'LS1 1AA',
-          ship_country: 'GB',
-          payment_provider: 'stripe',
-          payment_method_ref: 'pm_card_visa',
-          payment_reference: null,
-          card_brand: null,
-          card_last4: null,
-          decline_reason: null,
-          created_at: now,
-          updated_at: now,
-          paid_at: now,
-          receipt_sent_at: null,
-          shipped_at: null,
-        },
+        paidOrderRow(
+          {
+            id: orderId,
+            userId: 'batcher',
+            totalMinor: product.priceMinor,
+            email: `batcher+${i}@example.test`,
+            at: now,
+          },
+          { ship_name: 'Batcher' },
+        ),
         [
           {
             order_id: orderId,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { paidOrderRow } from '../../test/support/orders';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 import { ensureUser } from '../identity/users.repository';
 import { insertOrder } from '../orders/orders.repository';
@@ -23,31 +24,21 @@ describe('the pick list (GET /api/fulfilment/requests)', () => {
       const orderId = `ord-pick-${i}`;
       await insertOrder(
         db,
-        {
-          id: orderId,
-          user_id: 'picky',
-          status: 'paid',
-          total_minor: product.priceMinor * (i + 1),
-          currency: product.currency,
-          email: 'picky@example.test',
-          ship_name: `Shopper ${i}`,
-          ship_line1: '1 Main St',
-          ship_line2: '',
-          ship_city: 'Leeds',
-          ship_postal_code: 'LS1 1AA',
-          ship_country: 'GB',
-          payment_provider: 'stripe',
-          payment_method_ref: 'pm_card_visa',
-          payment_reference: `pi_${i}`,
-          card_brand: null,
-          card_last4: null,
-          decline_reason: null,
-          created_at: at,
-          updated_at: at,
-          paid_at: at,
-          receipt_sent_at: null,
-          shipped_at: null,
-        },
+        paidOrderRow(
+          {
+            id: orderId,
+            userId: 'picky',
+            totalMinor: product.priceMinor * (i + 1),
+            email: 'picky@example.test',
+            at,
+          },
+          {
+            currency: product.currency,
+            ship_name: `Shopper ${i}`,
+            ship_line1: '1 Main St',
+            payment_reference: `pi_${i}`,
+          },
+        ),
         [
           {
             order_id: orderId,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { paidOrderRow } from '../../test/support/orders';
 import type { DatabaseTarget } from '../../test/support/postgres';
 import { startTestShop, type TestShop } from '../../test/support/test-shop';
 import type { Db } from '../adapters/sql/schema';
@@ -116,31 +117,10 @@ export function inboxClaimsContract(
         for (const [i, id] of orderIds.entries()) {
           await insertOrder(
             db,
-            {
-              id,
-              user_id: 'reader',
-              status: 'paid',
-              total_minor: 100 * (i + 1),
-              currency: 'GBP',
-              email: `reader+${i}@example.test`,
-              ship_name: 'Reader',
-              ship_line1: '1 Test St',
-              ship_line2: '',
-              ship_city: 'Leeds',
-              ship_postal_code: 'LS1 1AA',
-              ship_country: 'GB',
-              payment_provider: 'stripe',
-              payment_method_ref: 'pm_card_visa',
-              payment_reference: null,
-              card_brand: null,
-              card_last4: null,
-              decline_reason: null,
-              created_at: now,
-              updated_at: now,
-              paid_at: now,
-              receipt_sent_at: null,
-              shipped_at: null,
-            },
+            paidOrderRow(
+              { id, userId: 'reader', totalMinor: 100 * (i + 1), email: `reader+${i}@example.test`, at: now },
+              { ship_name: 'Reader' },
+            ),
             // Order i has i % 3 + 1 lines.
             Array.from({ length: (i % 3) + 1 }, (_, line) => ({
               order_id: id,
