@@ -75,7 +75,11 @@ describe.skipIf(!hasChromium)(`variants in Chromium${hasChromium ? '' : ` (skipp
       await option(buyer.page, first.sku).click();
       await expect.poll(() => buyer.page.getByTestId('available').getAttribute('data-available')).toBe('5');
       await buyer.page.getByRole('button', { name: 'Add to cart' }).click();
-      await buyer.page.getByText(`Added 1 × ${hoodie.name} (${first.options.size})`).waitFor();
+      // The notice, not the screen reader's announcer, which says the same for a moment.
+      await buyer.page
+        .locator('.notice-success')
+        .getByText(`Added 1 × ${hoodie.name} (${first.options.size})`)
+        .waitFor();
 
       // The watcher's page: that size 5 -> 4 and the product 8 -> 7; the other size stays at 3.
       await expect
